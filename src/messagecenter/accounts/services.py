@@ -1,0 +1,207 @@
+"""Account, operator and group writers, and operator presence.
+
+Presence (R-RULES): an operator is *available* when Online and connected — at least one open
+app tab (an ``OperatorConnection`` row), or the last one closed less than the grace period ago,
+so a page reload does not reroute their live chats.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from messagecenter.accounts import audit
+from messagecenter.accounts.events import presence_event
+from messagecenter.accounts.models import (
+    Account,
+    Operator,
+    OperatorConnection,
+    OperatorGroup,
+    Presence,
+    Role,
+)
+from messagecenter.core import clock
+from messagecenter.core.actors import Actor
+from messagecenter.core.errors import PermissionDenied, ValidationFailed
+from messagecenter.core.events import account_group, send_on_commit
+
+MAX_SLOTS_LIMIT = 50
+
+
+def create_account(name: str) -> Account:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("An account needs a name."))
+    return Account.objects.create(name=name[:200])
+
+
+def create_operator(
+    account: Account,
+    *,
+    name: str,
+    email: str,
+    password: str | None = None,
+    role: str = Role.OPERATOR,
+    language: str = "en",
+    time_zone: str = "Europe/Berlin",
+    max_slots: int = 3,
+    groups: list[OperatorGroup] | tuple[OperatorGroup, ...] = (),
+    actor: Actor | None = None,
+) -> Operator:
+    """Create an operator; they start Away (R-OP-1). Without a password they cannot log in
+    until they set one through the password-reset (invitation) link."""
+    email = _normalise_email(email)
+    _require_admin(actor)
+    if role not in Role.values:
+        raise ValidationFailed(_("Unknown role."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Unsupported language."))
+    _validate_slots(max_slots)
+    if not name.strip():
+        raise ValidationFailed(_("An operator needs a name."))
+    with transaction.atomic():
+        operator = Operator(
+            account=account,
+            name=name.strip()[:150],
+            email=email,
+            role=role,
+            language=language,
+            time_zone=time_zone,
+            max_slots=max_slots,
+        )
+        if password:
+            operator.set_password(password)
+        else:
+            operator.set_unusable_password()
+        try:
+            with transaction.atomic():
+                operator.save()
+        except IntegrityError:
+            raise ValidationFailed(_("An operator with this e-mail already exists.")) from None
+        if groups:
+            operator.groups.set([g for g in groups if g.account_id == account.id])
+        if actor is not None:
+            audit.record(actor, "operator.created", "operator", operator.public_id)
+    return operator
+
+
+def create_group(account: Account, name: str, *, actor: Actor | None = None) -> OperatorGroup:
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("A group needs a name."))
+    try:
+        with transaction.atomic():
+            group = OperatorGroup.objects.create(account=account, name=name[:100])
+            if actor is not None:
+                audit.record(actor, "group.created", "group", group.public_id)
+    except IntegrityError:
+        raise ValidationFailed(_("A group with this name already exists.")) from None
+    return group
+
+
+def set_max_slots(operator: Operator, max_slots: int, *, actor: Actor) -> Operator:
+    """Change an operator's chat slots: admins always, the operator if the account allows."""
+    own = actor.operator is not None and actor.operator.pk == operator.pk
+    if not (_is_admin(actor) or (own and operator.account.operators_set_own_slots)):
+        raise PermissionDenied(_("Only an administrator can change chat slots."))
+    _validate_slots(max_slots)
+    with transaction.atomic():
+        Operator.objects.filter(pk=operator.pk).update(max_slots=max_slots)
+        operator.max_slots = max_slots
+        audit.record(actor, "operator.slots_changed", "operator", operator.public_id, max=max_slots)
+    _announce_presence(operator)
+    return operator
+
+
+def set_presence(operator: Operator, presence: str, *, actor: Actor) -> Operator:
+    """The Online/Away switch (R-OP-1). Only the operator themselves flips it."""
+    if presence not in Presence.values:
+        raise ValidationFailed(_("Presence must be online or away."))
+    if actor.operator is None or actor.operator.pk != operator.pk:
+        raise PermissionDenied(_("Only the operator can change their own presence."))
+    with transaction.atomic():
+        Operator.objects.filter(pk=operator.pk).update(presence=presence)
+        operator.presence = presence
+    _announce_presence(operator)
+    return operator
+
+
+def operator_connected(operator: Operator, channel_name: str) -> None:
+    """An app tab opened (called by the operator WebSocket consumer)."""
+    now = clock.now()
+    with transaction.atomic():
+        OperatorConnection.objects.update_or_create(
+            channel_name=channel_name,
+            defaults={
+                "account_id": operator.account_id,
+                "operator": operator,
+                "connected_at": now,
+                "last_seen_at": now,
+            },
+        )
+        Operator.objects.filter(pk=operator.pk).update(disconnected_at=None)
+        operator.disconnected_at = None
+    _announce_presence(operator)
+
+
+def operator_disconnected(operator: Operator, channel_name: str) -> bool:
+    """An app tab closed. Returns True when it was the last one (the grace period starts)."""
+    with transaction.atomic():
+        OperatorConnection.objects.filter(channel_name=channel_name).delete()
+        last = not OperatorConnection.objects.filter(operator=operator).exists()
+        if last:
+            operator.disconnected_at = clock.now()
+            Operator.objects.filter(pk=operator.pk).update(disconnected_at=operator.disconnected_at)
+    _announce_presence(operator)
+    return last
+
+
+def available_operators(account: Account) -> QuerySet[Operator]:
+    """Operators who are Online and connected (or within the reconnect grace period)."""
+    grace_start = clock.now() - timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
+    connected = OperatorConnection.objects.filter(operator=OuterRef("pk"))
+    return Operator.objects.filter(
+        account=account, is_active=True, presence=Presence.ONLINE
+    ).filter(Q(Exists(connected)) | Q(disconnected_at__gte=grace_start))
+
+
+def is_available(operator: Operator) -> bool:
+    return available_operators(operator.account).filter(pk=operator.pk).exists()
+
+
+def _announce_presence(operator: Operator) -> None:
+    send_on_commit(presence_event(operator), [account_group(operator.account.public_id)])
+
+
+def _normalise_email(email: str) -> str:
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationFailed(_("Enter a valid e-mail address.")) from None
+    local, _sep, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _validate_slots(max_slots: int) -> None:
+    if not isinstance(max_slots, int) or not 0 <= max_slots <= MAX_SLOTS_LIMIT:
+        raise ValidationFailed(
+            _("Chat slots must be between 0 and %(max)d.") % {"max": MAX_SLOTS_LIMIT}
+        )
+
+
+def _is_admin(actor: Actor | None) -> bool:
+    return actor is not None and actor.operator is not None and actor.operator.is_admin
+
+
+def _require_admin(actor: Actor | None) -> None:
+    """``actor=None`` is the installation itself (CLI, demo seed); else admins only."""
+    if actor is not None and not _is_admin(actor):
+        raise PermissionDenied(_("Only an administrator can do this."))

@@ -1,0 +1,101 @@
+"""Contacts (customers) and the identifiers they reach us by."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from messagecenter.core.ids import new_public_id
+from messagecenter.core.scoping import AccountScopedManager
+
+
+def new_contact_id() -> str:
+    return new_public_id("ct")
+
+
+class Contact(models.Model):
+    """A customer. Reachable through one or more ``ContactIdentity`` rows."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="contacts"
+    )
+    public_id = models.CharField(max_length=24, unique=True, default=new_contact_id)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    customer_id = models.CharField(_("customer ID"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    locale = models.CharField(_("language"), max_length=8, blank=True)
+    # Values of the account-defined custom fields, keyed by field key.
+    custom_fields = models.JSONField(default=dict, blank=True)
+    # Arbitrary JSON pushed by API (cart contents…), shown as a tree (R-CONV-6).
+    custom_data = models.JSONField(default=dict, blank=True)
+    blocked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name or self.public_id
+
+    def identity_value(self, kind: str) -> str:
+        """The first identifier of ``kind`` (uses prefetched identities when present)."""
+        for identity in self.identities.all():
+            if identity.kind == kind:
+                return identity.value
+        return ""
+
+    @property
+    def email(self) -> str:
+        return self.identity_value(IdentityKind.EMAIL)
+
+    @property
+    def phone(self) -> str:
+        return self.identity_value(IdentityKind.PHONE)
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    COOKIE = "cookie", _("Messenger token")
+    EXTERNAL = "external", _("External ID")
+
+
+class ContactIdentity(models.Model):
+    """One identifier of a contact, normalised (e-mail lower-cased, phones in E.164).
+
+    Unique per account, so an inbound message on any channel finds its one contact, and two
+    contacts sharing an identifier is a merge, not a duplicate.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    value = models.CharField(max_length=320)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_via = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "kind", "value"], name="identity_unique_per_account"
+            )
+        ]
+        ordering = ["created_at", "id"]
+
+
+class ContactConnection(models.Model):
+    """One connected messenger tab of a contact: the contact is online while one exists."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="connections")
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()

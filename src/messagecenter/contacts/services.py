@@ -1,0 +1,116 @@
+"""Contact writers and contact presence.
+
+A contact is *online* while one of their messenger tabs is connected (a ``ContactConnection``).
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from messagecenter.accounts.models import Account
+from messagecenter.contacts.identities import normalise
+from messagecenter.contacts.models import (
+    Contact,
+    ContactConnection,
+    ContactIdentity,
+    IdentityKind,
+)
+from messagecenter.core import clock
+from messagecenter.core.errors import Conflict, ValidationFailed
+
+PROFILE_FIELDS = ("name", "company", "customer_id", "country", "postcode", "locale")
+
+
+def create_contact(
+    account: Account,
+    *,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    identities: dict[str, str] | None = None,
+    **fields: str,
+) -> Contact:
+    """Create a contact with optional identifiers (validated and normalised first)."""
+    wanted = dict(identities or {})
+    if email:
+        wanted[IdentityKind.EMAIL] = email
+    if phone:
+        wanted[IdentityKind.PHONE] = phone
+    normalised = {kind: normalise(kind, value) for kind, value in wanted.items()}
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown contact field: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    with transaction.atomic():
+        contact = Contact.objects.create(account=account, name=name.strip()[:200], **fields)
+        for kind, value in normalised.items():
+            _add_identity(contact, kind, value)
+    return contact
+
+
+def add_identity(
+    contact: Contact, kind: str, value: str, *, verified_via: str = ""
+) -> ContactIdentity:
+    if kind not in IdentityKind.values:
+        raise ValidationFailed(_("Unknown identifier kind."))
+    with transaction.atomic():
+        return _add_identity(contact, kind, normalise(kind, value), verified_via=verified_via)
+
+
+def find_by_identity(account: Account, kind: str, value: str) -> Contact | None:
+    identity = (
+        ContactIdentity.objects.filter(account=account, kind=kind, value=normalise(kind, value))
+        .select_related("contact")
+        .first()
+    )
+    return identity.contact if identity else None
+
+
+def contact_connected(contact: Contact, channel_name: str) -> None:
+    """A messenger tab connected: the contact is online."""
+    now = clock.now()
+    with transaction.atomic():
+        ContactConnection.objects.update_or_create(
+            channel_name=channel_name,
+            defaults={
+                "account_id": contact.account_id,
+                "contact": contact,
+                "connected_at": now,
+                "last_seen_at": now,
+            },
+        )
+        Contact.objects.filter(pk=contact.pk).update(last_seen_at=now)
+
+
+def contact_disconnected(contact: Contact, channel_name: str) -> bool:
+    """A messenger tab closed. Returns True when the contact has no tab left (offline)."""
+    with transaction.atomic():
+        ContactConnection.objects.filter(channel_name=channel_name).delete()
+        return not ContactConnection.objects.filter(contact=contact).exists()
+
+
+def is_online(contact: Contact) -> bool:
+    return ContactConnection.objects.filter(contact=contact).exists()
+
+
+def _add_identity(
+    contact: Contact, kind: str, value: str, verified_via: str = ""
+) -> ContactIdentity:
+    try:
+        with transaction.atomic():
+            return ContactIdentity.objects.create(
+                account_id=contact.account_id,
+                contact=contact,
+                kind=kind,
+                value=value,
+                verified_at=clock.now() if verified_via else None,
+                verified_via=verified_via,
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("Another contact already uses this %(kind)s.")
+            % {"kind": IdentityKind(kind).label.lower()},
+            field=kind,
+        ) from None

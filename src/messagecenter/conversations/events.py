@@ -1,0 +1,193 @@
+"""Events of the conversations domain, and who receives them.
+
+Operators listen on the account group (inbox lists, counts) and on the groups of the
+conversations they have open; a contact's messenger listens only on its contact group. Notes
+and internal events therefore never go to a contact group, and what goes there is built by
+``contact_entry`` which leaves out everything internal.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from messagecenter.conversations.models import Conversation, EntryKind, TimelineEntry
+from messagecenter.core.events import (
+    account_group,
+    contact_group,
+    conversation_group,
+    operator_group,
+    send_on_commit,
+)
+
+
+class ConversationSummary(TypedDict):
+    id: str
+    status: str
+    is_live: bool
+    assigned_operator: str | None
+    assigned_group: str | None
+    contact: str
+    widget: str
+    last_activity_at: str
+    waiting_since: str | None
+    last_seq: int
+
+
+class TimelineEvent(TypedDict):
+    """One new timeline entry, for operators (``entry`` holds the full entry)."""
+
+    type: Literal["timeline.entry"]
+    account: str
+    conversation: str
+    seq: int
+    entry: dict[str, Any]
+    summary: ConversationSummary
+
+
+class ContactEntryEvent(TypedDict):
+    """What the contact's messenger sees of a new entry (messages and deletions only)."""
+
+    type: Literal["messenger.entry"]
+    conversation: str
+    seq: int
+    entry: dict[str, Any]
+
+
+class MentionEvent(TypedDict):
+    type: Literal["note.mention"]
+    account: str
+    conversation: str
+    seq: int
+    by: str
+
+
+class QueuedEvent(TypedDict):
+    """Told to the contact: nobody can chat live now, the reply will come later."""
+
+    type: Literal["messenger.queued"]
+    conversation: str
+    reason: Literal["no_operator_available", "no_free_slot"]
+
+
+# Entries a contact may see; everything else (notes, routing, assignments) is internal.
+CONTACT_VISIBLE = {EntryKind.MESSAGE, EntryKind.MESSAGE_DELETED}
+
+
+def summary(conversation: Conversation) -> ConversationSummary:
+    return {
+        "id": conversation.public_id,
+        "status": conversation.status,
+        "is_live": conversation.is_live,
+        "assigned_operator": _pid(conversation.assigned_operator),
+        "assigned_group": _pid(conversation.assigned_group),
+        "contact": conversation.contact.public_id,
+        "widget": conversation.widget.public_id,
+        "last_activity_at": conversation.last_activity_at.isoformat(),
+        "waiting_since": conversation.waiting_since.isoformat()
+        if conversation.waiting_since
+        else None,
+        "last_seq": conversation.last_seq,
+    }
+
+
+def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
+    """The operator-side view of an entry (also used by the REST API)."""
+    payload: dict[str, Any] = {
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "at": entry.at.isoformat(),
+        "session": entry.session_number,
+        "actor": {"kind": entry.actor_kind, "id": entry.actor_id, "name": entry.actor_name},
+        "data": entry.data,
+    }
+    if entry.kind == EntryKind.MESSAGE:
+        message = entry.message
+        payload["message"] = {
+            "author_kind": message.author_kind,
+            "body": message.body,
+            "html": message.html,
+            "channel": message.connection.kind,
+            "client_info": message.client_info,
+            "delivery_state": message.delivery_state,
+            "client_msg_id": message.client_msg_id,
+            "deleted": message.deleted_at is not None,
+        }
+    elif entry.kind == EntryKind.NOTE:
+        note = entry.note
+        payload["note"] = {
+            "body": note.body,
+            "html": note.html,
+            "edited": note.edited_at is not None,
+            "deleted": note.deleted_at is not None,
+            "mentions": note.mentions,
+        }
+    return payload
+
+
+def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
+    """The contact-side view: no internal data, deleted messages without their content."""
+    payload: dict[str, Any] = {"seq": entry.seq, "kind": entry.kind, "at": entry.at.isoformat()}
+    if entry.kind == EntryKind.MESSAGE:
+        message = entry.message
+        deleted = message.deleted_at is not None
+        payload["message"] = {
+            "author_kind": message.author_kind,
+            "author_name": entry.actor_name if message.author_kind != "contact" else "",
+            "html": "" if deleted else message.html,
+            "client_msg_id": message.client_msg_id,
+            "deleted": deleted,
+        }
+    elif entry.kind == EntryKind.MESSAGE_DELETED:
+        payload["message_seq"] = entry.data["message_seq"]
+    return payload
+
+
+def announce_entry(conversation: Conversation, entry: TimelineEntry) -> None:
+    """Send a new entry to the operators (account + conversation groups) and, when it is
+    contact-visible, to the contact's messenger."""
+    event: TimelineEvent = {
+        "type": "timeline.entry",
+        "account": conversation.account.public_id,
+        "conversation": conversation.public_id,
+        "seq": entry.seq,
+        "entry": entry_payload(entry),
+        "summary": summary(conversation),
+    }
+    send_on_commit(
+        event,
+        [account_group(conversation.account.public_id), conversation_group(conversation.public_id)],
+    )
+    if entry.kind in CONTACT_VISIBLE:
+        contact_event: ContactEntryEvent = {
+            "type": "messenger.entry",
+            "conversation": conversation.public_id,
+            "seq": entry.seq,
+            "entry": contact_entry(entry),
+        }
+        send_on_commit(contact_event, [contact_group(conversation.contact.public_id)])
+
+
+def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator_ids: list[str]):
+    """Each mentioned operator hears of it on their own group (R-RULES Mentions)."""
+    for operator_id in operator_ids:
+        event: MentionEvent = {
+            "type": "note.mention",
+            "account": conversation.account.public_id,
+            "conversation": conversation.public_id,
+            "seq": entry.seq,
+            "by": entry.actor_id,
+        }
+        send_on_commit(event, [operator_group(operator_id)])
+
+
+def announce_queued(conversation: Conversation, reason: str) -> None:
+    event: QueuedEvent = {
+        "type": "messenger.queued",
+        "conversation": conversation.public_id,
+        "reason": reason,  # type: ignore[typeddict-item]
+    }
+    send_on_commit(event, [contact_group(conversation.contact.public_id)])
+
+
+def _pid(obj) -> str | None:
+    return obj.public_id if obj is not None else None

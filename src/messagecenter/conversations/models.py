@@ -1,0 +1,250 @@
+"""Conversations and their timeline.
+
+Each conversation owns one gapless sequence (``last_seq``). Everything that happens in it —
+a message, a note, a note edit, a deletion, a status change, an assignment, a routing
+decision, a call event — is a ``TimelineEntry`` with the next number, its actor and its time.
+A client that has seen N asks for everything after N and misses nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from messagecenter.core.ids import new_public_id
+from messagecenter.core.scoping import AccountScopedManager
+
+
+def new_conversation_id() -> str:
+    return new_public_id("cv")
+
+
+def new_topic_id() -> str:
+    return new_public_id("tp")
+
+
+class Topic(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="topics")
+    public_id = models.CharField(max_length=24, unique=True, default=new_topic_id)
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = AccountScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="topic_name_unique")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting")
+    ENDED = "ended", _("Ended")
+
+
+class Conversation(models.Model):
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="conversations"
+    )
+    public_id = models.CharField(max_length=24, unique=True, default=new_conversation_id)
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="conversations"
+    )
+    widget = models.ForeignKey("widgets.Widget", on_delete=models.PROTECT, related_name="+")
+    connection = models.ForeignKey(
+        "widgets.ChannelConnection", on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.NEW)
+    # LIVE: holds a chat slot of the assigned operator (R-RULES Chat slots).
+    is_live = models.BooleanField(default=False)
+    assigned_operator = models.ForeignKey(
+        "accounts.Operator",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    assigned_group = models.ForeignKey(
+        "accounts.OperatorGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The operator who last served the contact here, for returning-contact routing.
+    last_operator = models.ForeignKey(
+        "accounts.Operator", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    locale = models.CharField(_("language"), max_length=8, blank=True)
+    last_seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+    last_contact_activity_at = models.DateTimeField(null=True, blank=True)
+    last_operator_message_at = models.DateTimeField(null=True, blank=True)
+    first_operator_response_at = models.DateTimeField(null=True, blank=True)
+    # When the contact last wrote while the team owed a reply: the inbox's "waiting since".
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed: WAITING since then means no contact reply since then.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Whether a bot or integration took part (R-ARCH-1 "chats with bots").
+    had_bot = models.BooleanField(default=False)
+    contact_message_count = models.PositiveIntegerField(default=0)
+
+    objects = AccountScopedManager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["account", "-last_activity_at", "-id"], name="conv_account_recent"
+            ),
+            models.Index(fields=["account", "assigned_operator", "status"], name="conv_inbox"),
+            models.Index(fields=["account", "status", "created_at"], name="conv_status_age"),
+            models.Index(fields=["assigned_operator", "is_live"], name="conv_live_slots"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.public_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != Status.ENDED
+
+
+class ConversationSession(models.Model):
+    """A stretch of a conversation between silences longer than the widget timeout."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="sessions"
+    )
+    number = models.PositiveIntegerField()
+    first_seq = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+    # LIVE label (R-CONV-9): the assigned operator and the contact were online together.
+    was_live = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "number"], name="session_number_unique")
+        ]
+        ordering = ["number"]
+
+
+class EntryKind(models.TextChoices):
+    MESSAGE = "message"
+    NOTE = "note"
+    NOTE_EDITED = "note_edited"
+    NOTE_DELETED = "note_deleted"
+    MESSAGE_DELETED = "message_deleted"
+    STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    ROUTING_DECISION = "routing_decision"
+    LIVE_CHANGED = "live_changed"
+    UPDATED = "updated"
+    CALL = "call"
+
+
+class TimelineEntry(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="timeline"
+    )
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    actor_kind = models.CharField(max_length=16)
+    actor_id = models.CharField(max_length=24, blank=True)
+    actor_name = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+    session_number = models.PositiveIntegerField(default=1)
+    # Small, id-only facts about non-message entries (old/new status, routing candidates…).
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="timeline_seq_unique")
+        ]
+        ordering = ["seq"]
+
+
+class AuthorKind(models.TextChoices):
+    CONTACT = "contact", _("Contact")
+    OPERATOR = "operator", _("Operator")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class DeliveryState(models.TextChoices):
+    NONE = "none", _("Not applicable")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    entry = models.OneToOneField(
+        TimelineEntry, on_delete=models.CASCADE, primary_key=True, related_name="message"
+    )
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
+    author_operator = models.ForeignKey(
+        "accounts.Operator", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(blank=True)
+    # Sanitised HTML rendered once on the server; every client shows the same thing.
+    html = models.TextField(blank=True)
+    format = models.CharField(max_length=16, default="markdown")
+    connection = models.ForeignKey(
+        "widgets.ChannelConnection", on_delete=models.PROTECT, related_name="+"
+    )
+    # Browser / OS / device class of the contact's messenger (R-CONV-8).
+    client_info = models.JSONField(default=dict, blank=True)
+    delivery_state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.NONE
+    )
+    # A client's own id for a send, so a retried send creates exactly one message.
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)
+    # A provider's message id, so a redelivered inbound webhook creates exactly one message.
+    provider_message_id = models.CharField(max_length=200, null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by_id = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_msg_id"],
+                condition=models.Q(client_msg_id__isnull=False),
+                name="message_client_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "connection", "provider_message_id"],
+                condition=models.Q(provider_message_id__isnull=False),
+                name="message_provider_id_unique",
+            ),
+        ]
+
+
+class Note(models.Model):
+    """An internal note: never shown to the contact."""
+
+    entry = models.OneToOneField(
+        TimelineEntry, on_delete=models.CASCADE, primary_key=True, related_name="note"
+    )
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        "accounts.Operator", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    html = models.TextField()
+    mentions = models.JSONField(default=list, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,134 @@
+"""Routing (R-RULES Routing, R-INBOX-7) and chat slots (R-OP-2).
+
+Candidates are the available operators of the conversation's group (its assigned group, else the
+widget's group, else everyone in the account) with a free slot. A returning contact goes to the
+operator who last served them if that operator is a candidate; otherwise the candidate with the
+most free slots wins, and ties go to whoever has waited longest since their last assignment.
+
+Atomicity: the candidates' operator rows are locked (``FOR UPDATE``, in id order so two routers
+never deadlock) before their slots are counted, so two processes routing at once see each
+other's LIVE conversations and never fill the same slot twice. On SQLite the IMMEDIATE
+transaction serialises writers and gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from messagecenter.accounts.models import Operator
+from messagecenter.accounts.services import available_operators
+from messagecenter.contacts.models import ContactConnection
+from messagecenter.conversations.models import Conversation, Status
+
+RULE_RETURNING = "returning_contact"
+RULE_MOST_FREE = "most_free_slots"
+RULE_LONGEST_IDLE = "longest_idle"
+RULE_ONLY = "only_candidate"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    operator: Operator
+    free_slots: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    winner: Operator | None
+    rule: str
+    candidates: list[Candidate]
+
+    def as_data(self) -> dict:
+        """Stored on the timeline so an admin can answer "why did this chat go to her?"."""
+        return {
+            "winner": self.winner.public_id if self.winner else None,
+            "rule": self.rule,
+            "candidates": [
+                {"operator": c.operator.public_id, "name": c.operator.name, "free": c.free_slots}
+                for c in self.candidates
+            ],
+        }
+
+
+def slots_used(operator: Operator) -> int:
+    """Slots used = the operator's LIVE conversations (R-RULES Chat slots)."""
+    return Conversation.objects.filter(assigned_operator=operator, is_live=True).count()
+
+
+def free_slots(operator: Operator) -> int:
+    return max(operator.max_slots - slots_used(operator), 0)
+
+
+def locked_candidates(conversation: Conversation) -> list[Candidate]:
+    """Available operators of the conversation's group with a free slot, rows locked."""
+    pool = available_operators(conversation.account)
+    group = conversation.assigned_group or conversation.widget.operator_group
+    if group is not None:
+        pool = pool.filter(groups=group)
+    ids = list(pool.values_list("pk", flat=True))
+    locked = list(Operator.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    live = Count("assigned_conversations", filter=Q(assigned_conversations__is_live=True))
+    used = dict(Operator.objects.filter(pk__in=ids).annotate(live=live).values_list("pk", "live"))
+    candidates = [Candidate(op, op.max_slots - used.get(op.pk, 0)) for op in locked]
+    return [c for c in candidates if c.free_slots > 0]
+
+
+def decide(conversation: Conversation, candidates: list[Candidate]) -> Decision:
+    if not candidates:
+        return Decision(None, "no_candidate", [])
+    if len(candidates) == 1:
+        return Decision(candidates[0].operator, RULE_ONLY, candidates)
+    returning = _last_operator_of_contact(conversation)
+    for candidate in candidates:
+        if candidate.operator.pk == returning:
+            return Decision(candidate.operator, RULE_RETURNING, candidates)
+    most = max(c.free_slots for c in candidates)
+    best = [c for c in candidates if c.free_slots == most]
+    if len(best) == 1:
+        return Decision(best[0].operator, RULE_MOST_FREE, candidates)
+    best.sort(key=lambda c: (_idle_key(c.operator.last_assigned_at), c.operator.pk))
+    return Decision(best[0].operator, RULE_LONGEST_IDLE, candidates)
+
+
+def _idle_key(last_assigned_at: datetime | None) -> float:
+    # Never assigned counts as having waited longest.
+    return last_assigned_at.timestamp() if last_assigned_at else float("-inf")
+
+
+def _last_operator_of_contact(conversation: Conversation) -> int | None:
+    return (
+        Conversation.objects.filter(contact_id=conversation.contact_id, last_operator__isnull=False)
+        .order_by("-last_activity_at")
+        .values_list("last_operator_id", flat=True)
+        .first()
+    )
+
+
+def backlog_for(operator: Operator, *, exclude_pk: int | None = None):
+    """Unassigned active conversations of the operator's groups whose contact is online,
+    oldest first (R-RULES Backlog drain). A conversation's group is its assigned group, else
+    its widget's group; a widget without a group belongs to everyone."""
+    groups = list(operator.groups.values_list("pk", flat=True))
+    contact_online = ContactConnection.objects.filter(contact_id=OuterRef("contact_id"))
+    in_my_groups = (
+        Q(assigned_group__in=groups)
+        | Q(assigned_group__isnull=True, widget__operator_group__in=groups)
+        | Q(assigned_group__isnull=True, widget__operator_group__isnull=True)
+    )
+    query = (
+        Conversation.objects.filter(
+            in_my_groups,
+            Exists(contact_online),
+            account_id=operator.account_id,
+            assigned_operator__isnull=True,
+            widget__backlog_drain=True,
+        )
+        .exclude(status=Status.ENDED)
+        .order_by("created_at", "pk")
+    )
+    if exclude_pk is not None:
+        query = query.exclude(pk=exclude_pk)
+    return query

@@ -1,0 +1,626 @@
+"""Conversation writers: the only code that changes a conversation or its timeline.
+
+Views, the REST API, WebSocket consumers, chat commands, transports and jobs all call these.
+Each entry point decides (authorise, validate, raising a typed domain error), writes under the
+conversation's row lock, and tells (events after commit). The status table of R-RULES lives
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from messagecenter.accounts import audit
+from messagecenter.accounts.models import Account, Operator, OperatorGroup
+from messagecenter.contacts.models import Contact
+from messagecenter.conversations import live, routing, timeline
+from messagecenter.conversations.events import announce_entry, announce_queued
+from messagecenter.conversations.models import (
+    AuthorKind,
+    Conversation,
+    DeliveryState,
+    EntryKind,
+    Message,
+    Status,
+    TimelineEntry,
+    Topic,
+)
+from messagecenter.core import clock
+from messagecenter.core.actors import Actor
+from messagecenter.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from messagecenter.core.rendering import render_markdown, render_plain
+from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
+
+MAX_BODY = 20_000
+MANUAL_STATUSES = (Status.OPEN, Status.WAITING)
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+def start_conversation(
+    widget: Widget,
+    contact: Contact,
+    body: str,
+    *,
+    actor: Actor,
+    connection: ChannelConnection | None = None,
+    subject: str = "",
+    client_info: dict | None = None,
+    client_msg_id: str | None = None,
+    provider_message_id: str | None = None,
+) -> Conversation:
+    """A contact starts a conversation with their first message (R-RULES rows 1 and 2):
+    routed and OPEN when an operator is available (LIVE if both online), else NEW and
+    Unassigned in the widget group's queue, and the contact is told the reply comes later."""
+    _require_contact(actor, contact)
+    connection = connection or _webchat_of(widget)
+    _check_same_account(widget, contact, connection)
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = _create(widget, contact, connection, subject=subject)
+        entries = [
+            _append_message(
+                conversation,
+                actor,
+                body,
+                AuthorKind.CONTACT,
+                client_info=client_info,
+                client_msg_id=client_msg_id,
+                provider_message_id=provider_message_id,
+            )
+        ]
+        _note_contact_activity(conversation)
+        entries += route(conversation, actor=Actor.system(widget.account))
+        if conversation.assigned_operator is None:
+            announce_queued(conversation, "no_operator_available")
+        persist_and_announce(conversation, entries)
+    return conversation
+
+
+def start_conversation_by_operator(
+    contact: Contact,
+    widget: Widget,
+    body: str,
+    *,
+    actor: Actor,
+    connection: ChannelConnection | None = None,
+    subject: str = "",
+) -> Conversation:
+    """An operator starts a conversation from a contact profile: WAITING, assigned to them."""
+    operator = _require_operator(actor)
+    connection = connection or _webchat_of(widget)
+    _check_same_account(widget, contact, connection)
+    _check_account(operator.account, contact.account)
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = _create(widget, contact, connection, subject=subject)
+        entries = _assign(conversation, operator, actor)
+        entries.append(_operator_message(conversation, actor, body))
+        entries += _change_status(conversation, Status.WAITING, actor)
+        persist_and_announce(conversation, entries)
+    return conversation
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def post_contact_message(
+    conversation: Conversation,
+    body: str,
+    *,
+    actor: Actor,
+    client_info: dict | None = None,
+    client_msg_id: str | None = None,
+    provider_message_id: str | None = None,
+) -> TimelineEntry:
+    """The contact writes: OPEN from OPEN/WAITING/ENDED, NEW stays NEW; LIVE per R-RULES.
+
+    A retried send (same ``client_msg_id`` or provider message id) returns the existing entry.
+    """
+    _require_contact(actor, conversation.contact)
+    body = _clean_body(body)
+    existing = _existing_message(conversation, client_msg_id, provider_message_id)
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        was_ended = conversation.status == Status.ENDED
+        entry = _append_message(
+            conversation,
+            actor,
+            body,
+            AuthorKind.CONTACT,
+            client_info=client_info,
+            client_msg_id=client_msg_id,
+            provider_message_id=provider_message_id,
+        )
+        entries = [entry]
+        _note_contact_activity(conversation)
+        if conversation.status != Status.NEW:
+            entries += _change_status(conversation, Status.OPEN, actor)
+        if was_ended and conversation.assigned_operator is None:
+            entries += route(conversation, actor=Actor.system(conversation.account))
+        entries += live.evaluate_on_contact_message(conversation, actor)
+        if getattr(conversation, "queued_reason", None):
+            announce_queued(conversation, conversation.queued_reason)  # type: ignore[attr-defined]
+        persist_and_announce(conversation, entries)
+    return entry
+
+
+def post_operator_message(conversation: Conversation, body: str, *, actor: Actor) -> TimelineEntry:
+    """Only the assigned operator may reply (R-INBOX-2); any status becomes WAITING."""
+    _require_operator(actor)
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        _require_assigned(conversation, actor)
+        entries = [_operator_message(conversation, actor, body)]
+        entries += _change_status(conversation, Status.WAITING, actor)
+        persist_and_announce(conversation, entries)
+    return entries[0]
+
+
+def post_bot_message(conversation: Conversation, body: str, *, actor: Actor) -> TimelineEntry:
+    """A bot or integration writes to the contact. It never impersonates an operator and does
+    not change the status (the team still owes a human reply)."""
+    if actor.kind not in ("token", "bot", "system"):
+        raise PermissionDenied(_("Only integrations can post bot messages."))
+    _check_account(actor.account, conversation.account)
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        bot = Actor("bot", actor.account, token=actor.token, name=actor.name or "Bot")
+        entry = _append_message(conversation, bot, body, AuthorKind.BOT, markdown=True)
+        conversation.had_bot = True
+        persist_and_announce(conversation, [entry])
+    return entry
+
+
+def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> TimelineEntry:
+    """Delete a message sent to the contact (R-CONV-5): the contact sees an indicator, the
+    operator still sees the content marked deleted. Only where the channel can delete."""
+    _require_operator(actor)
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        if not conversation.connection.capabilities.can_delete:
+            raise InvalidTransition(
+                _("Messages cannot be deleted on %(channel)s conversations.")
+                % {"channel": conversation.connection.get_kind_display()},
+                code="channel_cannot_delete",
+            )
+        message = _message_at(conversation, seq)
+        if message.author_kind == AuthorKind.CONTACT:
+            raise InvalidTransition(_("Only messages sent to the contact can be deleted."))
+        if message.deleted_at is not None:
+            raise InvalidTransition(_("This message is already deleted."))
+        _require_assigned_or_admin(conversation, actor)
+        message.deleted_at = clock.now()
+        message.deleted_by_id = actor.public_id
+        message.save(update_fields=["deleted_at", "deleted_by_id"])
+        entry = timeline.append(
+            conversation, EntryKind.MESSAGE_DELETED, actor, data={"message_seq": seq}
+        )
+        audit.record(actor, "message.deleted", "conversation", conversation.public_id, seq=seq)
+        persist_and_announce(conversation, [entry])
+    return entry
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+def set_status(conversation: Conversation, status: str, *, actor: Actor) -> Conversation:
+    """Manual OPEN or WAITING (R-INBOX-3); ENDED goes through ``end_conversation``."""
+    _require_operator(actor)
+    if status == Status.ENDED:
+        return end_conversation(conversation, actor=actor)
+    if status not in MANUAL_STATUSES:
+        raise InvalidTransition(_("Only OPEN and WAITING can be set by hand."))
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        persist_and_announce(conversation, _change_status(conversation, status, actor))
+    return conversation
+
+
+def end_conversation(conversation: Conversation, *, actor: Actor) -> Conversation:
+    """End it (by an operator, or by the system for auto-end); LIVE and the slot are released
+    and the freed slot drains the backlog."""
+    if actor.kind not in ("operator", "system", "token"):
+        raise PermissionDenied(_("Only the team can end a conversation."))
+    _check_account(actor.account, conversation.account)
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        if conversation.status == Status.ENDED:
+            raise InvalidTransition(_("This conversation has already ended."), code="already_ended")
+        freed = conversation.assigned_operator if conversation.is_live else None
+        entries = live.end_live(conversation, actor, live.END_ENDED)
+        entries += _change_status(conversation, Status.ENDED, actor)
+        persist_and_announce(conversation, entries)
+    if freed is not None:
+        drain_backlog(freed)
+    return conversation
+
+
+# --- assignment ------------------------------------------------------------------------------
+
+
+def assign_operator(
+    conversation: Conversation, operator: Operator, *, actor: Actor
+) -> Conversation:
+    """Assign (or forward) to an operator; "Assign to me" is this with the actor as target.
+    The status stays (a NEW conversation stays NEW until the first operator message)."""
+    _require_operator_or_token(actor)
+    _check_account(operator.account, conversation.account)
+    if not operator.is_active:
+        raise ValidationFailed(_("This operator is deactivated."))
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        if conversation.assigned_operator_id == operator.pk:
+            return conversation
+        freed = conversation.assigned_operator if conversation.is_live else None
+        entries = live.end_live(conversation, actor, live.END_REASSIGNED)
+        entries += _assign(conversation, operator, actor)
+        persist_and_announce(conversation, entries)
+    if freed is not None:
+        drain_backlog(freed, exclude_pk=conversation.pk)
+    return conversation
+
+
+def assign_group(conversation: Conversation, group: OperatorGroup, *, actor: Actor) -> Conversation:
+    """Hand the conversation to a group: it leaves its operator and is routed to an available
+    member with a free slot, or waits in the group's Unassigned queue."""
+    _require_operator_or_token(actor)
+    _check_account(group.account, conversation.account)
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        freed = conversation.assigned_operator if conversation.is_live else None
+        entries = live.end_live(conversation, actor, live.END_REASSIGNED)
+        entries += _assign(conversation, None, actor, group=group)
+        if conversation.status != Status.ENDED:
+            entries += route(conversation, actor=Actor.system(conversation.account))
+        persist_and_announce(conversation, entries)
+    if freed is not None:
+        drain_backlog(freed, exclude_pk=conversation.pk)
+    return conversation
+
+
+def unassign(conversation: Conversation, *, actor: Actor) -> Conversation:
+    _require_operator_or_token(actor)
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        _check_account(actor.account, conversation.account)
+        if conversation.assigned_operator is None:
+            return conversation
+        freed = conversation.assigned_operator if conversation.is_live else None
+        entries = live.end_live(conversation, actor, live.END_REASSIGNED)
+        entries += _assign(conversation, None, actor, group=conversation.assigned_group)
+        persist_and_announce(conversation, entries)
+    if freed is not None:
+        drain_backlog(freed, exclude_pk=conversation.pk)
+    return conversation
+
+
+def route(conversation: Conversation, *, actor: Actor) -> list[TimelineEntry]:
+    """Route an unassigned conversation (caller holds its lock). The decision is stored on the
+    timeline whether or not someone was found. Routed conversations are OPEN; LIVE when the
+    contact is online, since the winner is available and has a free slot."""
+    candidates = routing.locked_candidates(conversation)
+    decision = routing.decide(conversation, candidates)
+    entries = [
+        timeline.append(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
+    ]
+    if decision.winner is None:
+        return entries
+    entries += _assign(conversation, decision.winner, actor)
+    entries += _change_status(conversation, Status.OPEN, actor)
+    if live.both_online(conversation):
+        entries.append(live.set_live(conversation, True, actor, "routed"))
+    return entries
+
+
+def drain_backlog(operator: Operator, *, exclude_pk: int | None = None) -> list[Conversation]:
+    """A slot freed or the operator became available: give them the oldest unassigned
+    conversations of their groups whose contact is online, one per free slot."""
+    from messagecenter.accounts.services import is_available
+
+    drained: list[Conversation] = []
+    if not is_available(operator):
+        return drained
+    for conversation in routing.backlog_for(operator, exclude_pk=exclude_pk)[: operator.max_slots]:
+        if routing.free_slots(operator) <= 0:
+            break
+        with transaction.atomic():
+            conversation = timeline.lock(conversation)
+            if conversation.assigned_operator_id is not None:
+                continue  # someone else took it meanwhile
+            system = Actor.system(conversation.account)
+            entries = _drain_to(conversation, operator, system)
+            persist_and_announce(conversation, entries)
+        drained.append(conversation)
+    return drained
+
+
+# --- details ---------------------------------------------------------------------------------
+
+
+def set_subject(conversation: Conversation, subject: str, *, actor: Actor) -> Conversation:
+    return _update_field(conversation, "subject", subject.strip()[:200], actor)
+
+
+def set_topic(conversation: Conversation, topic: Topic | None, *, actor: Actor) -> Conversation:
+    if topic is not None:
+        _check_account(topic.account, conversation.account)
+    return _update_field(conversation, "topic", topic, actor)
+
+
+def set_locale(conversation: Conversation, locale: str, *, actor: Actor) -> Conversation:
+    """Change the conversation language; it also becomes the contact's profile language
+    (R-CONV-4), which e-mails and transcript system texts follow."""
+    from django.conf import settings
+
+    if locale not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Unsupported language."))
+    conversation = _update_field(conversation, "locale", locale, actor)
+    Contact.objects.filter(pk=conversation.contact_id).update(locale=locale)
+    return conversation
+
+
+def create_topic(account: Account, name: str, *, actor: Actor) -> Topic:
+    _require_operator(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("A topic needs a name."))
+    try:
+        with transaction.atomic():
+            topic = Topic.objects.create(account=account, name=name[:100])
+            audit.record(actor, "topic.created", "topic", topic.public_id)
+    except IntegrityError:
+        raise ValidationFailed(_("A topic with this name already exists.")) from None
+    return topic
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+def _create(widget, contact, connection, *, subject: str) -> Conversation:
+    now = clock.now()
+    conversation = Conversation.objects.create(
+        account=widget.account,
+        contact=contact,
+        widget=widget,
+        connection=connection,
+        subject=subject.strip()[:200],
+        status=Status.NEW,
+        status_changed_at=now,
+        assigned_group=widget.operator_group,
+        locale=contact.locale or widget.language,
+        created_at=now,
+        last_activity_at=now,
+    )
+    return timeline.lock(conversation)
+
+
+def _append_message(
+    conversation: Conversation,
+    actor: Actor,
+    body: str,
+    author_kind: str,
+    *,
+    markdown: bool = False,
+    client_info: dict | None = None,
+    client_msg_id: str | None = None,
+    provider_message_id: str | None = None,
+) -> TimelineEntry:
+    entry = timeline.append(conversation, EntryKind.MESSAGE, actor, activity=True)
+    Message.objects.create(
+        entry=entry,
+        account_id=conversation.account_id,
+        conversation=conversation,
+        author_kind=author_kind,
+        author_operator=actor.operator if author_kind == AuthorKind.OPERATOR else None,
+        body=body,
+        html=render_markdown(body) if markdown else render_plain(body),
+        format="markdown" if markdown else "plain",
+        connection=conversation.connection,
+        client_info=client_info or {},
+        delivery_state=_initial_delivery(conversation, author_kind),
+        client_msg_id=client_msg_id or None,
+        provider_message_id=provider_message_id or None,
+    )
+    if live.both_online(conversation):
+        timeline.mark_session_live(conversation)
+    return entry
+
+
+def _operator_message(conversation: Conversation, actor: Actor, body: str) -> TimelineEntry:
+    entry = _append_message(conversation, actor, body, AuthorKind.OPERATOR, markdown=True)
+    now = clock.now()
+    conversation.last_operator_message_at = now
+    conversation.first_operator_response_at = conversation.first_operator_response_at or now
+    conversation.waiting_since = None
+    conversation.last_operator = actor.operator
+    return entry
+
+
+def _initial_delivery(conversation: Conversation, author_kind: str) -> str:
+    if author_kind == AuthorKind.CONTACT:
+        return DeliveryState.NONE
+    # The messenger receives over WebSockets at once; other transports queue a delivery job.
+    if conversation.connection.kind == TransportKind.WEBCHAT:
+        return DeliveryState.SENT
+    return DeliveryState.QUEUED
+
+
+def _note_contact_activity(conversation: Conversation) -> None:
+    now = clock.now()
+    conversation.last_contact_activity_at = now
+    conversation.contact_message_count += 1
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+
+
+def _change_status(conversation: Conversation, new: str, actor: Actor) -> list[TimelineEntry]:
+    old = conversation.status
+    if old == new:
+        return []
+    conversation.status = new
+    conversation.status_changed_at = clock.now()
+    conversation.ended_at = conversation.status_changed_at if new == Status.ENDED else None
+    if new == Status.ENDED:
+        conversation.waiting_since = None
+    entry = timeline.append(
+        conversation, EntryKind.STATUS_CHANGED, actor, data={"from": old, "to": new}
+    )
+    audit.record(
+        actor,
+        "conversation.status_changed",
+        "conversation",
+        conversation.public_id,
+        old=old,
+        new=new,
+    )
+    return [entry]
+
+
+def _assign(
+    conversation: Conversation,
+    operator: Operator | None,
+    actor: Actor,
+    *,
+    group: OperatorGroup | None = None,
+) -> list[TimelineEntry]:
+    previous = conversation.assigned_operator
+    conversation.assigned_operator = operator
+    if group is not None or operator is None:
+        conversation.assigned_group = group
+    if operator is not None:
+        operator.last_assigned_at = clock.now()
+        Operator.objects.filter(pk=operator.pk).update(last_assigned_at=operator.last_assigned_at)
+    data = {
+        "operator": operator.public_id if operator else None,
+        "group": conversation.assigned_group.public_id if conversation.assigned_group else None,
+        "previous": previous.public_id if previous else None,
+    }
+    entry = timeline.append(conversation, EntryKind.ASSIGNED, actor, data=data)
+    audit.record(actor, "conversation.assigned", "conversation", conversation.public_id, **data)
+    return [entry]
+
+
+def _drain_to(conversation: Conversation, operator: Operator, actor: Actor) -> list[TimelineEntry]:
+    decision = routing.Decision(
+        operator, "backlog_drain", [routing.Candidate(operator, routing.free_slots(operator))]
+    )
+    entries = [
+        timeline.append(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
+    ]
+    entries += _assign(conversation, operator, actor)
+    entries += _change_status(conversation, Status.OPEN, actor)
+    entries.append(live.set_live(conversation, True, actor, "backlog_drain"))
+    return entries
+
+
+def _update_field(conversation: Conversation, field: str, value: Any, actor: Actor) -> Conversation:
+    _require_operator_or_token(actor)
+    _check_account(actor.account, conversation.account)
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        if getattr(conversation, field) == value:
+            return conversation
+        setattr(conversation, field, value)
+        shown = value.public_id if hasattr(value, "public_id") else value
+        entry = timeline.append(
+            conversation, EntryKind.UPDATED, actor, data={"field": field, "value": shown}
+        )
+        persist_and_announce(conversation, [entry])
+    return conversation
+
+
+def persist_and_announce(conversation: Conversation, entries: list[TimelineEntry]) -> None:
+    """Persist the conversation's fields and announce the new entries (after commit)."""
+    conversation.save()
+    for entry in entries:
+        announce_entry(conversation, entry)
+
+
+def _existing_message(conversation, client_msg_id, provider_message_id) -> TimelineEntry | None:
+    query = Message.objects.filter(conversation=conversation)
+    if client_msg_id:
+        found = query.filter(client_msg_id=client_msg_id).select_related("entry").first()
+        return found.entry if found else None
+    if provider_message_id:
+        found = (
+            query.filter(provider_message_id=provider_message_id).select_related("entry").first()
+        )
+        return found.entry if found else None
+    return None
+
+
+def _message_at(conversation: Conversation, seq: int) -> Message:
+    message = Message.objects.filter(conversation=conversation, entry__seq=seq).first()
+    if message is None:
+        raise ValidationFailed(_("There is no message with this number."), code="not_found")
+    return message
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("A message cannot be empty."), field="body")
+    if len(body) > MAX_BODY:
+        raise ValidationFailed(
+            _("A message can have at most %(max)d characters.") % {"max": MAX_BODY}, field="body"
+        )
+    return body
+
+
+def _webchat_of(widget: Widget) -> ChannelConnection:
+    return ChannelConnection.objects.get(widget=widget, kind=TransportKind.WEBCHAT)
+
+
+def _check_account(a: Account, b: Account) -> None:
+    if a.pk != b.pk:
+        # Never say "forbidden" across accounts: the object does not exist for this caller.
+        from messagecenter.core.errors import NotFound
+
+        raise NotFound(_("Not found."))
+
+
+def _check_same_account(widget, contact, connection) -> None:
+    _check_account(widget.account, contact.account)
+    _check_account(widget.account, connection.account)
+    if connection.widget_id != widget.pk:
+        raise ValidationFailed(_("This channel belongs to another widget."))
+
+
+def _require_contact(actor: Actor, contact: Contact) -> None:
+    if actor.kind != "contact" or actor.contact is None or actor.contact.pk != contact.pk:
+        raise PermissionDenied(_("Only the contact can write as the contact."))
+
+
+def _require_operator(actor: Actor) -> Operator:
+    if actor.operator is None:
+        raise PermissionDenied(_("Only an operator can do this."))
+    return actor.operator
+
+
+def _require_operator_or_token(actor: Actor) -> None:
+    if actor.operator is None and actor.kind != "token":
+        raise PermissionDenied(_("Only an operator or an integration can do this."))
+
+
+def _require_assigned(conversation: Conversation, actor: Actor) -> None:
+    _check_account(actor.account, conversation.account)
+    if conversation.assigned_operator_id != actor.operator.pk:  # type: ignore[union-attr]
+        raise PermissionDenied(
+            _("Only the assigned operator can reply. Assign the conversation to yourself first."),
+            code="not_assigned",
+        )
+
+
+def _require_assigned_or_admin(conversation: Conversation, actor: Actor) -> None:
+    if actor.operator is not None and actor.operator.is_admin:
+        return
+    _require_assigned(conversation, actor)

@@ -1,0 +1,296 @@
+"""Django settings, read from the environment through `messagecenter.env`.
+
+Two profiles (MC_PROFILE):
+- ``local`` (default): what ``messagecenter serve`` uses on 127.0.0.1. Plain HTTP is fine,
+  a secret key is generated once into the data folder.
+- ``production``: HTTPS only, secure cookies, HSTS, and SECRET_KEY / MC_ALLOWED_HOSTS required.
+
+The embedded default needs nothing: SQLite, in-memory channel layer, SQLite Huey, local files.
+DATABASE_URL / REDIS_URL / MC_S3_BUCKET switch to the scale-out pieces.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+import dj_database_url
+
+from messagecenter.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    env_url,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROFILE = env_choice("MC_PROFILE", "local", ("local", "production"))
+PRODUCTION = PROFILE == "production"
+DATA_DIR = Path(env_str("MC_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+TESTING = env_bool("MC_TESTING", False)
+
+
+def _local_secret_key() -> str:
+    """A per-installation key kept in the data folder, so logins survive restarts."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env_secret("SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ConfigError("SECRET_KEY (or SECRET_KEY_FILE) is required when MC_PROFILE=production")
+    SECRET_KEY = _local_secret_key()
+elif PRODUCTION and len(SECRET_KEY) < 40:
+    raise ConfigError("SECRET_KEY must be at least 40 characters in production")
+
+DEBUG = env_bool("MC_DEBUG", False)
+PUBLIC_URL = env_url("MC_PUBLIC_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip(
+    "/"
+)
+_public_host = urlparse(PUBLIC_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = env_list(
+    "MC_ALLOWED_HOSTS", [] if PRODUCTION else [_public_host, "127.0.0.1", "localhost"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ConfigError("MC_ALLOWED_HOSTS is required when MC_PROFILE=production")
+if TESTING:
+    ALLOWED_HOSTS = ["*"]
+CSRF_TRUSTED_ORIGINS = env_list("MC_CSRF_TRUSTED_ORIGINS", [PUBLIC_URL])
+
+INSTALLED_APPS = [
+    "channels",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "messagecenter.core",
+    "messagecenter.accounts",
+    "messagecenter.widgets",
+    "messagecenter.contacts",
+    "messagecenter.files",
+    "messagecenter.conversations",
+    "messagecenter.api",
+    "messagecenter.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "messagecenter.web.middleware.OperatorLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "messagecenter.web.middleware.OperatorTimezoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "messagecenter.urls"
+ASGI_APPLICATION = "messagecenter.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------------------
+SQLITE_PATH = DATA_DIR / "messagecenter.sqlite3"
+_database_url = env_url(
+    "DATABASE_URL", "", schemes=("postgres", "postgresql", "sqlite", "pgsql", "postgis")
+)
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(SQLITE_PATH),
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
+    # two writers queue on the busy timeout instead of failing with "database is locked"
+    # halfway through a transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("MC_SQLITE_BUSY_TIMEOUT", 20, minimum=1),
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Realtime and jobs --------------------------------------------------------------------
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "messagecenter",
+        "url": REDIS_URL,
+        "immediate": env_bool("MC_JOBS_IMMEDIATE", False),
+        "consumer": {"workers": env_int("MC_JOB_WORKERS", 4, minimum=1), "worker_type": "thread"},
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "messagecenter",
+        "filename": str(DATA_DIR / "jobs.sqlite3"),
+        "immediate": env_bool("MC_JOBS_IMMEDIATE", False),
+        "consumer": {"workers": env_int("MC_JOB_WORKERS", 2, minimum=1), "worker_type": "thread"},
+    }
+# True when the job consumer runs inside the ASGI server process (messagecenter serve).
+EMBEDDED = not REDIS_URL
+
+# --- Files --------------------------------------------------------------------------------
+MEDIA_ROOT = Path(env_str("MC_MEDIA_ROOT", str(DATA_DIR / "files")))
+MAX_UPLOAD_BYTES = env_int("MC_MAX_UPLOAD_MB", 100, minimum=1) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+S3_BUCKET = env_str("MC_S3_BUCKET")
+if S3_BUCKET:
+    _file_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_url("MC_S3_ENDPOINT_URL", "", schemes=("http", "https")) or None,
+            "region_name": env_str("MC_S3_REGION") or None,
+            "access_key": env_secret("MC_S3_ACCESS_KEY") or None,
+            "secret_key": env_secret("MC_S3_SECRET_KEY") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _file_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    }
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": _file_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Auth and security ---------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.Operator"
+AUTHENTICATION_BACKENDS = ["messagecenter.accounts.auth.OperatorBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; tests create hundreds of operators.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+LOGIN_THROTTLE_ATTEMPTS = env_int("MC_LOGIN_THROTTLE_ATTEMPTS", 5, minimum=1)
+LOGIN_THROTTLE_WINDOW = env_int("MC_LOGIN_THROTTLE_WINDOW", 900, minimum=1)
+SESSION_COOKIE_AGE = env_int("MC_SESSION_AGE", 14 * 24 * 3600, minimum=300)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "mc_session"
+CSRF_COOKIE_NAME = "mc_csrftoken"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("MC_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("MC_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# --- E-mail --------------------------------------------------------------------------------
+EMAIL_HOST = env_str("MC_SMTP_HOST")
+EMAIL_PORT = env_int("MC_SMTP_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("MC_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_secret("MC_SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("MC_SMTP_STARTTLS", True)
+EMAIL_USE_SSL = env_bool("MC_SMTP_SSL", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("MC_MAIL_FROM", "Message Center <noreply@localhost>")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("MC_SMTP_STARTTLS and MC_SMTP_SSL cannot both be on")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    # Without an SMTP server, mail is written to files a local admin can read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+
+# --- Internationalisation ------------------------------------------------------------------
+LANGUAGE_CODE = env_choice("MC_DEFAULT_LANGUAGE", "en", ("en", "de"))
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# --- Product rules ---------------------------------------------------------------------------
+# An operator whose last app tab closed stays available this long, so a page reload does not
+# reroute their live chats.
+PRESENCE_GRACE_SECONDS = env_int("MC_PRESENCE_GRACE_SECONDS", 30, minimum=0)
+IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("MC_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"huey": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("messagecenter.web.urls")),
+    path("api/v1/", include("messagecenter.api.urls")),
+]

@@ -1,0 +1,125 @@
+"""Widgets (the routing and settings unit) and the transports attached to them."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from messagecenter.core.ids import new_public_id
+from messagecenter.core.scoping import AccountScopedManager
+
+
+def new_widget_id() -> str:
+    return new_public_id("wg")
+
+
+def new_connection_id() -> str:
+    return new_public_id("ch")
+
+
+MEDIA_TYPES = ("image", "audio", "video", "document", "other")
+
+
+def new_widget_key() -> str:
+    """The public key in the embed snippet; not a secret, but not guessable either."""
+    return secrets.token_urlsafe(18)
+
+
+def new_identity_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def default_media() -> dict:
+    return {"enabled": True, "types": list(MEDIA_TYPES)}
+
+
+class Widget(models.Model):
+    """One website messenger / entry point with its own routing group and chat settings."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="widgets"
+    )
+    public_id = models.CharField(max_length=24, unique=True, default=new_widget_id)
+    key = models.CharField(max_length=32, unique=True, default=new_widget_key)
+    name = models.CharField(_("name"), max_length=100)
+    operator_group = models.ForeignKey(
+        "accounts.OperatorGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="widgets",
+        verbose_name=_("operator group"),
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    # Silence after which LIVE ends and a new session starts (R-INBOX-6, R-RULES Sessions).
+    conversation_timeout_minutes = models.PositiveIntegerField(
+        _("conversation timeout (minutes)"), default=30
+    )
+    # WAITING conversations without a contact reply end after this many days (R-INBOX-4).
+    auto_end_days = models.PositiveIntegerField(_("auto-end after (days)"), default=30)
+    # When a slot frees, hand the oldest unassigned chat of an online contact over at once.
+    backlog_drain = models.BooleanField(_("assign waiting chats automatically"), default=True)
+    media = models.JSONField(_("supported media"), default=default_media)
+    calls_enabled = models.BooleanField(_("calls"), default=True)
+    video_enabled = models.BooleanField(_("video"), default=True)
+    rating_enabled = models.BooleanField(_("rating"), default=True)
+    privacy_mode = models.BooleanField(_("privacy mode"), default=False)
+    allowed_origins = models.JSONField(_("allowed origins"), default=list, blank=True)
+    identity_secret = models.CharField(max_length=64, default=new_identity_secret)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccountScopedManager()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransportKind(models.TextChoices):
+    WEBCHAT = "webchat", _("Website messenger")
+    EMAIL = "email", _("E-mail")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    SMS = "sms", _("SMS")
+    CUSTOM = "custom", _("Custom channel")
+
+
+class ChannelConnection(models.Model):
+    """A transport attached to a widget. Its capabilities come from the transport registry."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="connections"
+    )
+    widget = models.ForeignKey(Widget, on_delete=models.CASCADE, related_name="connections")
+    public_id = models.CharField(max_length=24, unique=True, default=new_connection_id)
+    kind = models.CharField(max_length=16, choices=TransportKind.choices)
+    name = models.CharField(max_length=100, blank=True)
+    credentials = models.JSONField(default=dict, blank=True)
+    config = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccountScopedManager()
+
+    class Meta:
+        constraints = [
+            # Each widget has exactly one website messenger connection.
+            models.UniqueConstraint(
+                fields=["widget"],
+                condition=models.Q(kind="webchat"),
+                name="one_webchat_per_widget",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.widget.name} · {self.get_kind_display()}"
+
+    @property
+    def capabilities(self):
+        from messagecenter.widgets.capabilities import capabilities_for
+
+        return capabilities_for(self.kind)

@@ -1,0 +1,112 @@
+"""Shared personas and helpers.
+
+Personas (as in Healthchecks' alice/bob/charlie): ``alice`` is the admin of account Acme,
+``bob`` her teammate, ``charlie`` an outsider from account Globex who must never see Acme's data.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.test import TestCase
+
+from messagecenter.accounts import services as accounts
+from messagecenter.accounts.models import Role
+from messagecenter.core.actors import Actor
+from messagecenter.core.events import register_sink, unregister_sink
+
+
+@pytest.fixture
+def account(db):
+    return accounts.create_account("Acme")
+
+
+@pytest.fixture
+def support_group(account):
+    return accounts.create_group(account, "Support")
+
+
+@pytest.fixture
+def alice(account, support_group):
+    return accounts.create_operator(
+        account,
+        name="Alice Admin",
+        email="alice@acme.test",
+        password="alice-pass-123",
+        role=Role.ADMIN,
+        groups=[support_group],
+    )
+
+
+@pytest.fixture
+def bob(account, support_group):
+    return accounts.create_operator(
+        account,
+        name="Bob Builder",
+        email="bob@acme.test",
+        password="bob-pass-1234",
+        groups=[support_group],
+    )
+
+
+@pytest.fixture
+def other_account(db):
+    return accounts.create_account("Globex")
+
+
+@pytest.fixture
+def charlie(other_account):
+    return accounts.create_operator(
+        other_account,
+        name="Charlie Outsider",
+        email="charlie@globex.test",
+        password="charlie-pass-1",
+        role=Role.ADMIN,
+    )
+
+
+def as_actor(operator) -> Actor:
+    return Actor.for_operator(operator)
+
+
+@contextmanager
+def capture_events():
+    """Run on-commit callbacks at the end of the block and collect the events they sent.
+
+    Yields a list of ``(event, groups)`` pairs, filled when the block exits.
+    """
+    sent: list[tuple[dict, list[str]]] = []
+
+    def sink(event, groups):
+        sent.append((event, groups))
+
+    register_sink(sink)
+    try:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            yield sent
+    finally:
+        unregister_sink(sink)
+
+
+@pytest.fixture
+def clock():
+    """A controllable clock: frozen at a fixed instant, moved with ``clock.shift(seconds)``."""
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def widget(account, support_group):
+    from messagecenter.widgets.services import create_widget
+
+    return create_widget(account, "Website", operator_group=support_group)
+
+
+@pytest.fixture
+def contact(account):
+    from messagecenter.contacts.services import create_contact
+
+    return create_contact(account, name="Clara Kundin", email="clara@example.com")
