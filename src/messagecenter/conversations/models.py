@@ -211,9 +211,9 @@ class Message(models.Model):
         max_length=16, choices=DeliveryState.choices, default=DeliveryState.NONE
     )
     # A client's own id for a send, so a retried send creates exactly one message.
-    client_msg_id = models.CharField(max_length=64, null=True, blank=True)
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL is outside the unique key)
     # A provider's message id, so a redelivered inbound webhook creates exactly one message.
-    provider_message_id = models.CharField(max_length=200, null=True, blank=True)
+    provider_message_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_id = models.CharField(max_length=24, blank=True)
 

@@ -23,9 +23,9 @@ from messagecenter.contacts.models import Contact
 from messagecenter.conversations import live, timeline
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.conversations.services import (
-    persist_and_announce,
     drain_backlog,
     end_conversation,
+    persist_and_announce,
 )
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor

@@ -154,6 +154,7 @@ def post_contact_message(
 def post_operator_message(conversation: Conversation, body: str, *, actor: Actor) -> TimelineEntry:
     """Only the assigned operator may reply (R-INBOX-2); any status becomes WAITING."""
     _require_operator(actor)
+    _check_account(actor.account, conversation.account)
     body = _clean_body(body)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
@@ -184,6 +185,7 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
     """Delete a message sent to the contact (R-CONV-5): the contact sees an indicator, the
     operator still sees the content marked deleted. Only where the channel can delete."""
     _require_operator(actor)
+    _check_account(actor.account, conversation.account)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         if not conversation.connection.capabilities.can_delete:
@@ -215,6 +217,7 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
 def set_status(conversation: Conversation, status: str, *, actor: Actor) -> Conversation:
     """Manual OPEN or WAITING (R-INBOX-3); ENDED goes through ``end_conversation``."""
     _require_operator(actor)
+    _check_account(actor.account, conversation.account)
     if status == Status.ENDED:
         return end_conversation(conversation, actor=actor)
     if status not in MANUAL_STATUSES:
@@ -253,6 +256,7 @@ def assign_operator(
     """Assign (or forward) to an operator; "Assign to me" is this with the actor as target.
     The status stays (a NEW conversation stays NEW until the first operator message)."""
     _require_operator_or_token(actor)
+    _check_account(actor.account, conversation.account)
     _check_account(operator.account, conversation.account)
     if not operator.is_active:
         raise ValidationFailed(_("This operator is deactivated."))
@@ -273,6 +277,7 @@ def assign_group(conversation: Conversation, group: OperatorGroup, *, actor: Act
     """Hand the conversation to a group: it leaves its operator and is routed to an available
     member with a free slot, or waits in the group's Unassigned queue."""
     _require_operator_or_token(actor)
+    _check_account(actor.account, conversation.account)
     _check_account(group.account, conversation.account)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
@@ -289,9 +294,9 @@ def assign_group(conversation: Conversation, group: OperatorGroup, *, actor: Act
 
 def unassign(conversation: Conversation, *, actor: Actor) -> Conversation:
     _require_operator_or_token(actor)
+    _check_account(actor.account, conversation.account)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
-        _check_account(actor.account, conversation.account)
         if conversation.assigned_operator is None:
             return conversation
         freed = conversation.assigned_operator if conversation.is_live else None
@@ -351,6 +356,7 @@ def set_subject(conversation: Conversation, subject: str, *, actor: Actor) -> Co
 
 
 def set_topic(conversation: Conversation, topic: Topic | None, *, actor: Actor) -> Conversation:
+    _check_account(actor.account, conversation.account)
     if topic is not None:
         _check_account(topic.account, conversation.account)
     return _update_field(conversation, "topic", topic, actor)
@@ -361,6 +367,7 @@ def set_locale(conversation: Conversation, locale: str, *, actor: Actor) -> Conv
     (R-CONV-4), which e-mails and transcript system texts follow."""
     from django.conf import settings
 
+    _check_account(actor.account, conversation.account)
     if locale not in dict(settings.LANGUAGES):
         raise ValidationFailed(_("Unsupported language."))
     conversation = _update_field(conversation, "locale", locale, actor)

@@ -58,10 +58,12 @@ def append(
 
 
 def mark_session_live(conversation: Conversation) -> None:
-    """The assigned operator and the contact are online together: label the session LIVE."""
-    latest = conversation.sessions.order_by("-number").first()
-    if latest is not None and not latest.was_live:
-        ConversationSession.objects.filter(pk=latest.pk).update(was_live=True)
+    """The assigned operator and the contact are online together: label the session LIVE.
+    Meeting counts as activity, so after a long silence it opens a new session."""
+    session = _current_session(conversation, clock.now(), activity=True)
+    if session is not None and not session.was_live:
+        ConversationSession.objects.filter(pk=session.pk).update(was_live=True)
+        session.was_live = True
 
 
 def _current_session(conversation: Conversation, now, activity: bool) -> ConversationSession | None:

@@ -32,7 +32,7 @@ CHUNK = 1024 * 1024
 def _spool(stream: BinaryIO, limit: int):
     """Copy the upload to a temporary file, hashing and counting; refuse it past ``limit``
     before anything reaches storage, so a refused upload leaves nothing behind."""
-    spooled = tempfile.TemporaryFile()
+    spooled = tempfile.TemporaryFile()  # noqa: SIM115 (returned open to the caller)
     digest, size = hashlib.sha256(), 0
     while chunk := stream.read(CHUNK):
         size += len(chunk)

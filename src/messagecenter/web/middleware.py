@@ -5,26 +5,22 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
+from django.contrib import auth
 from django.utils import timezone, translation
 
 
 class OperatorLanguageMiddleware:
     """Activate the logged-in operator's language, else the browser's, else the default.
 
-    Runs before AuthenticationMiddleware resolves ``request.user`` lazily, so it reads the
-    user on demand; anonymous pages (login, password reset) follow Accept-Language.
+    Anonymous pages (login, password reset) follow the language cookie set by the language
+    switch, else Accept-Language.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        language = None
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            language = user.language
-        if language is None:
-            language = translation.get_language_from_request(request)
+        language = _operator_language(request) or translation.get_language_from_request(request)
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
@@ -32,6 +28,17 @@ class OperatorLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def _operator_language(request) -> str | None:
+    user = getattr(request, "user", None)
+    if user is None:
+        # Settings place this middleware before AuthenticationMiddleware, so ``request.user``
+        # does not exist yet: load the session's operator here and leave it where
+        # AuthenticationMiddleware looks first (``_cached_user``), so it is loaded only once.
+        user = auth.get_user(request)
+        request._cached_user = user
+    return user.language if user.is_authenticated else None
 
 
 class OperatorTimezoneMiddleware:
