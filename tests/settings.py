@@ -10,3 +10,9 @@ os.environ.setdefault("MC_JOBS_IMMEDIATE", "1")
 from messagecenter.settings import *  # noqa: E402,F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# A file, not SQLite's shared in-memory database: real-socket tests run the server in a thread,
+# and only a file database gives them WAL and the busy timeout the product relies on.
+DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = str(DATA_DIR / "test.sqlite3")  # noqa: F405

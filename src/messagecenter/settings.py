@@ -205,6 +205,7 @@ else:
     }
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from the finders; it only wants the folder
 STORAGES = {
     "default": _file_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -284,6 +285,11 @@ TIME_ZONE = "UTC"
 # An operator whose last app tab closed stays available this long, so a page reload does not
 # reroute their live chats.
 PRESENCE_GRACE_SECONDS = env_int("MC_PRESENCE_GRACE_SECONDS", 30, minimum=0)
+# Optional MaxMind GeoLite2/GeoIP2 City database for contacts' IP-based location.
+GEOIP_DATABASE = env_str("MC_GEOIP_DATABASE")
+# Messenger limits: largest accepted WebSocket frame, and messages a contact may send per minute.
+MESSENGER_MAX_FRAME_BYTES = env_int("MC_MESSENGER_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
+MESSENGER_RATE_PER_MINUTE = env_int("MC_MESSENGER_RATE_PER_MINUTE", 30, minimum=1)
 IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
 LOGGING = {

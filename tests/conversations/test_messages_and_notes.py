@@ -113,18 +113,23 @@ def test_contacts_never_receive_notes(mine, alice):
 def test_operator_message_event_payload_and_recipients(mine, alice):
     with capture_events() as sent:
         entry = services.post_operator_message(mine, "**Gern!**", actor=Actor.for_operator(alice))
-    types = [(e["type"], sorted(groups)) for e, groups in sent]
-    operators = sorted([account_group(mine.account.public_id), conversation_group(mine.public_id)])
+    types = [(e["type"], groups) for e, groups in sent]
+    viewers = [conversation_group(mine.public_id)]
+    team = [account_group(mine.account.public_id)]
     assert types == [
-        ("timeline.entry", operators),
+        ("timeline.entry", viewers),
+        ("conversation.changed", team),
         ("messenger.entry", [contact_group(mine.contact.public_id)]),
-        ("timeline.entry", operators),  # the status change to WAITING
+        ("timeline.entry", viewers),  # the status change to WAITING
+        ("conversation.changed", team),
     ]
+    assert sent[1][0]["preview"] == "**Gern!**"
+    assert sent[3][0]["summary"]["status"] == "waiting"
     message_event = sent[0][0]
     assert message_event["seq"] == entry.seq
     assert message_event["entry"]["message"]["html"] == "<p><strong>Gern!</strong></p>"
     assert message_event["summary"]["status"] == "waiting"
-    contact_event = sent[1][0]
+    contact_event = sent[2][0]
     assert contact_event["entry"]["message"] == {
         "author_kind": "operator",
         "author_name": "Alice Admin",

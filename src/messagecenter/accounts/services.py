@@ -163,6 +163,29 @@ def operator_disconnected(operator: Operator, channel_name: str) -> bool:
     return last
 
 
+def touch_connection(channel_name: str) -> None:
+    """A heartbeat from an app tab: it is still there."""
+    OperatorConnection.objects.filter(channel_name=channel_name).update(last_seen_at=clock.now())
+
+
+def prune_stale_connections(max_age_seconds: int) -> list[Operator]:
+    """Forget tabs that stopped sending heartbeats (a crashed server process cannot say
+    goodbye). Returns the operators left without any tab, whose grace period now starts."""
+    cutoff = clock.now() - timedelta(seconds=max_age_seconds)
+    with transaction.atomic():
+        stale = OperatorConnection.objects.filter(last_seen_at__lt=cutoff)
+        operator_ids = set(stale.values_list("operator_id", flat=True))
+        stale.delete()
+        still = set(
+            OperatorConnection.objects.filter(operator_id__in=operator_ids).values_list(
+                "operator_id", flat=True
+            )
+        )
+        gone = list(Operator.objects.filter(pk__in=operator_ids - still))
+        Operator.objects.filter(pk__in=[op.pk for op in gone]).update(disconnected_at=cutoff)
+    return gone
+
+
 def available_operators(account: Account) -> QuerySet[Operator]:
     """Operators who are Online and connected (or within the reconnect grace period)."""
     grace_start = clock.now() - timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)

@@ -31,6 +31,10 @@ class Contact(models.Model):
     # Arbitrary JSON pushed by API (cart contents…), shown as a tree (R-CONV-6).
     custom_data = models.JSONField(default=dict, blank=True)
     blocked = models.BooleanField(default=False)
+    # Last known location (R-CONV-6): {"country", "city", "source": "ip"|"browser"}.
+    last_location = models.JSONField(default=dict, blank=True)
+    # Browser, OS and device class of the latest messenger tab (R-CONV-8).
+    last_client = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -99,3 +103,22 @@ class ContactConnection(models.Model):
     channel_name = models.CharField(max_length=200, unique=True)
     connected_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+
+
+class PageView(models.Model):
+    """A page the contact viewed with the messenger loaded (not recorded in privacy mode).
+
+    ``visit`` numbers the contact's visits: a new one starts after 30 minutes without a view.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="page_views")
+    widget = models.ForeignKey("widgets.Widget", on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    visit = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "at"])]
+        ordering = ["at", "id"]

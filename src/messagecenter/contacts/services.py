@@ -5,6 +5,8 @@ A contact is *online* while one of their messenger tabs is connected (a ``Contac
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -89,6 +91,26 @@ def contact_disconnected(contact: Contact, channel_name: str) -> bool:
     with transaction.atomic():
         ContactConnection.objects.filter(channel_name=channel_name).delete()
         return not ContactConnection.objects.filter(contact=contact).exists()
+
+
+def touch_connection(channel_name: str) -> None:
+    now = clock.now()
+    ContactConnection.objects.filter(channel_name=channel_name).update(last_seen_at=now)
+
+
+def prune_stale_connections(max_age_seconds: int) -> list[Contact]:
+    """Forget messenger tabs without heartbeats; returns contacts now offline."""
+    cutoff = clock.now() - timedelta(seconds=max_age_seconds)
+    with transaction.atomic():
+        stale = ContactConnection.objects.filter(last_seen_at__lt=cutoff)
+        contact_ids = set(stale.values_list("contact_id", flat=True))
+        stale.delete()
+        still = set(
+            ContactConnection.objects.filter(contact_id__in=contact_ids).values_list(
+                "contact_id", flat=True
+            )
+        )
+    return list(Contact.objects.filter(pk__in=contact_ids - still))
 
 
 def is_online(contact: Contact) -> bool:

@@ -44,6 +44,19 @@ class TimelineEvent(TypedDict):
     summary: ConversationSummary
 
 
+class ConversationChangedEvent(TypedDict):
+    """For inbox lists and counters: the conversation's new state, and a preview when the
+    change was a message. Goes to the whole account; full entries go to the conversation."""
+
+    type: Literal["conversation.changed"]
+    account: str
+    conversation: str
+    seq: int
+    kind: str
+    preview: str
+    summary: ConversationSummary
+
+
 class ContactEntryEvent(TypedDict):
     """What the contact's messenger sees of a new entry (messages and deletions only)."""
 
@@ -69,6 +82,7 @@ class QueuedEvent(TypedDict):
     reason: Literal["no_operator_available", "no_free_slot"]
 
 
+PREVIEW_LENGTH = 140
 # Entries a contact may see; everything else (notes, routing, assignments) is internal.
 CONTACT_VISIBLE = {EntryKind.MESSAGE, EntryKind.MESSAGE_DELETED}
 
@@ -143,20 +157,28 @@ def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
 
 
 def announce_entry(conversation: Conversation, entry: TimelineEntry) -> None:
-    """Send a new entry to the operators (account + conversation groups) and, when it is
-    contact-visible, to the contact's messenger."""
+    """Send a new entry in full to the operators viewing the conversation, its new state to
+    the whole account (inbox lists), and, when contact-visible, to the contact's messenger."""
+    state = summary(conversation)
     event: TimelineEvent = {
         "type": "timeline.entry",
         "account": conversation.account.public_id,
         "conversation": conversation.public_id,
         "seq": entry.seq,
         "entry": entry_payload(entry),
-        "summary": summary(conversation),
+        "summary": state,
     }
-    send_on_commit(
-        event,
-        [account_group(conversation.account.public_id), conversation_group(conversation.public_id)],
-    )
+    send_on_commit(event, [conversation_group(conversation.public_id)])
+    changed: ConversationChangedEvent = {
+        "type": "conversation.changed",
+        "account": conversation.account.public_id,
+        "conversation": conversation.public_id,
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "preview": _preview(entry),
+        "summary": state,
+    }
+    send_on_commit(changed, [account_group(conversation.account.public_id)])
     if entry.kind in CONTACT_VISIBLE:
         contact_event: ContactEntryEvent = {
             "type": "messenger.entry",
@@ -187,6 +209,13 @@ def announce_queued(conversation: Conversation, reason: str) -> None:
         "reason": reason,  # type: ignore[typeddict-item]
     }
     send_on_commit(event, [contact_group(conversation.contact.public_id)])
+
+
+def _preview(entry: TimelineEntry) -> str:
+    if entry.kind != EntryKind.MESSAGE:
+        return ""
+    body = entry.message.body
+    return body if len(body) <= PREVIEW_LENGTH else body[: PREVIEW_LENGTH - 1] + "…"
 
 
 def _pid(obj) -> str | None:

@@ -63,6 +63,25 @@ def contact_tab_closed(contact: Contact, channel_name: str) -> None:
         end_contact_live(contact)
 
 
+# A tab that sent no heartbeat for this long is gone (clients ping every 25 s).
+STALE_CONNECTION_SECONDS = 90
+
+
+def heartbeat_operator(channel_name: str) -> None:
+    accounts.touch_connection(channel_name)
+
+
+def heartbeat_contact(channel_name: str) -> None:
+    contacts.touch_connection(channel_name)
+
+
+def prune_stale_connections() -> None:
+    """Tabs of a crashed process never said goodbye: treat them as closed."""
+    accounts.prune_stale_connections(STALE_CONNECTION_SECONDS)
+    for contact in contacts.prune_stale_connections(STALE_CONNECTION_SECONDS):
+        end_contact_live(contact)
+
+
 def end_operator_live(operator: Operator, reason: str) -> int:
     ids = list(live.live_conversations_of(operator).values_list("pk", flat=True))
     for pk in ids:

@@ -151,15 +151,20 @@ def post_contact_message(
     return entry
 
 
-def post_operator_message(conversation: Conversation, body: str, *, actor: Actor) -> TimelineEntry:
+def post_operator_message(
+    conversation: Conversation, body: str, *, actor: Actor, client_msg_id: str | None = None
+) -> TimelineEntry:
     """Only the assigned operator may reply (R-INBOX-2); any status becomes WAITING."""
     _require_operator(actor)
     _check_account(actor.account, conversation.account)
     body = _clean_body(body)
+    existing = _existing_message(conversation, client_msg_id, None)
+    if existing is not None:
+        return existing
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         _require_assigned(conversation, actor)
-        entries = [_operator_message(conversation, actor, body)]
+        entries = [_operator_message(conversation, actor, body, client_msg_id)]
         entries += _change_status(conversation, Status.WAITING, actor)
         persist_and_announce(conversation, entries)
     return entries[0]
@@ -442,8 +447,12 @@ def _append_message(
     return entry
 
 
-def _operator_message(conversation: Conversation, actor: Actor, body: str) -> TimelineEntry:
-    entry = _append_message(conversation, actor, body, AuthorKind.OPERATOR, markdown=True)
+def _operator_message(
+    conversation: Conversation, actor: Actor, body: str, client_msg_id: str | None = None
+) -> TimelineEntry:
+    entry = _append_message(
+        conversation, actor, body, AuthorKind.OPERATOR, markdown=True, client_msg_id=client_msg_id
+    )
     now = clock.now()
     conversation.last_operator_message_at = now
     conversation.first_operator_response_at = conversation.first_operator_response_at or now

@@ -8,6 +8,7 @@ from messagecenter.conversations import presence
 
 @db_periodic_task(crontab(minute="*"))
 def end_inactive_live():
+    presence.prune_stale_connections()
     presence.expire_inactive_live()
     presence.expire_presence()
 

@@ -26,11 +26,15 @@ class AccountScopedQuerySet(models.QuerySet):
 AccountScopedManager = models.Manager.from_queryset(AccountScopedQuerySet)
 
 
-def get_scoped(model: type[M], account, public_id: object, **filters: object) -> M:
-    """Fetch ``model`` by public id inside ``account`` or raise ``NotFound``."""
+def get_scoped(
+    source: type[M] | models.QuerySet[M], account, public_id: object, **filters: object
+) -> M:
+    """Fetch by public id inside ``account`` (from a model or a prepared queryset, e.g. with
+    ``select_related``) or raise ``NotFound``."""
+    query = source if isinstance(source, models.QuerySet) else source._default_manager.all()
     if not isinstance(public_id, str) or not public_id:
         raise NotFound(_("Not found."))
     try:
-        return model._default_manager.get(account=account, public_id=public_id, **filters)
-    except model.DoesNotExist:
+        return query.get(account=account, public_id=public_id, **filters)
+    except query.model.DoesNotExist:
         raise NotFound(_("Not found.")) from None

@@ -1,5 +1,15 @@
-"""WebSocket routes. The operator and messenger consumers arrive with live messaging."""
+"""WebSocket routes: the operator app and the website messenger."""
 
+from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
+from django.urls import path
 
-websocket_application = URLRouter([])
+from messagecenter.realtime.messenger import MessengerConsumer
+from messagecenter.realtime.operator import OperatorConsumer
+
+websocket_application = URLRouter(
+    [
+        path("ws/operator", AuthMiddlewareStack(OperatorConsumer.as_asgi())),
+        path("ws/messenger/<str:widget_key>", MessengerConsumer.as_asgi()),
+    ]
+)

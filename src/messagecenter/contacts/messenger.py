@@ -1,0 +1,93 @@
+"""Recognising a messenger visitor: the contact token and the host site's signed identity.
+
+The messenger runs on other companies' sites, where our cookies are third-party and often
+blocked. So the contact gets a signed token that the messenger keeps in the host page's own
+storage and presents when it connects. A host site that knows its customer can also pass a
+signed identity — HMAC-SHA256 of "customer_id:expires" with the widget's identity secret — which
+links the visitor to the known contact (an ``external`` identity).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.core import signing
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from messagecenter.contacts.models import Contact, ContactIdentity, IdentityKind
+from messagecenter.core import clock
+from messagecenter.core.errors import PermissionDenied
+
+_SALT = "messagecenter.messenger.contact"
+
+
+def issue_token(contact: Contact) -> str:
+    return signing.dumps({"c": contact.public_id, "a": contact.account.public_id}, salt=_SALT)
+
+
+def contact_from_token(widget, token: str | None) -> Contact | None:
+    """The token's contact, if the token is genuine and of the widget's account."""
+    if not token or not isinstance(token, str) or len(token) > 500:
+        return None
+    try:
+        data = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        return None
+    return Contact.objects.filter(account_id=widget.account_id, public_id=data.get("c")).first()
+
+
+def identity_signature(secret: str, customer_id: str, expires: int) -> str:
+    """What the host site computes on its server (documented in docs/realtime.md)."""
+    message = f"{customer_id}:{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verify_identity(widget, identity: dict) -> str:
+    """Return the verified customer id, or raise ``PermissionDenied`` (expired or forged)."""
+    customer_id = str(identity.get("customer_id") or "")[:100]
+    expires = identity.get("expires")
+    signature = str(identity.get("signature") or "")
+    if not customer_id or not isinstance(expires, int):
+        raise PermissionDenied(_("The identity is incomplete."), code="identity_invalid")
+    expected = identity_signature(widget.identity_secret, customer_id, expires)
+    if not hmac.compare_digest(expected, signature):
+        raise PermissionDenied(_("The identity signature is not valid."), code="identity_invalid")
+    if expires < clock.now().timestamp():
+        raise PermissionDenied(_("The identity signature has expired."), code="identity_expired")
+    return customer_id
+
+
+def resolve_visitor(widget, token: str | None, identity: dict | None) -> Contact:
+    """The contact for a connecting messenger: by verified identity, else by token, else new."""
+    if identity:
+        return _contact_for_customer(widget, verify_identity(widget, identity), token)
+    contact = contact_from_token(widget, token)
+    if contact is not None:
+        return contact
+    return Contact.objects.create(account_id=widget.account_id, locale=widget.language)
+
+
+def _contact_for_customer(widget, customer_id: str, token: str | None) -> Contact:
+    with transaction.atomic():
+        identity = ContactIdentity.objects.filter(
+            account_id=widget.account_id, kind=IdentityKind.EXTERNAL, value=customer_id
+        ).first()
+        if identity is not None:
+            return identity.contact
+        # First signed visit: the anonymous visitor so far becomes the known customer.
+        contact = contact_from_token(widget, token) or Contact.objects.create(
+            account_id=widget.account_id, locale=widget.language
+        )
+        if not contact.customer_id:
+            Contact.objects.filter(pk=contact.pk).update(customer_id=customer_id)
+        ContactIdentity.objects.create(
+            account_id=widget.account_id,
+            contact=contact,
+            kind=IdentityKind.EXTERNAL,
+            value=customer_id,
+            verified_at=clock.now(),
+            verified_via="signed_identity",
+        )
+        return contact

@@ -1,0 +1,112 @@
+"""What the messenger records about a visitor: page views, visits, client and location.
+
+Nothing here runs for a widget in privacy mode (R-RULES Privacy mode): the callers check
+``widget.privacy_mode`` first, and these functions check it again, because a leak here is
+not recoverable.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import lru_cache
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.db import transaction
+from ua_parser import parse as parse_ua
+
+from messagecenter.contacts.models import Contact, PageView
+from messagecenter.core import clock
+
+log = logging.getLogger(__name__)
+VISIT_GAP = timedelta(minutes=30)
+
+
+def client_info(user_agent: str) -> dict:
+    """Browser, OS and device class (mobile/tablet/desktop) from a User-Agent header."""
+    result = parse_ua(user_agent or "")
+    browser = result.user_agent.family if result.user_agent else "Other"
+    system = result.os.family if result.os else "Other"
+    device = result.device.family if result.device else "Other"
+    lowered = (user_agent or "").lower()
+    if "ipad" in lowered or "tablet" in lowered:
+        device_class = "tablet"
+    elif "mobi" in lowered or "android" in lowered or "iphone" in lowered:
+        device_class = "mobile"
+    else:
+        device_class = "desktop"
+    return {"browser": browser, "os": system, "device": device, "device_class": device_class}
+
+
+def record_client(contact: Contact, widget, info: dict, ip: str | None) -> None:
+    if widget.privacy_mode:
+        return
+    contact.last_client = info
+    fields = ["last_client"]
+    location = locate_ip(ip) if ip else None
+    if location:
+        contact.last_location = location
+        fields.append("last_location")
+    Contact.objects.filter(pk=contact.pk).update(**{f: getattr(contact, f) for f in fields})
+
+
+def record_browser_location(contact: Contact, widget, latitude: float, longitude: float) -> None:
+    """Browser geolocation, sent only after the contact agreed in the messenger."""
+    if widget.privacy_mode:
+        return
+    location = {"latitude": round(latitude, 4), "longitude": round(longitude, 4)}
+    location["source"] = "browser"
+    Contact.objects.filter(pk=contact.pk).update(last_location=location)
+
+
+def record_page_view(contact: Contact, widget, url: str, title: str = "") -> PageView | None:
+    if widget.privacy_mode or not _is_web_url(url):
+        return None
+    now = clock.now()
+    with transaction.atomic():
+        last = PageView.objects.filter(contact=contact).order_by("-at", "-id").first()
+        visit = 1 if last is None else last.visit + (1 if now - last.at > VISIT_GAP else 0)
+        return PageView.objects.create(
+            account_id=contact.account_id,
+            contact=contact,
+            widget=widget,
+            url=url[:2000],
+            title=(title or "")[:300],
+            at=now,
+            visit=visit,
+        )
+
+
+def locate_ip(ip: str) -> dict | None:
+    reader = _geoip_reader()
+    if reader is None:
+        return None
+    try:
+        city = reader.city(ip)
+    except Exception:  # unknown or private address: no location, never an error
+        return None
+    return {
+        "country": city.country.iso_code or "",
+        "city": city.city.name or "",
+        "source": "ip",
+    }
+
+
+@lru_cache(maxsize=1)
+def _geoip_reader():
+    path = getattr(settings, "GEOIP_DATABASE", "")
+    if not path:
+        return None
+    try:
+        import geoip2.database
+
+        return geoip2.database.Reader(path)
+    except Exception:
+        log.warning("GeoIP database %s could not be opened; locations are off", path)
+        return None
+
+
+def _is_web_url(url: str) -> bool:
+    parsed = urlparse(url or "")
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
