@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "messagecenter.files",
     "messagecenter.conversations",
     "messagecenter.api",
+    "messagecenter.webchat",
     "messagecenter.web",
 ]
 
