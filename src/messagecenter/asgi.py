@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels, lifespan for the loop."""
 
 import os
 
@@ -9,6 +9,9 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from messagecenter.realtime.lifespan import lifespan  # noqa: E402
 from messagecenter.realtime.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter(
+    {"http": django_asgi_app, "websocket": websocket_application, "lifespan": lifespan}
+)
