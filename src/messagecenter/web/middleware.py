@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib import auth
 from django.utils import timezone, translation
 
+from messagecenter.accounts.models import Operator
+
 
 class OperatorLanguageMiddleware:
     """Activate the logged-in operator's language, else the browser's, else the default.
@@ -38,7 +40,7 @@ def _operator_language(request) -> str | None:
         # AuthenticationMiddleware looks first (``_cached_user``), so it is loaded only once.
         user = auth.get_user(request)
         request._cached_user = user
-    return user.language if user.is_authenticated else None
+    return user.language if isinstance(user, Operator) else None
 
 
 class OperatorTimezoneMiddleware:
