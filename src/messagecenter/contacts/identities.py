@@ -30,7 +30,7 @@ def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise ValidationFailed(_("Enter a valid phone number."), field="phone") from None
-    if not phonenumbers.is_possible_number(number):
+    if not phonenumbers.is_valid_number(number):
         raise ValidationFailed(_("Enter a valid phone number."), field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -1,0 +1,46 @@
+"""Contact identifiers: normalised so the same person matches however it was typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from messagecenter.contacts.identities import normalise_email, normalise_phone
+from messagecenter.contacts.services import add_identity, create_contact, find_by_identity
+from messagecenter.core.errors import Conflict, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "typed", ["+49 151 23456789", "0151 23456789", "0049 151 2345 6789", "+49 (151) 234-567-89"]
+)
+def test_phone_notations_normalise_to_e164(typed):
+    assert normalise_phone(typed) == "+4915123456789"
+
+
+def test_invalid_phone_and_email_are_refused():
+    with pytest.raises(ValidationFailed):
+        normalise_phone("12")
+    with pytest.raises(ValidationFailed):
+        normalise_email("not-an-address")
+    assert normalise_email(" Clara@Example.COM ") == "clara@example.com"
+
+
+def test_contact_found_by_any_notation(account):
+    contact = create_contact(account, name="Jörg", phone="0151 23456789", email="Joerg@Example.com")
+    assert find_by_identity(account, "phone", "+49 151 2345 6789") == contact
+    assert find_by_identity(account, "email", "joerg@example.com") == contact
+
+
+def test_identifier_belongs_to_one_contact_per_account(account, other_account):
+    create_contact(account, email="same@example.com")
+    with pytest.raises(Conflict):
+        create_contact(account, email="SAME@example.com")
+    create_contact(other_account, email="same@example.com")  # other accounts are separate
+
+
+def test_bad_identity_changes_nothing(account):
+    contact = create_contact(account, name="Anna")
+    with pytest.raises(ValidationFailed):
+        add_identity(contact, "phone", "abc")
+    assert contact.identities.count() == 0
