@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "messagecenter.contacts",
     "messagecenter.files",
     "messagecenter.conversations",
+    "messagecenter.notifications",
     "messagecenter.api",
     "messagecenter.webchat",
     "messagecenter.web",
