@@ -106,6 +106,83 @@ def create_group(account: Account, name: str, *, actor: Actor | None = None) -> 
     return group
 
 
+PROFILE_FIELDS = ("name", "language", "time_zone", "mute_all", "preferences")
+
+
+def update_profile(operator: Operator, *, actor: Actor, **fields) -> Operator:
+    """The operator's own settings (name, language, time zone, sounds and notifications)."""
+    if actor.operator is None or actor.operator.pk != operator.pk:
+        raise PermissionDenied(_("You can only change your own profile."))
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown setting: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _validate_profile(fields)
+    for name, value in fields.items():
+        setattr(operator, name, value)
+    operator.save(update_fields=list(fields))
+    return operator
+
+
+def update_operator(
+    operator: Operator,
+    *,
+    actor: Actor,
+    role: str | None = None,
+    groups: list[OperatorGroup] | None = None,
+    max_slots: int | None = None,
+    is_active: bool | None = None,
+) -> Operator:
+    """Admin changes to a team member. An admin cannot demote or deactivate themselves, so an
+    account never loses its last way in by accident."""
+    _require_admin(actor)
+    _same_account(actor, operator.account_id)
+    own = actor.operator is not None and actor.operator.pk == operator.pk
+    if own and (role not in (None, Role.ADMIN) or is_active is False):
+        raise ValidationFailed(_("You cannot remove your own administrator access."))
+    with transaction.atomic():
+        if role is not None:
+            if role not in Role.values:
+                raise ValidationFailed(_("Unknown role."))
+            operator.role = role
+        if max_slots is not None:
+            _validate_slots(max_slots)
+            operator.max_slots = max_slots
+        if is_active is not None:
+            operator.is_active = is_active
+        operator.save(update_fields=["role", "max_slots", "is_active"])
+        if groups is not None:
+            operator.groups.set([g for g in groups if g.account_id == operator.account_id])
+        audit.record(actor, "operator.updated", "operator", operator.public_id)
+    _announce_presence(operator)
+    return operator
+
+
+def rename_group(group: OperatorGroup, name: str, *, actor: Actor) -> OperatorGroup:
+    _require_admin(actor)
+    _same_account(actor, group.account_id)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("A group needs a name."))
+    try:
+        with transaction.atomic():
+            group.name = name[:100]
+            group.save(update_fields=["name"])
+            audit.record(actor, "group.renamed", "group", group.public_id)
+    except IntegrityError:
+        raise ValidationFailed(_("A group with this name already exists.")) from None
+    return group
+
+
+def delete_group(group: OperatorGroup, *, actor: Actor) -> None:
+    """Widgets of the group route to everyone afterwards; conversations queued for it become
+    plain Unassigned."""
+    _require_admin(actor)
+    _same_account(actor, group.account_id)
+    with transaction.atomic():
+        audit.record(actor, "group.deleted", "group", group.public_id)
+        group.delete()
+
+
 def set_max_slots(operator: Operator, max_slots: int, *, actor: Actor) -> Operator:
     """Change an operator's chat slots: admins always, the operator if the account allows."""
     own = actor.operator is not None and actor.operator.pk == operator.pk
@@ -201,6 +278,29 @@ def is_available(operator: Operator) -> bool:
 
 def _announce_presence(operator: Operator) -> None:
     send_on_commit(presence_event(operator), [account_group(operator.account.public_id)])
+
+
+def _validate_profile(fields: dict) -> None:
+    import zoneinfo
+
+    if "language" in fields and fields["language"] not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Unsupported language."))
+    if "time_zone" in fields:
+        try:
+            zoneinfo.ZoneInfo(fields["time_zone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(_("Unknown time zone.")) from None
+    if "name" in fields and not str(fields["name"]).strip():
+        raise ValidationFailed(_("An operator needs a name."))
+    if "preferences" in fields and not isinstance(fields["preferences"], dict):
+        raise ValidationFailed(_("Preferences must be an object."))
+
+
+def _same_account(actor: Actor, account_id: int) -> None:
+    if actor.account.pk != account_id:
+        from messagecenter.core.errors import NotFound
+
+        raise NotFound(_("Not found."))
 
 
 def _normalise_email(email: str) -> str:

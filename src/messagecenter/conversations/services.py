@@ -381,7 +381,7 @@ def set_locale(conversation: Conversation, locale: str, *, actor: Actor) -> Conv
 
 
 def create_topic(account: Account, name: str, *, actor: Actor) -> Topic:
-    _require_operator(actor)
+    _require_admin(actor, account)
     name = name.strip()
     if not name:
         raise ValidationFailed(_("A topic needs a name."))
@@ -392,6 +392,29 @@ def create_topic(account: Account, name: str, *, actor: Actor) -> Topic:
     except IntegrityError:
         raise ValidationFailed(_("A topic with this name already exists.")) from None
     return topic
+
+
+def rename_topic(topic: Topic, name: str, *, actor: Actor) -> Topic:
+    _require_admin(actor, topic.account)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("A topic needs a name."))
+    try:
+        with transaction.atomic():
+            topic.name = name[:100]
+            topic.save(update_fields=["name"])
+            audit.record(actor, "topic.renamed", "topic", topic.public_id)
+    except IntegrityError:
+        raise ValidationFailed(_("A topic with this name already exists.")) from None
+    return topic
+
+
+def delete_topic(topic: Topic, *, actor: Actor) -> None:
+    """Conversations keep their history; their topic becomes empty."""
+    _require_admin(actor, topic.account)
+    with transaction.atomic():
+        audit.record(actor, "topic.deleted", "topic", topic.public_id)
+        topic.delete()
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -625,6 +648,12 @@ def _require_operator(actor: Actor) -> Operator:
 def _require_operator_or_token(actor: Actor) -> None:
     if actor.operator is None and actor.kind != "token":
         raise PermissionDenied(_("Only an operator or an integration can do this."))
+
+
+def _require_admin(actor: Actor, account: Account) -> None:
+    _check_account(actor.account, account)
+    if actor.operator is None or not actor.operator.is_admin:
+        raise PermissionDenied(_("Only an administrator can do this."))
 
 
 def _require_assigned(conversation: Conversation, actor: Actor) -> None:

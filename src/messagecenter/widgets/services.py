@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,7 +12,7 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, OperatorGroup
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied, ValidationFailed
-from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
+from messagecenter.widgets.models import MEDIA_TYPES, ChannelConnection, TransportKind, Widget
 
 MAX_TIMEOUT_MINUTES = 7 * 24 * 60
 MAX_AUTO_END_DAYS = 365
@@ -53,6 +55,54 @@ def create_widget(
     return widget
 
 
+EDITABLE = (
+    "name",
+    "operator_group",
+    "language",
+    "conversation_timeout_minutes",
+    "auto_end_days",
+    "backlog_drain",
+    "media",
+    "calls_enabled",
+    "video_enabled",
+    "rating_enabled",
+    "privacy_mode",
+    "allowed_origins",
+)
+
+
+def update_widget(widget: Widget, *, actor: Actor, **changes) -> Widget:
+    """Admins change a widget's settings; every value is validated before anything is saved."""
+    if actor.operator is None or not actor.operator.is_admin:
+        raise PermissionDenied(_("Only an administrator can do this."))
+    if actor.account.pk != widget.account_id:
+        from messagecenter.core.errors import NotFound
+
+        raise NotFound(_("Not found."))
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown widget setting: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    merged = {f: getattr(widget, f) for f in EDITABLE} | changes
+    _validate_options(
+        {k: v for k, v in merged.items() if k not in ("name", "operator_group", "language")}
+    )
+    if not str(merged["name"]).strip():
+        raise ValidationFailed(_("A widget needs a name."), field="name")
+    if merged["language"] not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Unsupported language."), field="language")
+    group = merged["operator_group"]
+    if group is not None and group.account_id != widget.account_id:
+        raise ValidationFailed(_("Unknown operator group."), field="operator_group")
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(widget, name, value)
+        widget.save()
+        audit.record(actor, "widget.updated", "widget", widget.public_id, fields=sorted(changes))
+    return widget
+
+
 def _validate_options(options: dict) -> None:
     timeout = options.get("conversation_timeout_minutes", 30)
     if not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT_MINUTES:
@@ -63,9 +113,40 @@ def _validate_options(options: dict) -> None:
     days = options.get("auto_end_days", 30)
     if not isinstance(days, int) or not 1 <= days <= MAX_AUTO_END_DAYS:
         raise ValidationFailed(_("Auto-end must be between 1 and 365 days."), field="auto_end_days")
-    allowed = {f.name for f in Widget._meta.get_fields()}
-    unknown = set(options) - allowed
+    unknown = set(options) - set(EDITABLE)
     if unknown:
         raise ValidationFailed(
             _("Unknown widget setting: %(f)s") % {"f": ", ".join(sorted(unknown))}
         )
+    _validate_media(options.get("media"))
+    _validate_origins(options.get("allowed_origins"))
+
+
+def _validate_media(media) -> None:
+    if media is None:
+        return
+    if (
+        not isinstance(media, dict)
+        or not isinstance(media.get("enabled"), bool)
+        or not isinstance(media.get("types"), list)
+        or not set(media["types"]) <= set(MEDIA_TYPES)
+    ):
+        raise ValidationFailed(_("Supported media must list known media types."), field="media")
+
+
+def _validate_origins(origins) -> None:
+    if origins is None:
+        return
+    if not isinstance(origins, list):
+        raise ValidationFailed(_("Allowed origins must be a list."), field="allowed_origins")
+    for origin in origins:
+        if origin != "*" and not _is_origin(str(origin)):
+            raise ValidationFailed(
+                _("%(o)s is not an origin like https://shop.example.com.") % {"o": origin},
+                field="allowed_origins",
+            )
+
+
+def _is_origin(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and parsed.path in ("", "/")
