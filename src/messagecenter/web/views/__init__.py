@@ -1,0 +1,1 @@
+"""Operator-facing pages: sign-in, security settings and the app shell."""

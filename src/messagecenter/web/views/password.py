@@ -1,0 +1,59 @@
+"""Password reset by e-mail (also how invited operators set their first password) and
+password change, on Django's views with our templates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+
+from messagecenter.accounts import throttle
+from messagecenter.web.forms import OperatorPasswordResetForm
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OperatorPasswordResetForm
+    template_name = "web/password_reset_form.html"
+    subject_template_name = "web/email/password_reset_subject.txt"
+    email_template_name = "web/email/password_reset.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        # Links are built from the configured public URL, never from the request's Host
+        # header, so a forged Host cannot send reset tokens to someone else's server.
+        self.extra_email_context = {
+            "public_url": settings.PUBLIC_URL,
+            "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        }
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "web/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "web/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        # Whoever holds the mailbox is the owner: let them sign in at once after a lock-out.
+        throttle.clear_email(form.user.email)
+        return super().form_valid(form)
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "web/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("security")
+    extra_context = {"section": "security"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
