@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "messagecenter.notifications",
     "messagecenter.api",
     "messagecenter.webchat",
+    "messagecenter.team",
     "messagecenter.web",
 ]
 

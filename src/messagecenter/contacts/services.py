@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account
 from messagecenter.contacts.identities import normalise
 from messagecenter.contacts.models import (
@@ -19,7 +20,8 @@ from messagecenter.contacts.models import (
     IdentityKind,
 )
 from messagecenter.core import clock
-from messagecenter.core.errors import Conflict, ValidationFailed
+from messagecenter.core.actors import Actor
+from messagecenter.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 PROFILE_FIELDS = ("name", "company", "customer_id", "country", "postcode", "locale")
 
@@ -49,6 +51,34 @@ def create_contact(
         contact = Contact.objects.create(account=account, name=name.strip()[:200], **fields)
         for kind, value in normalised.items():
             _add_identity(contact, kind, value)
+    return contact
+
+
+def update_contact(contact: Contact, *, actor: Actor, **changes) -> Contact:
+    """Operators edit contact details during a conversation (R-CONV-6). ``email`` and
+    ``phone`` replace the contact's first identifier of that kind; everything is validated
+    before anything is written."""
+    _require_team(actor, contact)
+    profile = {k: v for k, v in changes.items() if k in PROFILE_FIELDS or k == "custom_fields"}
+    unknown = set(changes) - set(profile) - {"email", "phone"}
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown contact field: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    _validate_profile(profile)
+    identities = {
+        kind: (normalise(kind, changes[kind]) if changes[kind] else "")
+        for kind in ("email", "phone")
+        if kind in changes
+    }
+    with transaction.atomic():
+        for name, value in profile.items():
+            setattr(contact, name, value.strip() if isinstance(value, str) else value)
+        if profile:
+            contact.save(update_fields=list(profile))
+        for kind, value in identities.items():
+            _replace_identity(contact, kind, value)
+        audit.record(actor, "contact.updated", "contact", contact.public_id, fields=sorted(changes))
     return contact
 
 
@@ -115,6 +145,52 @@ def prune_stale_connections(max_age_seconds: int) -> list[Contact]:
 
 def is_online(contact: Contact) -> bool:
     return ContactConnection.objects.filter(contact=contact).exists()
+
+
+def _replace_identity(contact: Contact, kind: str, value: str) -> None:
+    current = contact.identities.filter(kind=kind).first()
+    if current is not None and current.value == value:
+        return
+    if current is not None:
+        current.delete()
+    if value:
+        _add_identity(contact, kind, value)
+
+
+_LIMITS = {
+    "name": 200,
+    "company": 200,
+    "customer_id": 100,
+    "country": 2,
+    "postcode": 20,
+    "locale": 8,
+}
+
+
+def _validate_profile(profile: dict) -> None:
+    for name, limit in _LIMITS.items():
+        value = profile.get(name)
+        if value is not None and (not isinstance(value, str) or len(value.strip()) > limit):
+            raise ValidationFailed(
+                _("%(field)s can have at most %(max)d characters.") % {"field": name, "max": limit},
+                field=name,
+            )
+    custom = profile.get("custom_fields")
+    if custom is not None and (
+        not isinstance(custom, dict)
+        or not all(
+            isinstance(k, str) and isinstance(v, str | int | float | bool | None)
+            for k, v in custom.items()
+        )
+    ):
+        raise ValidationFailed(_("Custom fields must be simple values."), field="custom_fields")
+
+
+def _require_team(actor: Actor, contact: Contact) -> None:
+    if actor.operator is None and actor.kind != "token":
+        raise PermissionDenied(_("Only the team can change contact details."))
+    if actor.account.pk != contact.account_id:
+        raise NotFound(_("Not found."))
 
 
 def _add_identity(
