@@ -44,3 +44,39 @@ def test_bad_identity_changes_nothing(account):
     with pytest.raises(ValidationFailed):
         add_identity(contact, "phone", "abc")
     assert contact.identities.count() == 0
+
+
+def test_operator_edits_contact_details(account, alice):
+    from messagecenter.contacts.services import update_contact
+    from messagecenter.core.actors import Actor
+
+    contact = create_contact(account, name="Anna", email="anna@example.com")
+    update_contact(
+        contact,
+        actor=Actor.for_operator(alice),
+        name="Anna Berg",
+        email="anna.berg@example.com",
+        phone="0151 23456789",
+        custom_fields={"delivery_address": "Hauptstr. 1"},
+    )
+    contact.refresh_from_db()
+    assert contact.name == "Anna Berg"
+    assert dict(contact.identities.values_list("kind", "value")) == {
+        "email": "anna.berg@example.com",
+        "phone": "+4915123456789",
+    }
+    assert contact.custom_fields == {"delivery_address": "Hauptstr. 1"}
+
+
+def test_bad_contact_edit_changes_nothing(account, alice, charlie):
+    from messagecenter.contacts.services import update_contact
+    from messagecenter.core.actors import Actor
+    from messagecenter.core.errors import NotFound
+
+    contact = create_contact(account, name="Anna", email="anna@example.com")
+    with pytest.raises(ValidationFailed):
+        update_contact(contact, actor=Actor.for_operator(alice), name="Neu", phone="xyz")
+    with pytest.raises(NotFound):
+        update_contact(contact, actor=Actor.for_operator(charlie), name="Hack")
+    contact.refresh_from_db()
+    assert contact.name == "Anna" and contact.email == "anna@example.com"
