@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Listed so the API docs page serves ninja's bundled Swagger UI instead of a CDN copy.
+    "ninja",
     "huey.contrib.djhuey",
     "messagecenter.core",
     "messagecenter.accounts",
@@ -83,6 +85,7 @@ INSTALLED_APPS = [
     "messagecenter.files",
     "messagecenter.conversations",
     "messagecenter.notifications",
+    "messagecenter.macros",
     "messagecenter.api",
     "messagecenter.webchat",
     "messagecenter.team",

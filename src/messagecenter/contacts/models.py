@@ -122,3 +122,24 @@ class PageView(models.Model):
     class Meta:
         indexes = [models.Index(fields=["contact", "at"])]
         ordering = ["at", "id"]
+
+
+class VerificationCode(models.Model):
+    """A one-time code e-mailed to verify a contact's address (R-CONV-10).
+
+    Only its hash is stored; it expires after 15 minutes and dies after 5 wrong attempts.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="verification_codes")
+    email = models.CharField(max_length=320)
+    code_hash = models.CharField(max_length=128)
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    invalidated_at = models.DateTimeField(null=True, blank=True)

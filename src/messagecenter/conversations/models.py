@@ -93,6 +93,13 @@ class Conversation(models.Model):
     # Whether a bot or integration took part (R-ARCH-1 "chats with bots").
     had_bot = models.BooleanField(default=False)
     contact_message_count = models.PositiveIntegerField(default=0)
+    # Rating and feedback given by the contact after a $rating request.
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    feedback = models.TextField(blank=True)
+    rating_requested_at = models.DateTimeField(null=True, blank=True)
+    # Transcript requests, carried out when the conversation ends ($send, $dispatch).
+    transcript_to_contact = models.BooleanField(default=False)
+    transcript_recipients = models.JSONField(default=list, blank=True)
 
     objects = AccountScopedManager()
 
@@ -146,6 +153,11 @@ class EntryKind(models.TextChoices):
     LIVE_CHANGED = "live_changed"
     UPDATED = "updated"
     CALL = "call"
+    COMMAND = "command"
+    RATING = "rating"
+    VERIFICATION = "verification"
+    TRANSCRIPT = "transcript"
+    PUSH = "push"
 
 
 class TimelineEntry(models.Model):

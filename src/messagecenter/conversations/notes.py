@@ -16,7 +16,12 @@ from messagecenter.conversations.events import announce_entry, announce_mentions
 from messagecenter.conversations.models import Conversation, EntryKind, Note, TimelineEntry
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
-from messagecenter.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from messagecenter.core.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from messagecenter.core.rendering import render_markdown
 
 MAX_NOTE = 20_000
@@ -112,7 +117,7 @@ def _match(token: str, operators: list[Operator]) -> list[Operator]:
 def _editable_note(conversation: Conversation, seq: int, author: Operator) -> Note:
     note = Note.objects.filter(conversation=conversation, entry__seq=seq).first()
     if note is None:
-        raise ValidationFailed(_("There is no note with this number."), code="not_found")
+        raise NotFound(_("There is no note with this number."))
     if note.deleted_at is not None:
         raise InvalidTransition(_("This note has been deleted."))
     if note.author_id != author.pk and not author.is_admin:
@@ -124,8 +129,6 @@ def _require_operator(actor: Actor, conversation: Conversation) -> Operator:
     if actor.operator is None:
         raise PermissionDenied(_("Only operators can write notes."))
     if actor.operator.account_id != conversation.account_id:
-        from messagecenter.core.errors import NotFound
-
         raise NotFound(_("Not found."))
     return actor.operator
 

@@ -30,7 +30,12 @@ from messagecenter.conversations.models import (
 )
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
-from messagecenter.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from messagecenter.core.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from messagecenter.core.rendering import render_markdown, render_plain
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
@@ -221,7 +226,7 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
 
 def set_status(conversation: Conversation, status: str, *, actor: Actor) -> Conversation:
     """Manual OPEN or WAITING (R-INBOX-3); ENDED goes through ``end_conversation``."""
-    _require_operator(actor)
+    _require_operator_or_token(actor)
     _check_account(actor.account, conversation.account)
     if status == Status.ENDED:
         return end_conversation(conversation, actor=actor)
@@ -600,7 +605,7 @@ def _existing_message(conversation, client_msg_id, provider_message_id) -> Timel
 def _message_at(conversation: Conversation, seq: int) -> Message:
     message = Message.objects.filter(conversation=conversation, entry__seq=seq).first()
     if message is None:
-        raise ValidationFailed(_("There is no message with this number."), code="not_found")
+        raise NotFound(_("There is no message with this number."))
     return message
 
 
@@ -622,8 +627,6 @@ def _webchat_of(widget: Widget) -> ChannelConnection:
 def _check_account(a: Account, b: Account) -> None:
     if a.pk != b.pk:
         # Never say "forbidden" across accounts: the object does not exist for this caller.
-        from messagecenter.core.errors import NotFound
-
         raise NotFound(_("Not found."))
 
 

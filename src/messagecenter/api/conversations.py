@@ -1,0 +1,196 @@
+"""Conversation endpoints. Each parses input, fetches through the account scope, calls one
+domain service and renders the result: the rules (who may reply, status transitions, who
+may write notes) live in the services, and their refusals become problems.
+
+(No ``from __future__ import annotations`` here: ninja reads these signatures at import time,
+and the idempotency wrapper would resolve string annotations in the wrong module.)
+"""
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from messagecenter.accounts.models import Operator, OperatorGroup
+from messagecenter.api import queries
+from messagecenter.api.auth import READ, WRITE
+from messagecenter.api.idempotency import idempotent
+from messagecenter.api.schemas import (
+    AssignIn,
+    ConversationDetail,
+    ConversationPage,
+    EntryOut,
+    ListFilters,
+    MessageIn,
+    NoteIn,
+    Problem,
+    StatusIn,
+    TimelinePage,
+    TimelineQuery,
+    conversation_detail,
+    conversation_out,
+)
+from messagecenter.conversations import notes, services
+from messagecenter.conversations.events import entry_payload
+from messagecenter.conversations.models import Conversation
+from messagecenter.core.actors import Actor
+from messagecenter.core.errors import PermissionDenied
+from messagecenter.core.scoping import get_scoped
+
+router = Router(tags=["conversations"])
+
+READ_ERRORS = {code: Problem for code in (401, 403, 404, 422)}
+WRITE_ERRORS = {code: Problem for code in (401, 403, 404, 409, 422)}
+
+
+@router.get("/conversations", response={200: ConversationPage, **READ_ERRORS}, auth=READ)
+def list_conversations(request, filters: Query[ListFilters]):
+    """The account's conversations, newest activity first, one page at a time."""
+    rows, next_cursor = queries.conversation_page(request.auth, **filters.dict())
+    return {"items": [conversation_out(row) for row in rows], "next_cursor": next_cursor}
+
+
+@router.get(
+    "/conversations/{conversation_id}",
+    response={200: ConversationDetail, **READ_ERRORS},
+    auth=READ,
+)
+def get_conversation(request, conversation_id: str):
+    return conversation_detail(_conversation(request, conversation_id))
+
+
+@router.get(
+    "/conversations/{conversation_id}/timeline",
+    response={200: TimelinePage, **READ_ERRORS},
+    auth=READ,
+)
+def get_timeline(request, conversation_id: str, query: Query[TimelineQuery]):
+    """Everything after ``after`` in order — messages, notes, status changes, assignments."""
+    conversation = _conversation(request, conversation_id)
+    entries, has_more = queries.timeline_page(conversation, after=query.after, limit=query.limit)
+    return {
+        "items": [entry_payload(entry) for entry in entries],
+        "next_after": entries[-1].seq if entries else query.after,
+        "has_more": has_more,
+    }
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response={201: EntryOut, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def post_message(request, conversation_id: str, payload: MessageIn):
+    """A personal token replies as its operator (who must be assigned); an integration token
+    posts a bot message."""
+    conversation = _conversation(request, conversation_id)
+    actor: Actor = request.auth
+    author = payload.author or ("operator" if actor.operator else "bot")
+    if author == "operator" and actor.operator is None:
+        # Stated here because "only an operator can do this" would not tell an integration
+        # developer what to do instead.
+        raise PermissionDenied(
+            _("An integration token cannot write as an operator; it posts bot messages."),
+            code="cannot_impersonate_operator",
+        )
+    if author == "operator":
+        entry = services.post_operator_message(conversation, payload.body, actor=actor)
+    else:
+        entry = services.post_bot_message(conversation, payload.body, actor=actor)
+    return Status(201, entry_payload(entry))
+
+
+@router.delete(
+    "/conversations/{conversation_id}/messages/{seq}",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=WRITE,
+)
+def delete_message(request, conversation_id: str, seq: int):
+    """Withdraw a message sent to the contact; answers the ``message_deleted`` entry."""
+    conversation = _conversation(request, conversation_id)
+    return entry_payload(services.delete_message(conversation, seq, actor=request.auth))
+
+
+@router.post(
+    "/conversations/{conversation_id}/notes",
+    response={201: EntryOut, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def add_note(request, conversation_id: str, payload: NoteIn):
+    """An internal note (operators only: a personal token)."""
+    conversation = _conversation(request, conversation_id)
+    return Status(
+        201, entry_payload(notes.add_note(conversation, payload.body, actor=request.auth))
+    )
+
+
+@router.patch(
+    "/conversations/{conversation_id}/notes/{seq}",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=WRITE,
+)
+def edit_note(request, conversation_id: str, seq: int, payload: NoteIn):
+    """Edit a note; answers the ``note_edited`` entry."""
+    conversation = _conversation(request, conversation_id)
+    return entry_payload(notes.edit_note(conversation, seq, payload.body, actor=request.auth))
+
+
+@router.delete(
+    "/conversations/{conversation_id}/notes/{seq}",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=WRITE,
+)
+def delete_note(request, conversation_id: str, seq: int):
+    """Delete a note's text for good; answers the ``note_deleted`` entry."""
+    conversation = _conversation(request, conversation_id)
+    return entry_payload(notes.delete_note(conversation, seq, actor=request.auth))
+
+
+@router.post(
+    "/conversations/{conversation_id}/status",
+    response={200: ConversationDetail, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def set_status(request, conversation_id: str, payload: StatusIn):
+    conversation = _conversation(request, conversation_id)
+    conversation = services.set_status(conversation, payload.status, actor=request.auth)
+    return Status(200, conversation_detail(conversation))
+
+
+@router.post(
+    "/conversations/{conversation_id}/end",
+    response={200: ConversationDetail, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def end_conversation(request, conversation_id: str):
+    conversation = _conversation(request, conversation_id)
+    conversation = services.end_conversation(conversation, actor=request.auth)
+    return Status(200, conversation_detail(conversation))
+
+
+@router.post(
+    "/conversations/{conversation_id}/assign",
+    response={200: ConversationDetail, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def assign(request, conversation_id: str, payload: AssignIn):
+    """Assign to an operator, hand to a group (routed from there), or unassign."""
+    conversation = _conversation(request, conversation_id)
+    return Status(200, conversation_detail(_assign(request.auth, conversation, payload)))
+
+
+def _assign(actor: Actor, conversation: Conversation, payload: AssignIn) -> Conversation:
+    if payload.operator is not None:
+        operator = get_scoped(Operator, actor.account, payload.operator)
+        return services.assign_operator(conversation, operator, actor=actor)
+    if payload.group is not None:
+        group = get_scoped(OperatorGroup, actor.account, payload.group)
+        return services.assign_group(conversation, group, actor=actor)
+    return services.unassign(conversation, actor=actor)
+
+
+def _conversation(request, conversation_id: str) -> Conversation:
+    return get_scoped(Conversation, request.auth.account, conversation_id)

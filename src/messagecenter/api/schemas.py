@@ -1,0 +1,229 @@
+"""The API's wire format: ninja schemas (they make the OpenAPI document) and the functions that
+fill them from domain objects.
+
+Timeline entries reuse ``conversations.events.entry_payload`` and conversation summaries
+``conversations.events.summary``, so the REST API and the realtime events describe the same
+thing with the same fields. The fill functions return plain JSON-ready dicts because an
+idempotent POST stores its response body and replays it later.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import model_validator
+
+from messagecenter.accounts.models import ApiToken
+from messagecenter.conversations.events import summary
+from messagecenter.conversations.models import Conversation
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class Problem(Schema):
+    """RFC 9457 problem details; ``code`` is the stable reason."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="Validation problems only: one item per invalid field."
+    )
+
+
+# --- conversations ------------------------------------------------------------------------
+
+
+class Topic(Schema):
+    id: str
+    name: str
+
+
+class ConversationOut(Schema):
+    id: str
+    status: Literal["new", "open", "waiting", "ended"]
+    is_live: bool
+    subject: str
+    assigned_operator: str | None
+    assigned_group: str | None
+    contact: str
+    contact_name: str
+    widget: str
+    last_activity_at: datetime
+    waiting_since: datetime | None
+    last_seq: int = Field(description="Sequence number of the newest timeline entry.")
+
+
+class ConversationDetail(ConversationOut):
+    channel: str
+    locale: str
+    topic: Topic | None
+    created_at: datetime
+    ended_at: datetime | None
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class ListFilters(Schema):
+    status: Literal["new", "open", "waiting", "ended"] | None = None
+    assigned: str | None = Field(
+        None, description="`me`, `unassigned`, or an operator id.", max_length=24
+    )
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(25, ge=1, le=100)
+
+
+# --- timeline -----------------------------------------------------------------------------
+
+
+class EntryActor(Schema):
+    kind: str
+    id: str
+    name: str
+
+
+class MessageOut(Schema):
+    author_kind: Literal["contact", "operator", "bot", "system"]
+    body: str
+    html: str
+    channel: str
+    client_info: dict[str, Any]
+    delivery_state: str
+    client_msg_id: str | None
+    deleted: bool
+
+
+class NoteOut(Schema):
+    body: str
+    html: str
+    edited: bool
+    deleted: bool
+    mentions: list[str]
+
+
+class EntryOut(Schema):
+    seq: int
+    kind: str
+    at: datetime
+    session: int
+    actor: EntryActor
+    data: dict[str, Any]
+    message: MessageOut | None = None
+    note: NoteOut | None = None
+
+
+class TimelinePage(Schema):
+    items: list[EntryOut]
+    next_after: int = Field(description="Pass as `after` to continue.")
+    has_more: bool
+
+
+class TimelineQuery(Schema):
+    after: int = Field(0, ge=0, description="Return entries with a sequence number above this.")
+    limit: int = Field(100, ge=1, le=500)
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+class MessageIn(Schema):
+    body: str
+    author: Literal["operator", "bot"] | None = Field(
+        None,
+        description="Who writes. Defaults to `operator` for personal tokens and `bot` for "
+        "integration tokens; an integration can never write as an operator.",
+    )
+
+
+class NoteIn(Schema):
+    body: str
+
+
+class StatusIn(Schema):
+    status: Literal["open", "waiting", "ended"]
+
+
+class AssignIn(Schema):
+    """Exactly one of: an operator id, a group id, or ``unassign: true``."""
+
+    operator: str | None = Field(None, max_length=24)
+    group: str | None = Field(None, max_length=24)
+    unassign: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        chosen = [self.operator is not None, self.group is not None, self.unassign]
+        if sum(chosen) != 1:
+            raise ValueError("Give exactly one of operator, group or unassign: true.")
+        return self
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+class TokenOut(Schema):
+    id: str
+    kind: Literal["personal", "integration"]
+    name: str
+    prefix: str
+    scopes: list[str]
+    operator: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class Me(Schema):
+    kind: Literal["operator", "token"]
+    account: str
+    operator: str | None
+    name: str
+    token: TokenOut
+
+
+# --- filling ------------------------------------------------------------------------------
+
+
+def conversation_out(conversation: Conversation) -> dict[str, Any]:
+    return {
+        **summary(conversation),
+        "subject": conversation.subject,
+        "contact_name": conversation.contact.name,
+    }
+
+
+def conversation_detail(conversation: Conversation) -> dict[str, Any]:
+    topic = conversation.topic
+    return {
+        **conversation_out(conversation),
+        "channel": conversation.connection.kind,
+        "locale": conversation.locale,
+        "topic": {"id": topic.public_id, "name": topic.name} if topic else None,
+        "created_at": conversation.created_at.isoformat(),
+        "ended_at": _iso(conversation.ended_at),
+    }
+
+
+def token_out(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.public_id,
+        "kind": token.kind,
+        "name": token.name,
+        "prefix": token.prefix,
+        "scopes": token.scopes,
+        "operator": token.operator.public_id if token.operator else None,
+        "created_at": token.created_at.isoformat(),
+        "last_used_at": _iso(token.last_used_at),
+        "revoked_at": _iso(token.revoked_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

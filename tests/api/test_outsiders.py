@@ -1,0 +1,111 @@
+"""Charlie (Globex) holds a valid token with every scope. Whatever Acme id he sends, every
+endpoint answers 404 — never 403, which would confirm the id exists — and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from messagecenter.accounts.models import ApiToken, AuditEntry
+from messagecenter.api.api import api
+from messagecenter.contacts.services import create_contact
+from messagecenter.conversations.models import Status, TimelineEntry
+from messagecenter.widgets.services import create_widget
+from tests.api.conftest import assert_problem
+from tests.helpers import conversation_in, start
+
+pytestmark = pytest.mark.django_db
+
+CV = "/conversations/{conversation_id}"
+# (method, OpenAPI path, body): every endpoint that takes an id. The ids are Acme's: its
+# conversation, a note (``seq``) in it, and alice's token.
+OUTSIDER_CASES = [
+    ("get", CV, None),
+    ("get", CV + "/timeline", None),
+    ("post", CV + "/messages", {"body": "Hallo"}),
+    ("delete", CV + "/messages/{seq}", None),
+    ("post", CV + "/notes", {"body": "Psst"}),
+    ("patch", CV + "/notes/{seq}", {"body": "Psst"}),
+    ("delete", CV + "/notes/{seq}", None),
+    ("post", CV + "/status", {"status": "open"}),
+    ("post", CV + "/end", None),
+    ("post", CV + "/assign", {"unassign": True}),
+    ("delete", "/tokens/{token_id}", None),
+]
+
+
+@pytest.fixture
+def acme(widget, contact, alice, alice_api):
+    """Acme's conversation with a note, and alice's live token."""
+    conversation = conversation_in(Status.WAITING, widget, contact, alice)
+    note = alice_api.post(f"/conversations/{conversation.public_id}/notes", {"body": "Intern"})
+    return {
+        "conversation_id": conversation.public_id,
+        "seq": note.json()["seq"],
+        "token_id": ApiToken.objects.get(operator=alice).public_id,
+        "operator": alice.public_id,
+    }
+
+
+@pytest.mark.parametrize(("method", "template", "body"), OUTSIDER_CASES)
+def test_outsider_gets_404_and_changes_nothing(charlie_api, acme, method, template, body):
+    entries_before = TimelineEntry.objects.count()
+    audit_before = AuditEntry.objects.count()
+    path = template.format(**acme)
+
+    if method in ("post", "patch"):
+        response = getattr(charlie_api, method)(path, body)
+    else:
+        response = getattr(charlie_api, method)(path)
+
+    assert_problem(response, 404, "not_found")
+    assert TimelineEntry.objects.count() == entries_before
+    assert AuditEntry.objects.count() == audit_before
+    assert ApiToken.objects.get(public_id=acme["token_id"]).revoked_at is None
+
+
+def test_outsider_cases_cover_every_endpoint_with_an_id():
+    """A new endpoint taking an id must get an outsider case above."""
+    schema = api.get_openapi_schema(path_prefix="")
+    with_ids = {
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if "{" in path
+    }
+    assert with_ids == {(method, path) for method, path, _body in OUTSIDER_CASES}
+
+
+def test_outsider_list_never_shows_acme(charlie_api, charlie, other_account, acme, widget, contact):
+    start(widget, contact)  # more Acme data
+    globex_widget = create_widget(other_account, "Globex site")
+    globex_contact = create_contact(other_account, name="Gustav Globex")
+    own = start(globex_widget, globex_contact)
+
+    for params in (
+        {},
+        {"status": "waiting"},
+        {"assigned": acme["operator"]},
+        {"assigned": "unassigned"},
+    ):
+        items = charlie_api.get("/conversations", params).json()["items"]
+        assert {item["id"] for item in items} <= {own.public_id}, params
+    assert [i["id"] for i in charlie_api.get("/conversations").json()["items"]] == [own.public_id]
+
+
+def test_outsider_assign_target_from_other_account_is_404(
+    charlie_api, charlie, other_account, acme
+):
+    globex = start(create_widget(other_account, "Globex"), create_contact(other_account, name="G"))
+
+    response = charlie_api.post(
+        f"/conversations/{globex.public_id}/assign", {"operator": acme["operator"]}
+    )
+
+    assert_problem(response, 404, "not_found")
+
+
+def test_outsider_token_list_shows_only_own_account(charlie_api, acme):
+    listed = charlie_api.get("/tokens").json()
+
+    assert acme["token_id"] not in {token["id"] for token in listed}
+    assert len(listed) == 1
