@@ -38,6 +38,26 @@ def contact_from_token(widget, token: str | None) -> Contact | None:
     return Contact.objects.filter(account_id=widget.account_id, public_id=data.get("c")).first()
 
 
+_CONTINUE_SALT = "messagecenter.messenger.continue"
+
+
+def issue_continue_token(conversation) -> str:
+    """For links that continue a conversation in the messenger ($webtransfer, e-mail links)."""
+    return signing.dumps(
+        {"cv": conversation.public_id, "c": conversation.contact.public_id}, salt=_CONTINUE_SALT
+    )
+
+
+def contact_from_continue_token(widget, token: str | None, max_age_days: int = 30):
+    if not token or not isinstance(token, str) or len(token) > 500:
+        return None
+    try:
+        data = signing.loads(token, salt=_CONTINUE_SALT, max_age=max_age_days * 86400)
+    except signing.BadSignature:
+        return None
+    return Contact.objects.filter(account_id=widget.account_id, public_id=data.get("c")).first()
+
+
 def identity_signature(secret: str, customer_id: str, expires: int) -> str:
     """What the host site computes on its server (documented in docs/realtime.md)."""
     message = f"{customer_id}:{expires}".encode()
@@ -59,10 +79,16 @@ def verify_identity(widget, identity: dict) -> str:
     return customer_id
 
 
-def resolve_visitor(widget, token: str | None, identity: dict | None) -> Contact:
-    """The contact for a connecting messenger: by verified identity, else by token, else new."""
+def resolve_visitor(
+    widget, token: str | None, identity: dict | None, continue_token: str | None = None
+) -> Contact:
+    """The contact for a connecting messenger: by verified identity, else by a continue link,
+    else by token, else new."""
     if identity:
         return _contact_for_customer(widget, verify_identity(widget, identity), token)
+    continued = contact_from_continue_token(widget, continue_token)
+    if continued is not None:
+        return continued
     contact = contact_from_token(widget, token)
     if contact is not None:
         return contact

@@ -131,11 +131,16 @@ class VerificationCode(models.Model):
     """
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="verification_codes")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="verification_codes"
+    )
     email = models.CharField(max_length=320)
     code_hash = models.CharField(max_length=128)
     conversation = models.ForeignKey(
-        "conversations.Conversation", null=True, blank=True, on_delete=models.CASCADE,
+        "conversations.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     created_at = models.DateTimeField()

@@ -22,6 +22,7 @@ from messagecenter.contacts.models import (
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from messagecenter.core.events import contact_group, send_on_commit
 
 PROFILE_FIELDS = ("name", "company", "customer_id", "country", "postcode", "locale")
 
@@ -79,6 +80,27 @@ def update_contact(contact: Contact, *, actor: Actor, **changes) -> Contact:
         for kind, value in identities.items():
             _replace_identity(contact, kind, value)
         audit.record(actor, "contact.updated", "contact", contact.public_id, fields=sorted(changes))
+    return contact
+
+
+def set_blocked(contact: Contact, blocked: bool, *, actor: Actor) -> Contact:
+    """Block or unblock (R-CMD $block/$unblock). A blocked contact's messenger shows a neutral
+    message; what they still send is kept for audit but routed to nobody."""
+    _require_team(actor, contact)
+    if contact.blocked == blocked:
+        return contact
+    with transaction.atomic():
+        Contact.objects.filter(pk=contact.pk).update(blocked=blocked)
+        contact.blocked = blocked
+        audit.record(
+            actor,
+            "contact.blocked" if blocked else "contact.unblocked",
+            "contact",
+            contact.public_id,
+        )
+        send_on_commit(
+            {"type": "messenger.blocked", "blocked": blocked}, [contact_group(contact.public_id)]
+        )
     return contact
 
 

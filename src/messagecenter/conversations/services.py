@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
-from messagecenter.conversations import live, routing, timeline
+from messagecenter.conversations import live, routing, timeline, transcripts
 from messagecenter.conversations.events import announce_entry, announce_queued
 from messagecenter.conversations.models import (
     AuthorKind,
@@ -36,6 +36,7 @@ from messagecenter.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from messagecenter.core.events import contact_group, send_on_commit
 from messagecenter.core.rendering import render_markdown, render_plain
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
@@ -221,6 +222,27 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
     return entry
 
 
+def push_to_contact(conversation: Conversation, url: str, *, actor: Actor) -> TimelineEntry:
+    """A push macro: send the contact's messenger page to ``url``. Only while the contact is
+    online (R-MACRO-2), only by the assigned operator."""
+    from messagecenter.contacts.services import is_online
+
+    _require_operator(actor)
+    _check_account(actor.account, conversation.account)
+    if conversation.connection.kind != TransportKind.WEBCHAT or not is_online(conversation.contact):
+        raise InvalidTransition(_("Push macros need the contact online in the website messenger."))
+    with transaction.atomic():
+        conversation = timeline.lock(conversation)
+        _require_assigned(conversation, actor)
+        entry = timeline.append(conversation, EntryKind.PUSH, actor, data={"url": url})
+        persist_and_announce(conversation, [entry])
+        send_on_commit(
+            {"type": "messenger.push", "conversation": conversation.public_id, "url": url},
+            [contact_group(conversation.contact.public_id)],
+        )
+    return entry
+
+
 # --- status ----------------------------------------------------------------------------------
 
 
@@ -252,6 +274,7 @@ def end_conversation(conversation: Conversation, *, actor: Actor) -> Conversatio
         entries = live.end_live(conversation, actor, live.END_ENDED)
         entries += _change_status(conversation, Status.ENDED, actor)
         persist_and_announce(conversation, entries)
+        transcripts.schedule_pending(conversation)
     if freed is not None:
         drain_backlog(freed)
     return conversation

@@ -1,9 +1,9 @@
 """Periodic jobs enforcing the time-based rules. Thin: each calls one service function."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from messagecenter.conversations import presence
+from messagecenter.conversations import presence, transcripts
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -16,3 +16,8 @@ def end_inactive_live():
 @db_periodic_task(crontab(minute="*/10"))
 def auto_end_waiting():
     presence.auto_end_waiting()
+
+
+@db_task(retries=3, retry_delay=60)
+def send_transcripts(conversation_pk: int):
+    transcripts.send_pending(conversation_pk)

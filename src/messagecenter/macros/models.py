@@ -62,7 +62,9 @@ class Macro(models.Model):
     objects = AccountScopedManager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "name"], name="macro_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="macro_name_unique")
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:
