@@ -113,7 +113,10 @@ def test_file_with_bad_rows_reports_all_and_imports_nothing(account, admin):
 
 
 def test_dry_run_counts_without_writing(library, admin):
-    rows = [*transfer.parse_json(transfer.export_json(library)), {"name": "Neu", "texts": {"en": "new"}}]
+    rows = [
+        *transfer.parse_json(transfer.export_json(library)),
+        {"name": "Neu", "texts": {"en": "new"}},
+    ]
     report = transfer.import_rows(library, rows, actor=admin, dry_run=True)
     assert (report.created, report.updated) == (1, 3)
     assert not Macro.objects.filter(name="Neu").exists()
