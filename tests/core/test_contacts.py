@@ -50,6 +50,11 @@ def test_operator_edits_contact_details(account, alice):
     from messagecenter.contacts.services import update_contact
     from messagecenter.core.actors import Actor
 
+    from messagecenter.contacts.fields import define_field
+
+    define_field(
+        account, actor=Actor.for_operator(alice), key="delivery_address", label="Lieferadresse"
+    )
     contact = create_contact(account, name="Anna", email="anna@example.com")
     update_contact(
         contact,
@@ -80,3 +85,55 @@ def test_bad_contact_edit_changes_nothing(account, alice, charlie):
         update_contact(contact, actor=Actor.for_operator(charlie), name="Hack")
     contact.refresh_from_db()
     assert contact.name == "Anna" and contact.email == "anna@example.com"
+
+
+@pytest.mark.parametrize(
+    ("type_", "options", "raw", "expected"),
+    [
+        ("number", [], "12,5", 12.5),
+        ("number", [], "3", 3),
+        ("date", [], "31.03.2026", "2026-03-31"),
+        ("select", ["Gold", "Silber"], "Gold", "Gold"),
+        ("text", [], " frei ", "frei"),
+    ],
+)
+def test_custom_field_values_are_typed(account, alice, type_, options, raw, expected):
+    from messagecenter.contacts.fields import clean_values, define_field
+    from messagecenter.core.actors import Actor
+
+    define_field(
+        account,
+        actor=Actor.for_operator(alice),
+        key="feld",
+        label="Feld",
+        type=type_,
+        options=options,
+    )
+    assert clean_values(account.pk, {"feld": raw}) == {"feld": expected}
+
+
+@pytest.mark.parametrize(
+    ("type_", "options", "raw"),
+    [
+        ("number", [], "zwölf"),
+        ("date", [], "morgen"),
+        ("select", ["Gold"], "Bronze"),
+        ("text", [], "x" * 501),
+    ],
+)
+def test_bad_custom_field_values_are_refused(account, alice, type_, options, raw):
+    from messagecenter.contacts.fields import clean_values, define_field
+    from messagecenter.core.actors import Actor
+
+    define_field(
+        account,
+        actor=Actor.for_operator(alice),
+        key="feld",
+        label="Feld",
+        type=type_,
+        options=options,
+    )
+    with pytest.raises(ValidationFailed):
+        clean_values(account.pk, {"feld": raw})
+    with pytest.raises(ValidationFailed, match="Unknown custom field"):
+        clean_values(account.pk, {"unbekannt": "x"})

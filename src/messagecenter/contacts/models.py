@@ -148,3 +148,97 @@ class VerificationCode(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
     invalidated_at = models.DateTimeField(null=True, blank=True)
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    SELECT = "select", _("Choice")
+
+
+class CustomField(models.Model):
+    """An account-defined contact field (e.g. delivery address), validated by its type."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=100)
+    type = models.CharField(max_length=8, choices=FieldType.choices, default=FieldType.TEXT)
+    options = models.JSONField(default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = AccountScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="custom_field_key_unique")
+        ]
+        ordering = ["position", "key"]
+
+
+class ContactNote(models.Model):
+    """A note on a contact's profile (R-CONTACT-4), never shown to the contact."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        "accounts.Operator", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+def new_import_id() -> str:
+    return new_public_id("imp")
+
+
+class ImportState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
+
+
+class ContactImport(models.Model):
+    """One CSV import: its mapping, progress, report and what it changed (for undo)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, unique=True, default=new_import_id)
+    created_by = models.ForeignKey(
+        "accounts.Operator", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.ForeignKey(
+        "files.StoredFile", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mapping = models.JSONField(default=dict)
+    on_duplicate = models.CharField(max_length=8, default="skip")  # skip | update
+    state = models.CharField(max_length=8, choices=ImportState.choices, default=ImportState.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    refused_count = models.PositiveIntegerField(default=0)
+    # Refused rows: [{"row": n, "field": "...", "message": "..."}] (no personal data copied).
+    problems = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountScopedManager()
+
+
+class ImportChange(models.Model):
+    """What an import did to one contact: created it, or the values it replaced."""
+
+    contact_import = models.ForeignKey(
+        ContactImport, on_delete=models.CASCADE, related_name="changes"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    created = models.BooleanField()
+    previous = models.JSONField(default=dict, blank=True)

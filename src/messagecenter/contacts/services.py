@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account
+from messagecenter.contacts.fields import clean_values
 from messagecenter.contacts.identities import normalise
 from messagecenter.contacts.models import (
     Contact,
@@ -67,6 +68,8 @@ def update_contact(contact: Contact, *, actor: Actor, **changes) -> Contact:
             _("Unknown contact field: %(f)s") % {"f": ", ".join(sorted(unknown))}
         )
     _validate_profile(profile)
+    if "custom_fields" in profile:
+        profile["custom_fields"] = _merge_custom(contact, profile["custom_fields"])
     identities = {
         kind: (normalise(kind, changes[kind]) if changes[kind] else "")
         for kind in ("email", "phone")
@@ -189,6 +192,13 @@ _LIMITS = {
 }
 
 
+def _merge_custom(contact: Contact, changed: dict) -> dict:
+    """Validate only the fields being changed; an empty value removes a field."""
+    typed = clean_values(contact.account_id, changed)
+    merged = {**contact.custom_fields, **typed}
+    return {key: value for key, value in merged.items() if key not in changed or key in typed}
+
+
 def _validate_profile(profile: dict) -> None:
     for name, limit in _LIMITS.items():
         value = profile.get(name)
@@ -197,15 +207,6 @@ def _validate_profile(profile: dict) -> None:
                 _("%(field)s can have at most %(max)d characters.") % {"field": name, "max": limit},
                 field=name,
             )
-    custom = profile.get("custom_fields")
-    if custom is not None and (
-        not isinstance(custom, dict)
-        or not all(
-            isinstance(k, str) and isinstance(v, str | int | float | bool | None)
-            for k, v in custom.items()
-        )
-    ):
-        raise ValidationFailed(_("Custom fields must be simple values."), field="custom_fields")
 
 
 def _require_team(actor: Actor, contact: Contact) -> None:

@@ -1,0 +1,159 @@
+"""R-CONTACT-3: CSV import — Excel files, mapping, dry run, duplicates, report, undo."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+
+from messagecenter.contacts import importer
+from messagecenter.contacts.fields import define_field
+from messagecenter.contacts.models import Contact, ContactImport, ImportState
+from messagecenter.contacts.services import create_contact, find_by_identity
+from messagecenter.core.actors import Actor
+from messagecenter.core.errors import InvalidTransition, ValidationFailed
+from messagecenter.files.services import store_file
+from tests.helpers import start
+
+pytestmark = pytest.mark.django_db
+
+# An Excel "CSV UTF-8" export: BOM, semicolons, CRLF, a quoted field with a semicolon.
+EXCEL = (
+    "\ufeffName;E-Mail;Telefon;Firma;Kundennummer\r\n"
+    'Jörg Müller;joerg@example.de;0151 11111111;"Müller; Söhne";K-1\r\n'
+    "Anna Schmidt;ANNA@example.de;;;K-2\r\n"
+).encode("utf-8")
+MAPPING = {
+    "Name": "name",
+    "E-Mail": "email",
+    "Telefon": "phone",
+    "Firma": "company",
+    "Kundennummer": "customer_id",
+}
+
+
+def run(account, alice, data: bytes, mapping=MAPPING, on_duplicate="skip") -> ContactImport:
+    stored = store_file(account, io.BytesIO(data), "kontakte.csv", actor=Actor.for_operator(alice))
+    job = ContactImport.objects.create(
+        account=account,
+        created_by=alice,
+        source=stored,
+        mapping=mapping,
+        on_duplicate=on_duplicate,
+        created_at=stored.created_at,
+    )
+    return importer.run_import(job, data)
+
+
+def test_preview_sniffs_excel_semicolons_and_suggests_mapping():
+    result = importer.preview(EXCEL)
+    assert result["columns"] == ["Name", "E-Mail", "Telefon", "Firma", "Kundennummer"]
+    assert result["rows"][0][3] == "Müller; Söhne"
+    assert result["suggested"] == MAPPING
+
+
+def test_windows_1252_file_is_read():
+    data = "Name,Email\nJürgen Weiß,j@example.de\n".encode("cp1252")
+    assert importer.preview(data)["rows"] == [["Jürgen Weiß", "j@example.de"]]
+
+
+def test_import_creates_contacts_with_normalised_identifiers(account, alice):
+    job = run(account, alice, EXCEL)
+    assert (job.state, job.created_count, job.refused_count) == (ImportState.DONE, 2, 0)
+    joerg = find_by_identity(account, "phone", "+49 151 11111111")
+    assert (joerg.name, joerg.company, joerg.email) == (
+        "Jörg Müller",
+        "Müller; Söhne",
+        "joerg@example.de",
+    )
+    assert find_by_identity(account, "email", "anna@example.de").customer_id == "K-2"
+
+
+def test_bad_rows_are_reported_and_good_rows_imported(account, alice):
+    data = b"Name,E-Mail\nGut,gut@example.de\nSchlecht,kein-at-zeichen\nDoppelt,gut@example.de\n"
+    job = run(account, alice, data, mapping={"Name": "name", "E-Mail": "email"})
+    assert (job.created_count, job.refused_count) == (1, 2)
+    assert [(p["row"], p["field"]) for p in job.problems] == [(3, "email"), (4, "")]
+    assert Contact.objects.filter(account=account).count() == 1
+
+
+def test_duplicates_skip_or_update(account, alice):
+    existing = create_contact(account, name="Alt", email="joerg@example.de")
+    skipped = run(account, alice, EXCEL)
+    assert (skipped.created_count, skipped.updated_count) == (1, 0)
+    existing.refresh_from_db()
+    assert existing.name == "Alt"
+    updated = run(account, alice, EXCEL, on_duplicate="update")
+    existing.refresh_from_db()
+    assert (updated.updated_count, existing.name, existing.phone) == (
+        2,
+        "Jörg Müller",
+        "+4915111111111",
+    )
+
+
+def test_dry_run_writes_nothing(account, alice):
+    create_contact(account, email="anna@example.de")
+    result = importer.dry_run(account, EXCEL, MAPPING, "update")
+    assert result["counts"] == {"create": 1, "update": 1, "skip": 0, "refuse": 0}
+    assert Contact.objects.filter(account=account).count() == 1
+
+
+def test_custom_fields_are_validated_by_type(account, alice):
+    define_field(
+        account,
+        actor=Actor.for_operator(alice),
+        key="tier",
+        label="Stufe",
+        type="select",
+        options=["Gold", "Silber"],
+    )
+    data = b"Name,Stufe\nA,Gold\nB,Blech\n"
+    job = run(account, alice, data, mapping={"Name": "name", "Stufe": "custom:tier"})
+    assert (job.created_count, job.refused_count) == (1, 1)
+    assert Contact.objects.get(name="A").custom_fields == {"tier": "Gold"}
+
+
+def test_bad_mapping_is_refused_before_anything(account):
+    with pytest.raises(ValidationFailed):
+        importer.dry_run(account, EXCEL, {"Name": "name", "Firma": "name"}, "skip")
+    with pytest.raises(ValidationFailed):
+        importer.dry_run(account, EXCEL, {"Name": "shoe_size"}, "skip")
+
+
+def test_undo_within_24h_keeps_contacts_used_in_conversations(clock, account, alice, widget):
+    existing = create_contact(account, name="Alt", email="anna@example.de")
+    job = run(account, alice, EXCEL, on_duplicate="update")
+    joerg = find_by_identity(account, "email", "joerg@example.de")
+    start(widget, joerg)  # used since the import: must be kept
+
+    result = importer.undo_import(job, actor=Actor.for_operator(alice))
+
+    assert result["kept"] == [joerg.public_id]
+    existing.refresh_from_db()
+    assert (existing.name, existing.customer_id) == ("Alt", "")
+    assert Contact.objects.filter(pk=joerg.pk).exists()
+    with pytest.raises(InvalidTransition):
+        importer.undo_import(job, actor=Actor.for_operator(alice))
+
+
+def test_undo_expires_after_24h(clock, account, alice):
+    job = run(account, alice, EXCEL)
+    clock.shift(timedelta(hours=24, minutes=1))
+    with pytest.raises(InvalidTransition, match="24 hours"):
+        importer.undo_import(job, actor=Actor.for_operator(alice))
+
+
+def test_ten_thousand_rows(account, alice):
+    lines = ["Name,E-Mail,Telefon"] + [
+        f"Kunde {n},kunde{n}@example.de,+49 30 {1000000 + n}" for n in range(10_000)
+    ]
+    job = run(
+        account,
+        alice,
+        "\n".join(lines).encode(),
+        mapping={"Name": "name", "E-Mail": "email", "Telefon": "phone"},
+    )
+    assert (job.created_count, job.refused_count) == (10_000, 0)
+    assert Contact.objects.filter(account=account).count() == 10_000
