@@ -41,11 +41,13 @@ def contact_from_token(widget, token: str | None) -> Contact | None:
 _CONTINUE_SALT = "messagecenter.messenger.continue"
 
 
-def issue_continue_token(conversation) -> str:
-    """For links that continue a conversation in the messenger ($webtransfer, e-mail links)."""
-    return signing.dumps(
-        {"cv": conversation.public_id, "c": conversation.contact.public_id}, salt=_CONTINUE_SALT
-    )
+def issue_continue_token(conversation, email: str = "") -> str:
+    """For links that continue a conversation in the messenger ($webtransfer, e-mail links).
+    With ``email``, following the link proves the contact reads that address."""
+    payload = {"cv": conversation.public_id, "c": conversation.contact.public_id}
+    if email:
+        payload["e"] = email
+    return signing.dumps(payload, salt=_CONTINUE_SALT)
 
 
 def contact_from_continue_token(widget, token: str | None, max_age_days: int = 30):
@@ -56,6 +58,15 @@ def contact_from_continue_token(widget, token: str | None, max_age_days: int = 3
     except signing.BadSignature:
         return None
     return Contact.objects.filter(account_id=widget.account_id, public_id=data.get("c")).first()
+
+
+def _verify_by_link(contact: Contact, token: str) -> None:
+    """R-CONTACT-2: a contact who opens the link from our e-mail owns that address."""
+    from messagecenter.contacts.verification import mark_verified_by_link
+
+    email = signing.loads(token, salt=_CONTINUE_SALT).get("e")
+    if email:
+        mark_verified_by_link(contact, email)
 
 
 def identity_signature(secret: str, customer_id: str, expires: int) -> str:
@@ -88,6 +99,7 @@ def resolve_visitor(
         return _contact_for_customer(widget, verify_identity(widget, identity), token)
     continued = contact_from_continue_token(widget, continue_token)
     if continued is not None:
+        _verify_by_link(continued, continue_token)
         return continued
     contact = contact_from_token(widget, token)
     if contact is not None:

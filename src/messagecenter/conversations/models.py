@@ -100,6 +100,10 @@ class Conversation(models.Model):
     # Transcript requests, carried out when the conversation ends ($send, $dispatch).
     transcript_to_contact = models.BooleanField(default=False)
     transcript_recipients = models.JSONField(default=list, blank=True)
+    # The last timeline entry the contact's messenger reported as read, and the last operator
+    # message the contact was e-mailed about (unread-message e-mails, R-CONTACT-2).
+    contact_read_seq = models.PositiveIntegerField(default=0)
+    contact_notified_seq = models.PositiveIntegerField(default=0)
 
     objects = AccountScopedManager()
 

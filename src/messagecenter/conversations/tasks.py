@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from messagecenter.conversations import presence, transcripts
+from messagecenter.conversations import presence, transcripts, unread
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -21,3 +21,8 @@ def auto_end_waiting():
 @db_task(retries=3, retry_delay=60)
 def send_transcripts(conversation_pk: int):
     transcripts.send_pending(conversation_pk)
+
+
+@db_periodic_task(crontab(minute="*"))
+def email_unread_replies():
+    unread.email_unread_replies()

@@ -16,7 +16,7 @@ from django.conf import settings
 from messagecenter.contacts import messenger as visitors
 from messagecenter.contacts import tracking
 from messagecenter.contacts.models import Contact
-from messagecenter.conversations import presence, queries, services
+from messagecenter.conversations import presence, queries, services, unread
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.events import contact_group, conversation_group
@@ -36,7 +36,7 @@ CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
 class MessengerConsumer(JsonConsumer):
-    handlers = ("hello", "message.send", "typing", "page.view", "location", "ping")
+    handlers = ("hello", "message.send", "typing", "page.view", "location", "read", "ping")
 
     async def connect(self):
         key = self.scope["url_route"]["kwargs"]["widget_key"]
@@ -116,6 +116,19 @@ class MessengerConsumer(JsonConsumer):
         if not all(isinstance(v, int | float) for v in (lat, lon)):
             raise ProtocolError("invalid", "latitude and longitude must be numbers.")
         await db(tracking.record_browser_location)(self.contact, self.widget, lat, lon)
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        """The messenger showed the conversation up to ``seq``."""
+        seq = frame.get("seq")
+        if not isinstance(seq, int) or seq < 0:
+            raise ProtocolError("invalid", "seq must be a sequence number.")
+        conversation_id = text(frame, "conversation", max_length=24)
+
+        def mark():
+            conversation = self._own_conversation(conversation_id)
+            unread.mark_read(conversation, seq, actor=Actor.for_contact(self.contact))
+
+        await db(mark)()
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await db(presence.heartbeat_contact)(self.channel_name)

@@ -64,6 +64,10 @@ class Widget(models.Model):
     auto_end_days = models.PositiveIntegerField(_("auto-end after (days)"), default=30)
     # When a slot frees, hand the oldest unassigned chat of an online contact over at once.
     backlog_drain = models.BooleanField(_("assign waiting chats automatically"), default=True)
+    # E-mail a contact about operator messages still unread after this delay (0: never).
+    unread_email_delay_minutes = models.PositiveIntegerField(
+        _("e-mail unread replies after (minutes)"), default=10
+    )
     media = models.JSONField(_("supported media"), default=default_media)
     calls_enabled = models.BooleanField(_("calls"), default=True)
     video_enabled = models.BooleanField(_("video"), default=True)

@@ -62,6 +62,7 @@ EDITABLE = (
     "conversation_timeout_minutes",
     "auto_end_days",
     "backlog_drain",
+    "unread_email_delay_minutes",
     "media",
     "calls_enabled",
     "video_enabled",
@@ -113,6 +114,12 @@ def _validate_options(options: dict) -> None:
     days = options.get("auto_end_days", 30)
     if not isinstance(days, int) or not 1 <= days <= MAX_AUTO_END_DAYS:
         raise ValidationFailed(_("Auto-end must be between 1 and 365 days."), field="auto_end_days")
+    delay = options.get("unread_email_delay_minutes", 10)
+    if not isinstance(delay, int) or not 0 <= delay <= 7 * 24 * 60:
+        raise ValidationFailed(
+            _("The e-mail delay must be between 0 (off) and 10080 minutes."),
+            field="unread_email_delay_minutes",
+        )
     unknown = set(options) - set(EDITABLE)
     if unknown:
         raise ValidationFailed(
