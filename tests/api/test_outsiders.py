@@ -29,6 +29,7 @@ OUTSIDER_CASES = [
     ("post", CV + "/status", {"status": "open"}),
     ("post", CV + "/end", None),
     ("post", CV + "/assign", {"unassign": True}),
+    ("post", CV + "/commands", {"text": "$status open"}),
     ("delete", "/tokens/{token_id}", None),
 ]
 

@@ -229,3 +229,20 @@ def test_assign_to_another_accounts_operator_is_404(alice_api, waiting, charlie)
     assert_problem(response, 404, "not_found")
     waiting.refresh_from_db()
     assert waiting.assigned_operator_id != charlie.pk
+
+
+def test_commands_run_through_the_same_engine(alice_api, widget, contact, alice):
+    from messagecenter.conversations.models import Conversation, Status
+    from tests.helpers import conversation_in
+
+    conversation = conversation_in(Status.OPEN, widget, contact, alice)
+    url = f"/conversations/{conversation.public_id}/commands"
+    ok = alice_api.post(url, {"text": "$status waiting"})
+    assert ok.status_code == 200
+    assert ok.json() == {"command": "status", "message": "Status set to Waiting."}
+    assert Conversation.objects.get(pk=conversation.pk).status == Status.WAITING
+    refused = alice_api.post(url, {"text": "$rating"})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "The contact is not online, so they cannot rate now."
+    names = {c["name"] for c in alice_api.get("/commands").json()}
+    assert {"forward", "verify", "webtransfer"} <= names

@@ -15,6 +15,9 @@ from messagecenter.api.auth import READ, WRITE
 from messagecenter.api.idempotency import idempotent
 from messagecenter.api.schemas import (
     AssignIn,
+    CommandIn,
+    CommandInfo,
+    CommandOut,
     ConversationDetail,
     ConversationPage,
     EntryOut,
@@ -28,7 +31,8 @@ from messagecenter.api.schemas import (
     conversation_detail,
     conversation_out,
 )
-from messagecenter.conversations import notes, services
+from messagecenter.conversations import commands, notes, services
+from messagecenter.conversations.commands import catalogue
 from messagecenter.conversations.events import entry_payload
 from messagecenter.conversations.models import Conversation
 from messagecenter.core.actors import Actor
@@ -180,6 +184,26 @@ def assign(request, conversation_id: str, payload: AssignIn):
     """Assign to an operator, hand to a group (routed from there), or unassign."""
     conversation = _conversation(request, conversation_id)
     return Status(200, conversation_detail(_assign(request.auth, conversation, payload)))
+
+
+@router.get("/commands", response={200: list[CommandInfo], **READ_ERRORS}, auth=READ)
+def list_commands(request):
+    """The chat commands (R-CMD) with usage and help, in the caller's language."""
+    return catalogue()
+
+
+@router.post(
+    "/conversations/{conversation_id}/commands",
+    response={200: CommandOut, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def run_command(request, conversation_id: str, payload: CommandIn):
+    """Run a chat command (`$topic Billing`, `$forward group Sales`, `![macro]`) exactly as
+    the composer does; a failed precondition is a problem with the reason."""
+    conversation = _conversation(request, conversation_id)
+    result = commands.run_command(conversation, payload.text, actor=request.auth)
+    return Status(200, {"command": result.command, "message": result.message})
 
 
 def _assign(actor: Actor, conversation: Conversation, payload: AssignIn) -> Conversation:

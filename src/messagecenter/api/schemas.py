@@ -146,6 +146,22 @@ class NoteIn(Schema):
     body: str
 
 
+class CommandIn(Schema):
+    text: str = Field(max_length=20_000, description="A chat command, e.g. `$status waiting`")
+
+
+class CommandOut(Schema):
+    command: str
+    message: str
+
+
+class CommandInfo(Schema):
+    name: str
+    usage: str
+    help: str
+    completes: str
+
+
 class StatusIn(Schema):
     status: Literal["open", "waiting", "ended"]
 
