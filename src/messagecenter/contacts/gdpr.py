@@ -57,8 +57,13 @@ def erase_contact(contact: Contact, *, actor: Actor) -> dict[str, int]:
         StoredFile.objects.filter(pk__in=[f.pk for f in files]).delete()
         contact.delete()  # cascades: identities, conversations, timeline, messages, notes…
         audit.record(actor, "contact.erased", "contact", "", **counts)
-        transaction.on_commit(lambda: [default_storage.delete(key) for key in keys])
+        transaction.on_commit(lambda: _delete_stored(keys))
     return counts
+
+
+def _delete_stored(keys: list[str]) -> None:
+    for key in keys:
+        default_storage.delete(key)
 
 
 def export_contact(contact: Contact, *, actor: Actor) -> bytes:

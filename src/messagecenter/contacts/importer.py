@@ -98,7 +98,7 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
         "postcode": {"postcode", "zip", "plz", "postleitzahl"},
         "locale": {"language", "sprache", "locale"},
     }
-    mapping = {}
+    mapping: dict[str, str] = {}
     for column in header:
         for target, names in aliases.items():
             if column.strip().lower() in names and target not in mapping.values():
@@ -311,6 +311,7 @@ def _write_batch(job: ContactImport, batch: list[Outcome]) -> None:
 
 
 def _update(job: ContactImport, outcome: Outcome) -> ImportChange:
+    assert outcome.contact_id is not None  # an update always has its match
     contact = Contact.objects.get(pk=outcome.contact_id)
     values = outcome.values
     previous = {k: getattr(contact, k) for k in _profile(values)}
@@ -346,6 +347,10 @@ def _profile(values: dict) -> dict:
     if custom:
         profile["custom_fields"] = custom
     return profile
+
+
+def fail(job: ContactImport, error: str) -> ContactImport:
+    return _finish(job, ImportState.FAILED, error)
 
 
 def _finish(job: ContactImport, state: str, error: str = "") -> ContactImport:

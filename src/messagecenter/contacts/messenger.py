@@ -98,7 +98,7 @@ def resolve_visitor(
     if identity:
         return _contact_for_customer(widget, verify_identity(widget, identity), token)
     continued = contact_from_continue_token(widget, continue_token)
-    if continued is not None:
+    if continued is not None and continue_token:
         _verify_by_link(continued, continue_token)
         return continued
     contact = contact_from_token(widget, token)

@@ -17,6 +17,9 @@ def run_contact_import(job_pk: int) -> None:
     from messagecenter.files.services import open_file
 
     job = ContactImport.objects.select_related("account", "source").get(pk=job_pk)
+    if job.source is None:
+        importer.fail(job, "The uploaded file is gone.")
+        return
     with open_file(job.source) as handle:
         data = handle.read()
     importer.run_import(job, data)

@@ -55,8 +55,11 @@ def record_browser_location(contact: Contact, widget, latitude: float, longitude
     """Browser geolocation, sent only after the contact agreed in the messenger."""
     if widget.privacy_mode:
         return
-    location = {"latitude": round(latitude, 4), "longitude": round(longitude, 4)}
-    location["source"] = "browser"
+    location = {
+        "latitude": round(latitude, 4),
+        "longitude": round(longitude, 4),
+        "source": "browser",
+    }
     Contact.objects.filter(pk=contact.pk).update(last_location=location)
 
 

@@ -59,7 +59,7 @@ def send_transcript(conversation: Conversation, actor: Actor, argument: str) -> 
 
 @command("dispatch", "$dispatch [e-mail]", "E-mail the transcript to you (or an address)")
 def dispatch_transcript(conversation: Conversation, actor: Actor, argument: str) -> str:
-    address = argument or actor.operator.email
+    address = argument or (actor.operator.email if actor.operator else "")
     transcripts.request_transcript(conversation, actor=actor, recipients=[address])
     return _("The transcript will be e-mailed to %(email)s when the conversation ends.") % {
         "email": address
