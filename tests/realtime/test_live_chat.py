@@ -264,3 +264,15 @@ def test_privacy_mode_records_no_page_views_or_client(asgi_server, widget):
     assert not PageView.objects.filter(contact=contact).exists()
     assert contact.last_client == {} and contact.last_location == {}
     assert contact.conversations.get().messages.get().client_info == {}
+
+
+def test_history_frame_sends_a_backlog_without_reconnecting(asgi_server, widget, charlie):
+    contact, _ = messenger(asgi_server, widget)
+    send(contact, type="message.send", body="Eins", client_id="h1")
+    conversation_id = receive(contact, "ack")["conversation"]
+    send(contact, type="history", conversation=conversation_id, after=0)
+    batch = receive(contact, "messenger.batch")
+    assert [e["message"]["html"] for e in batch["entries"]] == ["<p>Eins</p>"]
+    other, _ = messenger(asgi_server, widget)  # another visitor may not read it
+    send(other, type="history", conversation=conversation_id, after=0)
+    assert receive(other, "error")["code"] == "not_found"

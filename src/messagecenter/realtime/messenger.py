@@ -36,7 +36,16 @@ CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
 class MessengerConsumer(JsonConsumer):
-    handlers = ("hello", "message.send", "typing", "page.view", "location", "read", "ping")
+    handlers = (
+        "hello",
+        "message.send",
+        "typing",
+        "page.view",
+        "location",
+        "read",
+        "history",
+        "ping",
+    )
 
     async def connect(self):
         key = self.scope["url_route"]["kwargs"]["widget_key"]
@@ -49,6 +58,7 @@ class MessengerConsumer(JsonConsumer):
             return
         self.contact: Contact | None = None
         self.rate = RateLimit(settings.MESSENGER_RATE_PER_MINUTE)
+        self.history_rate = RateLimit(60)
         await self.accept()
 
     async def disconnect(self, code):
@@ -129,6 +139,18 @@ class MessengerConsumer(JsonConsumer):
             unread.mark_read(conversation, seq, actor=Actor.for_contact(self.contact))
 
         await db(mark)()
+
+    async def on_history(self, frame: dict[str, Any]) -> None:
+        """The backlog of one of the contact's conversations without reconnecting: one that
+        welcome listed but hello did not, or the next page after a full batch."""
+        conversation_id = text(frame, "conversation", max_length=24)
+        after = frame.get("after", 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise ProtocolError("invalid", "after must be a sequence number.")
+        if not self.history_rate.allow():
+            raise ProtocolError("rate_limited", "Too many history requests. Please wait a moment.")
+        await db(self._own_conversation)(conversation_id)  # not_found for anyone else's
+        await self._send_backlog(conversation_id, after)
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await db(presence.heartbeat_contact)(self.channel_name)

@@ -20,6 +20,10 @@ def _own_origins() -> set[str]:
     return origins
 
 
+def _host(scope) -> str:
+    return dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1").lower()
+
+
 def operator_origin_allowed(scope) -> bool:
     """The operator app is served by us: only our own origins (or the request's own host)."""
     origin = _origin(scope)
@@ -27,15 +31,17 @@ def operator_origin_allowed(scope) -> bool:
         return False
     if origin in _own_origins():
         return True
-    host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1").lower()
-    return urlparse(origin).netloc == host
+    return urlparse(origin).netloc == _host(scope)
 
 
 def messenger_origin_allowed(scope, widget) -> bool:
-    """A widget accepts its configured site origins; with none configured, only our own
-    (the hosted demo and conversation pages)."""
+    """A widget accepts its configured site origins and always our own hosted pages."""
     origin = _origin(scope)
     if not origin:
         return False
-    allowed = {o.rstrip("/").lower() for o in widget.allowed_origins} or _own_origins()
-    return origin in allowed or "*" in allowed
+    configured = {o.rstrip("/").lower() for o in widget.allowed_origins}
+    if "*" in configured or origin in configured or origin in _own_origins():
+        return True
+    # Our own hosted pages (/chat/, /demo/) on whatever host we are reached by: a foreign page
+    # cannot send an Origin equal to our Host header.
+    return urlparse(origin).netloc == _host(scope)

@@ -33,6 +33,8 @@ class OperatorLanguageMiddleware:
 
 
 def _operator_language(request) -> str | None:
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None  # no session: no session lookup, and no "Vary: Cookie" on public files
     user = getattr(request, "user", None)
     if user is None:
         # Settings place this middleware before AuthenticationMiddleware, so ``request.user``

@@ -1,0 +1,923 @@
+/*
+ * Message Center: the website messenger. One dependency-free ES module.
+ *
+ * Embed:  <script type="module" src="https://HOST/messenger.js" data-widget="KEY" async></script>
+ * Options on the script tag: data-identity='{"customer_id":..,"expires":..,"signature":..}'
+ * (or window.MessageCenterIdentity), data-language="de|en", data-mode="page" (full page).
+ * Theme from the host page: message-center-messenger { --mc-accent: #0a7c5a; }
+ *
+ * Everything renders inside a shadow root, so host-page CSS cannot reach it. The socket speaks
+ * the protocol of docs/realtime.md: hello -> welcome, resume by sequence number, acks by
+ * client id. History is cached in localStorage per widget and resumed from the last seq seen.
+ */
+
+const SELF = new URL(import.meta.url);
+const WS_BASE = (SELF.protocol === "https:" ? "wss://" : "ws://") + SELF.host + "/ws/messenger/";
+const PING_MS = 25000;
+const TYPING_SEND_MS = 3000;
+const TYPING_SHOW_MS = 6000;
+const MAX_BACKOFF_MS = 30000;
+const MAX_ENTRIES = 300;
+const MAX_CONVS = 20;
+const PAGE = 500; // the server's resume page size
+const MAX_FRAME = 60000; // bytes; the server refuses frames over 64 KiB
+
+const STRINGS = {
+  en: {
+    open: "Open chat",
+    close: "Close chat",
+    unread: (n) => (n === 1 ? "1 unread message" : n + " unread messages"),
+    chat: "Chat",
+    team: "We're here to help",
+    with: (n) => "You're chatting with " + n,
+    typing: (n) => (n ? n + " is typing…" : "Typing…"),
+    placeholder: "Write a message…",
+    message: "Message",
+    send: "Send",
+    greeting: "Hi there! How can we help you today?",
+    deleted: "This message was deleted",
+    queued: "No operator is available right now. We will reply as soon as possible.",
+    rate: "You are sending messages too quickly. Please wait a moment.",
+    unavailable: "The chat is not available right now.",
+    blocked: "Chat is not available.",
+    error: "Your message could not be sent.",
+    long: "This message is too long.",
+    sending: "Sending…",
+    failed: "Not sent",
+    retry: "Retry",
+    connecting: "Connecting…",
+    offline: "Reconnecting…",
+    today: "Today",
+    yesterday: "Yesterday",
+    newConv: "New conversation",
+    you: "You",
+    from: (n) => "Message from " + n,
+    powered: "Powered by Message Center",
+    dismiss: "Dismiss",
+  },
+  de: {
+    open: "Chat öffnen",
+    close: "Chat schließen",
+    unread: (n) => (n === 1 ? "1 ungelesene Nachricht" : n + " ungelesene Nachrichten"),
+    chat: "Chat",
+    team: "Wir helfen Ihnen gern",
+    with: (n) => "Sie chatten mit " + n,
+    typing: (n) => (n ? n + " schreibt…" : "Schreibt…"),
+    placeholder: "Nachricht schreiben…",
+    message: "Nachricht",
+    send: "Senden",
+    greeting: "Hallo! Wie können wir Ihnen heute helfen?",
+    deleted: "Diese Nachricht wurde gelöscht",
+    queued:
+      "Gerade ist niemand aus unserem Team verfügbar. Wir antworten Ihnen so schnell wie möglich.",
+    rate: "Sie senden Nachrichten zu schnell. Bitte warten Sie einen Moment.",
+    unavailable: "Der Chat ist gerade nicht verfügbar.",
+    blocked: "Der Chat ist nicht verfügbar.",
+    error: "Ihre Nachricht konnte nicht gesendet werden.",
+    long: "Diese Nachricht ist zu lang.",
+    sending: "Wird gesendet…",
+    failed: "Nicht gesendet",
+    retry: "Erneut senden",
+    connecting: "Verbinde…",
+    offline: "Verbindung wird wiederhergestellt…",
+    today: "Heute",
+    yesterday: "Gestern",
+    newConv: "Neue Unterhaltung",
+    you: "Sie",
+    from: (n) => "Nachricht von " + n,
+    powered: "Bereitgestellt von Message Center",
+    dismiss: "Ausblenden",
+  },
+};
+
+const ICON = {
+  chat: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 6.5A3.5 3.5 0 0 1 7.5 3h9A3.5 3.5 0 0 1 20 6.5v7a3.5 3.5 0 0 1-3.5 3.5h-4.3l-4.1 3.3c-.8.6-1.6.2-1.6-.7V17A3.5 3.5 0 0 1 4 13.5z"/></svg>',
+  down: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" d="m6 9 6 6 6-6"/></svg>',
+  x: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M6 6l12 12M18 6 6 18"/></svg>',
+  send: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>',
+  ban: '<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="8" fill="none" stroke="currentColor" stroke-width="2"/><path stroke="currentColor" stroke-width="2" d="m6.5 6.5 11 11"/></svg>',
+  clock: '<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M12 7v5l3 2"/></svg>',
+};
+
+const CSS = `
+:host{all:initial!important;display:block!important}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+.root{all:initial;--a:var(--mc-accent,#3a56d4);--a2:color-mix(in srgb,var(--a) 78%,#000);--ink:#111827;--muted:#5b6473;--line:#e3e7ee;--bg:#f5f7fb;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue","Noto Sans","Liberation Sans",Arial,sans-serif;color:var(--ink);-webkit-font-smoothing:antialiased}
+button{font:inherit;color:inherit;cursor:pointer;border:0;background:none;padding:0}
+:focus-visible{outline:2px solid var(--a);outline-offset:2px}
+.head :focus-visible{outline-color:#fff}
+.launcher:focus-visible{outline:3px solid var(--a);outline-offset:3px}
+svg{width:22px;height:22px;display:block}
+.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border-radius:50%;background:linear-gradient(135deg,var(--a),var(--a2));color:#fff;display:grid;place-items:center;box-shadow:0 8px 24px rgba(17,24,39,.24),0 2px 6px rgba(17,24,39,.12);transition:transform .18s ease,box-shadow .18s ease;animation:mc-in .3s ease both}
+.launcher:hover{transform:scale(1.06);box-shadow:0 10px 28px rgba(17,24,39,.28)}
+.launcher svg{width:28px;height:28px}
+.badge{position:absolute;top:-3px;right:-3px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#e5383b;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;border:2px solid #fff}
+.preview{position:fixed;right:20px;bottom:92px;z-index:2147483000;width:300px;max-width:calc(100vw - 40px);background:#fff;border-radius:14px;padding:12px 34px 12px 14px;box-shadow:0 10px 32px rgba(17,24,39,.18);text-align:left;animation:mc-pop .22s ease both}
+.preview .go{all:unset;cursor:pointer;display:block;border-radius:6px}
+.preview .go:focus-visible{outline:2px solid var(--a);outline-offset:4px}
+.preview b{display:block;font-size:13px;color:var(--muted);font-weight:600;margin-bottom:2px}
+.preview span{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden}
+.preview .x{position:absolute;top:8px;right:8px;width:22px;height:22px;border-radius:50%;display:grid;place-items:center;color:var(--muted)}
+.preview .x svg{width:14px;height:14px}
+.panel{position:fixed;right:20px;bottom:92px;z-index:2147483000;width:380px;height:min(640px,calc(100vh - 112px));display:flex;flex-direction:column;background:#fff;border-radius:18px;overflow:hidden;box-shadow:0 16px 48px rgba(17,24,39,.22),0 2px 8px rgba(17,24,39,.08);animation:mc-pop .22s cubic-bezier(.2,.8,.3,1) both;transform-origin:bottom right}
+.panel.page{position:fixed;inset:0;width:auto;height:auto;border-radius:0;box-shadow:none;animation:none}
+@media (min-width:720px){.panel.page{inset:24px calc(50% - 300px);border-radius:18px;box-shadow:0 16px 48px rgba(17,24,39,.16)}}
+@media (max-width:480px){.panel:not(.page){inset:0;width:auto;height:auto;border-radius:0}.launcher.on{display:none}}
+.head{display:flex;align-items:center;gap:12px;padding:16px 14px 16px 18px;background:linear-gradient(135deg,var(--a),var(--a2));color:#fff;flex:none}
+.head .av{width:42px;height:42px;font-size:15px;background:rgba(255,255,255,.2);color:#fff;box-shadow:inset 0 0 0 2px rgba(255,255,255,.35)}
+.titles{flex:1;min-width:0}
+h2{margin:0;font-size:17px;font-weight:650;line-height:1.25;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.sub{margin:2px 0 0;font-size:13px;opacity:.88;display:flex;align-items:center;gap:6px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.dot{width:8px;height:8px;border-radius:50%;background:#4ade80;flex:none;box-shadow:0 0 0 2px rgba(255,255,255,.25)}
+.dot.off{background:#fbbf24}
+.icon{width:36px;height:36px;border-radius:10px;display:grid;place-items:center;color:#fff;flex:none}
+.icon:hover{background:rgba(255,255,255,.16)}
+.log{flex:1;overflow-y:auto;padding:16px 14px 8px;background:var(--bg);display:flex;flex-direction:column;gap:2px;overscroll-behavior:contain}
+.row{display:flex;align-items:flex-end;gap:8px;max-width:100%;margin-top:3px}
+.row.first{margin-top:10px}
+.row.me{justify-content:flex-end}
+.col{display:flex;flex-direction:column;max-width:78%;min-width:0}
+.me .col{align-items:flex-end}
+.name{font-size:12px;color:var(--muted);margin:0 0 3px 4px;font-weight:600}
+.row .av{margin-bottom:20px}
+.notime .av,.typing .av{margin-bottom:0}
+.av{width:28px;height:28px;border-radius:50%;background:color-mix(in srgb,var(--a) 14%,#fff);color:var(--a2);display:grid;place-items:center;font-size:11px;font-weight:700;flex:none;letter-spacing:.02em}
+.av svg{width:55%;height:55%}
+.spacer{width:28px;flex:none}
+.bubble{padding:9px 13px;border-radius:18px;background:#fff;border:1px solid var(--line);overflow-wrap:anywhere;word-break:break-word;box-shadow:0 1px 1px rgba(17,24,39,.04)}
+.op .bubble{border-bottom-left-radius:6px}
+.me .bubble{background:var(--a);border-color:transparent;color:#fff;border-bottom-right-radius:6px}
+.me.pending .bubble{opacity:.7}
+.me.failed .bubble{background:#fff;color:var(--ink);border:1px solid #f3b4b4}
+.bubble p{margin:0}
+.bubble p+p,.bubble ul,.bubble ol,.bubble pre,.bubble blockquote{margin:.5em 0 0}
+.bubble ul,.bubble ol{padding-left:1.3em}
+.bubble a{color:inherit;text-decoration:underline;text-underline-offset:2px}
+.op .bubble a{color:var(--a2)}
+.bubble code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:rgba(17,24,39,.07);padding:1px 4px;border-radius:4px}
+.me .bubble code{background:rgba(255,255,255,.2)}
+.bubble pre{white-space:pre-wrap;background:rgba(17,24,39,.06);padding:8px;border-radius:8px}
+.bubble blockquote{border-left:3px solid var(--line);padding-left:8px;color:var(--muted)}
+.bubble.text{white-space:pre-wrap}
+.bubble.deleted{background:transparent;border:1px dashed #c5ccd8;color:var(--muted);font-style:italic;display:flex;align-items:center;gap:6px;box-shadow:none}
+.bubble.deleted svg{width:15px;height:15px}
+.meta{font-size:11.5px;color:var(--muted);margin:3px 6px 0;display:flex;gap:6px;align-items:center}
+.meta .bad{color:#b42318;font-weight:600}
+.meta button{color:var(--a2);font-weight:600;text-decoration:underline;font-size:11.5px}
+.sep{align-self:center;margin:14px 0 4px;font-size:12px;color:var(--muted);background:#e9edf3;padding:3px 10px;border-radius:10px}
+.divider{display:flex;align-items:center;gap:10px;margin:16px 0 4px;font-size:12px;color:var(--muted)}
+.divider:before,.divider:after{content:"";flex:1;height:1px;background:var(--line)}
+.notice{display:flex;gap:8px;align-items:flex-start;margin:12px 6px 4px;padding:10px 12px;border-radius:12px;background:#fff8e6;color:#7a4b00;font-size:13.5px;border:1px solid #f7dc9c}
+.notice svg{width:18px;height:18px;flex:none;margin-top:1px}
+.typing .bubble{display:flex;gap:4px;padding:13px 14px}
+.typing i{width:7px;height:7px;border-radius:50%;background:#9aa3b2;animation:mc-blink 1.2s infinite}
+.typing i:nth-child(2){animation-delay:.2s}.typing i:nth-child(3){animation-delay:.4s}
+.banner{margin:0;padding:9px 16px;font-size:13.5px;background:#fef3f2;color:#912018;border-top:1px solid #fecdca;flex:none}
+.closed{padding:22px 18px;text-align:center;color:var(--muted);border-top:1px solid var(--line);background:#fff;flex:none}
+.composer{display:flex;align-items:flex-end;gap:8px;padding:12px 12px 10px;border-top:1px solid var(--line);background:#fff;flex:none}
+textarea{flex:1;resize:none;border:1px solid var(--line);border-radius:14px;outline:0;font:inherit;color:inherit;background:#f7f8fb;max-height:132px;min-height:42px;padding:9px 14px;line-height:1.45;transition:border-color .15s,box-shadow .15s}
+textarea::placeholder{color:#7d8696}
+textarea:focus,textarea:focus-visible{outline:0;border-color:var(--a);background:#fff;box-shadow:0 0 0 3px color-mix(in srgb,var(--a) 18%,transparent)}
+.send{width:42px;height:42px;border-radius:12px;background:var(--a);color:#fff;display:grid;place-items:center;flex:none;transition:background .15s,opacity .15s}
+.send:hover{background:var(--a2)}
+.send:disabled{opacity:.4;cursor:default;background:var(--a)}
+.send svg{width:20px;height:20px}
+.foot{font-size:11px;color:#8a93a3;text-align:center;padding:0 0 8px;background:#fff;flex:none}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@keyframes mc-pop{from{opacity:0;transform:translateY(12px) scale(.97)}to{opacity:1;transform:none}}
+@keyframes mc-in{from{opacity:0;transform:scale(.6)}to{opacity:1;transform:none}}
+@keyframes mc-blink{0%,80%,100%{opacity:.3}40%{opacity:1}}
+@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}
+`;
+
+// --- small helpers --------------------------------------------------------------------------
+
+function h(tag, attrs, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k === "html") el.innerHTML = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  el.append(...kids.flat().filter((x) => x != null && x !== false));
+  return el;
+}
+
+const esc = (s) =>
+  String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+const plainHtml = (text) => "<p>" + esc(text).replace(/\n/g, "<br>") + "</p>";
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 15) | 64;
+  b[8] = (b[8] & 63) | 128;
+  const x = [...b].map((n) => n.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+const initials = (name) =>
+  (name || "")
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0].toUpperCase())
+    .join("");
+
+const pickLang = (value) => (/^de\b/i.test(value || "") ? "de" : /^en\b/i.test(value || "") ? "en" : null);
+
+function parseIdentity(raw) {
+  if (!raw) return null;
+  if (typeof raw === "object") return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    console.warn("Message Center: data-identity is not valid JSON");
+    return null;
+  }
+}
+
+// --- one messenger ------------------------------------------------------------------------------
+
+function mount({ key, identity, language, mode }) {
+  const STORE = "mc-messenger:" + key;
+  const pageMode = mode === "page";
+  let lang = pickLang(language) || pickLang(navigator.language) || "en";
+  const t = (k, ...a) => {
+    const v = STRINGS[lang][k];
+    return typeof v === "function" ? v(...a) : v;
+  };
+
+  // ----- state ------------------------------------------------------------------------------
+  const fresh = () => ({ token: null, contact: null, convs: {}, pending: [] });
+  const read = () => {
+    try {
+      return JSON.parse(localStorage.getItem(STORE)) || fresh();
+    } catch {
+      return fresh();
+    }
+  };
+  let state = Object.assign(fresh(), read());
+  let widget = null; // from welcome
+  let blocked = false;
+  let current = null; // the conversation the contact writes in (by the server's choice)
+  let open = pageMode || sessionStorage.getItem(STORE + ":open") === "1";
+  let typing = null; // {conv, name, until}
+  let banner = "";
+  let bannerTimer = 0;
+  let preview = null;
+
+  function conv(id) {
+    return (state.convs[id] ||= { id, last: 0, seen: 0, entries: [], op: "", status: "", q: false });
+  }
+
+  function mergeConv(into, from) {
+    into.last = Math.max(into.last, from.last || 0);
+    into.seen = Math.max(into.seen || 0, from.seen || 0);
+    into.op ||= from.op;
+    const bySeq = new Map(into.entries.map((e) => [e.s, e]));
+    for (const e of from.entries || []) {
+      const mine = bySeq.get(e.s);
+      if (!mine || (e.d && !mine.d) || (mine.p && !e.p)) bySeq.set(e.s, e);
+    }
+    into.entries = [...bySeq.values()].sort((a, b) => a.s - b.s).slice(-MAX_ENTRIES);
+  }
+
+  function save() {
+    // Another tab of the same visitor may have written meanwhile: merge, never overwrite.
+    const disk = read();
+    if (disk.contact && disk.contact === state.contact) {
+      for (const [id, c] of Object.entries(disk.convs || {}))
+        if (state.convs[id] || c.entries?.length) mergeConv(conv(id), c);
+      const mine = new Set(state.pending.map((p) => p.c));
+      const done = new Set(Object.values(state.convs).flatMap((c) => c.entries.map((e) => e.c)));
+      for (const p of disk.pending || []) if (!mine.has(p.c) && !done.has(p.c)) state.pending.push(p);
+    }
+    const ids = Object.keys(state.convs).sort((a, b) => lastAt(state.convs[b]) - lastAt(state.convs[a]));
+    for (const id of ids.slice(MAX_CONVS)) delete state.convs[id];
+    try {
+      localStorage.setItem(STORE, JSON.stringify(state));
+    } catch {
+      /* storage full or blocked: the session still works, only history is not kept */
+    }
+  }
+
+  const lastAt = (c) => (c.entries.length ? Date.parse(c.entries[c.entries.length - 1].t) : 0);
+
+  function addEntry(id, e, provisional) {
+    const c = conv(id);
+    if (!provisional) c.last = Math.max(c.last, e.seq);
+    if (e.kind === "message_deleted") {
+      const target = c.entries.find((x) => x.s === e.message_seq);
+      if (target) Object.assign(target, { d: 1, h: "" });
+      return;
+    }
+    if (e.kind !== "message" || !e.message) return;
+    const m = e.message;
+    const entry = { s: e.seq, t: e.at, a: m.author_kind, n: m.author_name || "", h: m.deleted ? "" : m.html, d: m.deleted ? 1 : 0, c: m.client_msg_id || null };
+    if (provisional) entry.p = 1;
+    const i = c.entries.findIndex((x) => x.s === e.seq);
+    if (i >= 0) {
+      if (provisional) return;
+      c.entries[i] = entry;
+    } else {
+      c.entries.push(entry);
+      c.entries.sort((a, b) => a.s - b.s);
+      if (c.entries.length > MAX_ENTRIES) c.entries.splice(0, c.entries.length - MAX_ENTRIES);
+    }
+    if (entry.c) state.pending = state.pending.filter((p) => p.c !== entry.c);
+    if (m.author_kind !== "contact") {
+      c.q = false;
+      if (m.author_kind === "operator" && entry.n) c.op = entry.n;
+      if (typing && typing.conv === id) typing = null;
+      return entry;
+    }
+  }
+
+  // ----- DOM --------------------------------------------------------------------------------
+  const host = document.createElement("message-center-messenger");
+  host.style.setProperty("display", "block", "important");
+  const shadow = host.attachShadow({ mode: "open" });
+  const root = h("div", { class: "root" });
+  shadow.append(h("style", {}, CSS), root);
+
+  const badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
+  const launcher = h("button", { class: "launcher", type: "button", "aria-controls": "mc-panel", hidden: true, onclick: () => toggle() }, badge);
+  const previewBox = h("div", { class: "preview", hidden: true });
+  const title = h("h2", { id: "mc-title" });
+  const sub = h("p", { class: "sub", "aria-live": "polite" });
+  const headAv = h("div", { class: "av", "aria-hidden": "true" });
+  const closeBtn = h("button", { class: "icon", type: "button", onclick: () => setOpen(false, true), html: ICON.down });
+  const log = h("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
+  const bannerEl = h("p", { class: "banner", role: "alert", hidden: true });
+  const closedEl = h("div", { class: "closed", hidden: true });
+  const ta = h("textarea", { rows: "1", maxlength: "20000" });
+  const sendBtn = h("button", { class: "send", type: "submit", disabled: true, html: ICON.send });
+  const composer = h("form", { class: "composer", onsubmit: (e) => (e.preventDefault(), submit()) }, ta, sendBtn);
+  const foot = h("div", { class: "foot" });
+  const panel = h(
+    "section",
+    { class: "panel" + (pageMode ? " page" : ""), id: "mc-panel", role: pageMode ? "main" : "dialog", "aria-labelledby": "mc-title", hidden: true },
+    h("header", { class: "head" }, headAv, h("div", { class: "titles" }, title, sub), pageMode ? null : closeBtn),
+    log,
+    bannerEl,
+    closedEl,
+    composer,
+    foot,
+  );
+  root.append(panel, previewBox, launcher);
+
+  panel.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !pageMode) {
+      e.stopPropagation();
+      setOpen(false, true);
+    }
+  });
+  ta.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  let typingSent = 0;
+  ta.addEventListener("input", () => {
+    autosize();
+    sendBtn.disabled = !ta.value.trim();
+    const now = Date.now();
+    if (current && ta.value.trim() && now - typingSent > TYPING_SEND_MS && send({ type: "typing", conversation: current })) typingSent = now;
+  });
+  const autosize = () => {
+    ta.style.height = "auto";
+    ta.style.height = Math.min(ta.scrollHeight, 132) + "px";
+  };
+
+  function setOpen(value, focusLauncher) {
+    open = value;
+    if (!pageMode) sessionStorage.setItem(STORE + ":open", open ? "1" : "0");
+    preview = null;
+    render();
+    if (open) {
+      log.scrollTop = log.scrollHeight;
+      (blocked ? log : ta).focus({ preventScroll: true });
+    } else if (focusLauncher) launcher.focus();
+  }
+  const toggle = () => setOpen(!open, open);
+
+  function showBanner(text, ms) {
+    banner = text;
+    clearTimeout(bannerTimer);
+    if (ms) bannerTimer = setTimeout(() => ((banner = ""), render()), ms);
+    render();
+  }
+
+  // ----- rendering --------------------------------------------------------------------------
+  const nodes = new Map();
+  const visible = () => open && document.visibilityState === "visible";
+  const dayFmt = () => new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", year: "numeric" });
+  const timeFmt = () => new Intl.DateTimeFormat(lang, { hour: "numeric", minute: "2-digit" });
+
+  function dayLabel(d) {
+    const today = new Date();
+    const y = new Date(today);
+    y.setDate(today.getDate() - 1);
+    if (d.toDateString() === today.toDateString()) return t("today");
+    if (d.toDateString() === y.toDateString()) return t("yesterday");
+    return dayFmt().format(d);
+  }
+
+  function items() {
+    const out = [{ k: "intro", kind: "msg", a: "bot", h: plainHtml(t("greeting")), first: true, intro: true }];
+    const convs = Object.values(state.convs)
+      .filter((c) => c.entries.length)
+      .sort((a, b) => Date.parse(a.entries[0].t) - Date.parse(b.entries[0].t));
+    let day = "";
+    let prev = "intro";
+    convs.forEach((c, n) => {
+      if (n) {
+        out.push({ k: "c:" + c.id, kind: "divider" });
+        prev = "";
+      }
+      for (const e of c.entries) {
+        const d = new Date(e.t);
+        if (d.toDateString() !== day) {
+          day = d.toDateString();
+          out.push({ k: "d:" + c.id + e.s, kind: "sep", text: dayLabel(d) });
+          prev = "";
+        }
+        const who = e.a + ":" + e.n;
+        out.push({ k: "m:" + c.id + ":" + e.s, kind: "msg", a: e.a, n: e.n, h: e.h, d: e.d, time: d, first: who !== prev });
+        prev = who;
+      }
+      if (c.q) out.push({ k: "q:" + c.id, kind: "notice", text: t("queued") });
+    });
+    for (const p of state.pending) {
+      out.push({ k: "p:" + p.c, kind: "msg", a: "contact", text: p.b, time: new Date(p.t), state: p.f ? "failed" : "pending", id: p.c, first: prev !== "contact:" });
+      prev = "contact:";
+    }
+    if (typing) out.push({ k: "typing", kind: "typing", n: typing.name });
+    // A run of messages by one author within 5 minutes: name on the first, avatar and time
+    // on the last.
+    out.forEach((it, i) => {
+      const next = out[i + 1];
+      it.last = !(it.kind === "msg" && next?.kind === "msg" && !next.first && !it.state && next.time - it.time < 300000);
+    });
+    return out;
+  }
+
+  function node(it) {
+    if (it.kind === "sep") return h("div", { class: "sep" }, it.text);
+    if (it.kind === "divider") return h("div", { class: "divider" }, t("newConv"));
+    if (it.kind === "notice") return h("div", { class: "notice", role: "status", html: ICON.clock }, h("span", {}, it.text));
+    if (it.kind === "typing")
+      return h("div", { class: "row op typing first" }, h("div", { class: "av", "aria-hidden": "true" }, initials(it.n)), h("div", { class: "col" }, h("div", { class: "bubble", "aria-label": t("typing", it.n) }, h("i"), h("i"), h("i"))));
+    const me = it.a === "contact";
+    let bubble;
+    if (it.d) bubble = h("div", { class: "bubble deleted", html: ICON.ban }, h("span", {}, t("deleted")));
+    else if (it.text != null) bubble = h("div", { class: "bubble text" }, it.text);
+    else {
+      bubble = h("div", { class: "bubble", html: it.h || "" });
+      for (const a of bubble.querySelectorAll("a")) {
+        a.target = "_blank";
+        a.rel = "noopener noreferrer nofollow";
+      }
+    }
+    const meta = h("div", { class: "meta" });
+    if (it.time && it.last) meta.append(h("time", { datetime: it.time.toISOString() }, timeFmt().format(it.time)));
+    if (it.state === "pending") meta.append(h("span", {}, "· " + t("sending")));
+    if (it.state === "failed")
+      meta.append(h("span", { class: "bad" }, "· " + t("failed")), h("button", { type: "button", onclick: () => retry(it.id) }, t("retry")));
+    if (!meta.childNodes.length) meta.hidden = true;
+    const label = me ? t("you") : it.n || widget?.name || t("chat");
+    return h(
+      "div",
+      { class: `row ${me ? "me" : "op"}${it.first ? " first" : ""}${it.state ? " " + it.state : ""}${meta.hidden ? " notime" : ""}` },
+      me ? null : it.last ? h("div", { class: "av", "aria-hidden": "true", html: it.n ? null : ICON.chat }, it.n ? initials(it.n) : null) : h("div", { class: "spacer" }),
+      h("div", { class: "col" }, !me && it.first && it.n ? h("div", { class: "name" }, it.n) : null, h("span", { class: "sr" }, label + ": "), bubble, meta),
+    );
+  }
+
+  function renderLog() {
+    const stick = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    const keep = new Set();
+    let prev = null;
+    for (const it of items()) {
+      const sig = JSON.stringify(it) + lang;
+      let el = nodes.get(it.k);
+      if (!el || el._sig !== sig) {
+        const fresh = node(it);
+        fresh._sig = sig;
+        if (el) el.replaceWith(fresh);
+        el = fresh;
+        nodes.set(it.k, el);
+      }
+      keep.add(it.k);
+      const want = prev ? prev.nextSibling : log.firstChild;
+      if (want !== el) log.insertBefore(el, want);
+      prev = el;
+    }
+    for (const [k, el] of nodes) if (!keep.has(k)) (el.remove(), nodes.delete(k));
+    if (stick) log.scrollTop = log.scrollHeight;
+  }
+
+  function unread() {
+    let n = 0;
+    let last = null;
+    for (const c of Object.values(state.convs))
+      for (const e of c.entries) if (e.a !== "contact" && e.s > (c.seen || 0) && !e.d) (n++, (last = e));
+    return [n, last];
+  }
+
+  function render() {
+    root.lang = lang;
+    const name = widget?.name || t("chat");
+    const c = current && state.convs[current];
+    const op = c?.op || "";
+    title.textContent = name;
+    const online = !!greeted;
+    const status = !online ? (everGreeted ? t("offline") : t("connecting")) : typing ? t("typing", typing.name) : op ? t("with", op) : t("team");
+    if (sub.dataset.s !== status + online) {
+      sub.dataset.s = status + online;
+      sub.replaceChildren(h("span", { class: "dot" + (online ? "" : " off"), "aria-hidden": "true" }), h("span", {}, status));
+    }
+    headAv.replaceChildren();
+    if (op) headAv.textContent = initials(op);
+    else headAv.innerHTML = ICON.chat;
+    closeBtn.setAttribute("aria-label", t("close"));
+    ta.placeholder = t("placeholder");
+    ta.setAttribute("aria-label", t("message"));
+    sendBtn.setAttribute("aria-label", t("send"));
+    sendBtn.title = t("send");
+    foot.textContent = t("powered");
+    bannerEl.textContent = banner;
+    bannerEl.hidden = !banner;
+    closedEl.textContent = t("blocked");
+    closedEl.hidden = !blocked;
+    composer.hidden = blocked;
+    panel.hidden = !open;
+
+    if (visible()) {
+      let changed = false;
+      for (const cv of Object.values(state.convs)) if ((cv.seen || 0) < cv.last) (cv.seen = cv.last), (changed = true);
+      if (changed) save();
+    }
+    const [n, last] = unread();
+    launcher.hidden = pageMode || !everGreeted;
+    launcher.innerHTML = open ? ICON.down : ICON.chat;
+    launcher.append(badge);
+    launcher.classList.toggle("on", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    launcher.setAttribute("aria-label", (open ? t("close") : t("open")) + (n ? ", " + t("unread", n) : ""));
+    badge.textContent = n > 9 ? "9+" : String(n);
+    badge.hidden = !n || open;
+    if (preview && (!last || open || last.s !== preview.s)) preview = null;
+    previewBox.hidden = !preview || pageMode;
+    if (preview && previewBox.dataset.s !== preview.s + lang) {
+      previewBox.dataset.s = preview.s + lang;
+      const txt = new DOMParser().parseFromString(preview.h, "text/html").body.textContent;
+      previewBox.replaceChildren(
+        h("button", { class: "go", type: "button", "aria-label": t("from", preview.n || name) + ": " + txt, onclick: () => setOpen(true) }, h("b", {}, preview.n || name), h("span", {}, txt)),
+        h("button", { class: "x", type: "button", "aria-label": t("dismiss"), html: ICON.x, onclick: () => ((preview = null), render()) }),
+      );
+    }
+    if (open) renderLog();
+  }
+
+  // ----- sending ----------------------------------------------------------------------------
+  function submit() {
+    const body = ta.value.trim();
+    if (!body || blocked) return;
+    const p = { c: uuid(), b: body, t: new Date().toISOString() };
+    if (new TextEncoder().encode(JSON.stringify({ type: "message.send", body, client_id: p.c })).length > MAX_FRAME) {
+      showBanner(t("long"), 6000);
+      return;
+    }
+    state.pending.push(p);
+    save();
+    ta.value = "";
+    autosize();
+    sendBtn.disabled = true;
+    typingSent = 0;
+    render();
+    log.scrollTop = log.scrollHeight;
+    if (greeted) transmit(p);
+  }
+
+  const transmit = (p) => send({ type: "message.send", body: p.b, client_id: p.c });
+
+  function retry(id) {
+    const p = state.pending.find((x) => x.c === id);
+    if (!p) return;
+    p.f = 0;
+    save();
+    render();
+    if (greeted) transmit(p);
+  }
+
+  // ----- the socket -------------------------------------------------------------------------
+  let ws = null;
+  let greeted = false;
+  let everGreeted = false;
+  let attempt = 0;
+  let retryTimer = 0;
+  let pingTimer = 0;
+  let awaitingPong = false;
+  let reportedUrl = "";
+  let identityRefused = false;
+  let historyUnsupported = false;
+  let reconnectSoon = 0;
+  let asked = new Set(); // conversation ids sent in this socket's hello
+
+  function send(frame) {
+    if (!ws || ws.readyState !== 1) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (ws) return;
+    let sock;
+    try {
+      sock = new WebSocket(WS_BASE + encodeURIComponent(key));
+    } catch {
+      return schedule();
+    }
+    ws = sock;
+    sock.onopen = () => sock === ws && hello();
+    sock.onmessage = (ev) => {
+      if (sock !== ws) return;
+      awaitingPong = false;
+      let frame;
+      try {
+        frame = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      receive(frame);
+    };
+    sock.onclose = () => sock === ws && drop();
+  }
+
+  function drop(now) {
+    const sock = ws;
+    ws = null;
+    greeted = false;
+    clearInterval(pingTimer);
+    if (sock) {
+      sock.onclose = sock.onmessage = sock.onopen = null;
+      try {
+        sock.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    render();
+    if (now) connect();
+    else schedule();
+  }
+
+  function schedule() {
+    clearTimeout(retryTimer);
+    const ceiling = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt++);
+    retryTimer = setTimeout(connect, ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  function hello() {
+    const frame = { type: "hello", conversations: {} };
+    // A fresh tab joins the visitor that another tab of this browser may have just created.
+    const token = state.token || read().token;
+    if (token) frame.token = token;
+    asked = new Set();
+    for (const c of Object.values(state.convs)) {
+      frame.conversations[c.id] = c.last;
+      asked.add(c.id);
+    }
+    const id = identityRefused ? null : identity || parseIdentity(window.MessageCenterIdentity);
+    if (id) frame.identity = id;
+    if (location.href !== reportedUrl) {
+      frame.page = { url: location.href, title: document.title };
+      reportedUrl = location.href;
+    }
+    send(frame);
+  }
+
+  function askHistory(id, after) {
+    if (historyUnsupported) return fallbackResume(id, after);
+    send({ type: "history", conversation: id, after, client_id: "h:" + id + ":" + after });
+  }
+
+  function fallbackResume(id, after) {
+    // A server without "history": a new hello lists the conversation, which resumes it.
+    const c = conv(id);
+    c.last = Math.min(c.last, after);
+    clearTimeout(reconnectSoon);
+    reconnectSoon = setTimeout(() => drop(true), 0);
+  }
+
+  function receive(f) {
+    switch (f.type) {
+      case "welcome":
+        return welcome(f);
+      case "messenger.batch": {
+        for (const e of f.entries || []) addEntry(f.conversation, e);
+        if ((f.entries || []).length >= PAGE) askHistory(f.conversation, conv(f.conversation).last);
+        break;
+      }
+      case "messenger.entry": {
+        const e = addEntry(f.conversation, f.entry);
+        if (e && !visible()) preview = e;
+        break;
+      }
+      case "messenger.queued":
+        conv(f.conversation).q = true;
+        break;
+      case "ack":
+        return ack(f);
+      case "typing":
+        if (f.who === "operator") {
+          typing = { conv: f.conversation, name: f.name || "", until: Date.now() + TYPING_SHOW_MS };
+          setTimeout(() => {
+            if (typing && typing.until <= Date.now()) (typing = null), render();
+          }, TYPING_SHOW_MS + 50);
+        }
+        return render();
+      case "error":
+        return error(f);
+      default:
+        return; // pong and anything newer
+    }
+    save();
+    render();
+  }
+
+  function welcome(f) {
+    greeted = everGreeted = true;
+    attempt = 0;
+    if (state.contact && state.contact !== f.contact) {
+      // Another person (a signed identity, or a reset): never show the previous one's history.
+      state = Object.assign(fresh(), { pending: state.pending });
+      asked = new Set();
+      nodes.forEach((el) => el.remove());
+      nodes.clear();
+    }
+    state.token = f.token;
+    state.contact = f.contact;
+    widget = f.widget || {};
+    blocked = !!f.blocked;
+    lang = pickLang(language) || pickLang(widget.language) || lang;
+    const listed = new Set();
+    current = null;
+    for (const v of f.conversations || []) {
+      listed.add(v.id);
+      // Fetched for the first time (another device): what is there was read there.
+      if (!state.convs[v.id]) conv(v.id).seen = v.last_seq;
+      const c = conv(v.id);
+      c.status = v.status;
+      if (v.operator) c.op = v.operator;
+      if (!current && v.active) current = v.id;
+      if (!asked.has(v.id) && v.last_seq > 0) askHistory(v.id, 0);
+    }
+    for (const [id, c] of Object.entries(state.convs)) if (!listed.has(id) && !c.entries.length) delete state.convs[id];
+    save();
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => {
+      if (awaitingPong) return drop();
+      awaitingPong = send({ type: "ping" });
+    }, PING_MS);
+    for (const p of state.pending) if (blocked) p.f = 1;
+    else if (!p.f) transmit(p);
+    render();
+  }
+
+  function ack(f) {
+    const p = state.pending.find((x) => x.c === f.client_id);
+    const c = conv(f.conversation);
+    c.status = f.status;
+    current = f.conversation;
+    if (p) {
+      state.pending = state.pending.filter((x) => x !== p);
+      addEntry(f.conversation, { seq: f.seq, kind: "message", at: p.t, message: { author_kind: "contact", html: plainHtml(p.b), client_msg_id: p.c } }, true);
+    }
+    save();
+    render();
+  }
+
+  function error(f) {
+    const ref = typeof f.client_id === "string" ? f.client_id : "";
+    if (ref.startsWith("h:")) {
+      if (f.code === "unknown_type") {
+        historyUnsupported = true;
+        const [, id, after] = ref.split(":");
+        fallbackResume(id, +after || 0);
+      }
+      return;
+    }
+    if (!greeted && /^identity_/.test(f.code)) {
+      console.warn("Message Center: the signed identity was refused (" + f.code + "); continuing anonymously");
+      identityRefused = true;
+      return hello();
+    }
+    const p = state.pending.find((x) => x.c === ref);
+    if (p) p.f = 1;
+    if (f.code === "rate_limited") showBanner(t("rate"), 8000);
+    else if (f.code === "unavailable") blocked = true;
+    else if (p) showBanner(t("error"), 8000);
+    else if (!greeted) return drop();
+    save();
+    render();
+  }
+
+  // ----- the host page ----------------------------------------------------------------------
+  function pageView() {
+    setTimeout(() => {
+      if (location.href === reportedUrl || !greeted || widget?.privacy_mode) return;
+      if (send({ type: "page.view", url: location.href, title: document.title })) reportedUrl = location.href;
+    }, 60);
+  }
+  navHooks.push(pageView);
+
+  addEventListener("online", () => ws || ((attempt = 0), connect()));
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") {
+      if (!ws) (attempt = 0), connect();
+      render();
+    }
+  });
+  addEventListener("storage", (e) => {
+    if (e.key !== STORE) return;
+    if (e.newValue == null) return forget(true); // another tab's reset(): follow it shortly
+    const disk = read();
+    if (disk.contact !== state.contact) return;
+    for (const [id, c] of Object.entries(disk.convs || {})) mergeConv(conv(id), c);
+    render();
+  });
+
+  function forget(otherTab) {
+    state = fresh();
+    current = null;
+    typing = preview = null;
+    nodes.forEach((el) => el.remove());
+    nodes.clear();
+    reportedUrl = "";
+    drop(!otherTab);
+  }
+
+  document.body.append(host);
+  render();
+  connect();
+
+  return {
+    open: () => setOpen(true),
+    close: () => setOpen(false),
+    toggle,
+    reset() {
+      // For a host site's logout: forget this visitor (in every tab) and start anonymously.
+      localStorage.removeItem(STORE);
+      forget();
+    },
+  };
+}
+
+// --- boot -------------------------------------------------------------------------------------
+
+const navHooks = [];
+const runNavHooks = () => navHooks.forEach((f) => f());
+const pushState = history.pushState;
+history.pushState = function (...args) {
+  const result = pushState.apply(this, args);
+  runNavHooks();
+  return result;
+};
+addEventListener("popstate", runNavHooks);
+
+function boot() {
+  const self = SELF.origin + SELF.pathname;
+  const started = new Set();
+  let api = null;
+  for (const script of document.querySelectorAll("script[data-widget]")) {
+    let src;
+    try {
+      const u = new URL(script.getAttribute("src") || "", location.href);
+      src = u.origin + u.pathname;
+    } catch {
+      continue;
+    }
+    const key = script.dataset.widget;
+    if (src !== self || !key || started.has(key)) continue;
+    started.add(key);
+    api = mount({
+      key,
+      identity: parseIdentity(script.dataset.identity),
+      language: script.dataset.language,
+      mode: script.dataset.mode,
+    });
+  }
+  if (api) window.MessageCenter = api;
+}
+
+if (document.body) boot();
+else document.addEventListener("DOMContentLoaded", boot, { once: true });
