@@ -276,3 +276,44 @@ def test_history_frame_sends_a_backlog_without_reconnecting(asgi_server, widget,
     other, _ = messenger(asgi_server, widget)  # another visitor may not read it
     send(other, type="history", conversation=conversation_id, after=0)
     assert receive(other, "error")["code"] == "not_found"
+
+
+def test_verification_code_and_rating_over_the_messenger(asgi_server, widget, alice):
+    import re
+
+    from django.core import mail
+
+    from messagecenter.contacts.models import Contact
+    from messagecenter.conversations import commands
+    from messagecenter.core.actors import Actor
+
+    contact_ws, welcome = messenger(asgi_server, widget)
+    send(contact_ws, type="message.send", body="Hallo", client_id="v1")
+    conversation = Conversation.objects.get(public_id=receive(contact_ws, "ack")["conversation"])
+    contact = Contact.objects.get(public_id=welcome["contact"])
+    from messagecenter.contacts.services import update_contact
+
+    update_contact(contact, actor=Actor.for_operator(alice), email="clara@example.com")
+    from messagecenter.conversations import services as conv
+
+    conv.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+    commands.run_command(conversation, "$verify", actor=Actor.for_operator(alice))
+    assert receive(contact_ws, "messenger.verification")["state"] == "code_sent"
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    send(contact_ws, type="verification.submit", code="000000" if code != "000000" else "111111")
+    assert receive(contact_ws, "error")["code"] == "wrong_code"
+    send(contact_ws, type="verification.submit", code=code)
+    assert receive(contact_ws, "verification.result")["state"] == "verified"
+
+    commands.run_command(conversation, "$rating", actor=Actor.for_operator(alice))
+    request = receive(contact_ws, "messenger.rating_request")
+    send(
+        contact_ws,
+        type="rating.submit",
+        conversation=request["conversation"],
+        rating=5,
+        feedback="Super",
+    )
+    receive(contact_ws, "rating.result")
+    conversation.refresh_from_db()
+    assert (conversation.rating, conversation.feedback) == (5, "Super")

@@ -14,9 +14,9 @@ from typing import Any
 from django.conf import settings
 
 from messagecenter.contacts import messenger as visitors
-from messagecenter.contacts import tracking
+from messagecenter.contacts import tracking, verification
 from messagecenter.contacts.models import Contact
-from messagecenter.conversations import presence, queries, services, unread
+from messagecenter.conversations import presence, queries, ratings, services, unread
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.events import contact_group, conversation_group
@@ -37,15 +37,9 @@ CLOSE_FORBIDDEN_ORIGIN = 4403
 
 class MessengerConsumer(JsonConsumer):
     handlers = (
-        "hello",
-        "message.send",
-        "typing",
-        "page.view",
-        "location",
-        "read",
-        "history",
-        "ping",
-    )
+        "hello", "message.send", "typing", "page.view", "location", "read", "history", "ping",
+        "verification.submit", "rating.submit",
+    )  # fmt: skip
 
     async def connect(self):
         key = self.scope["url_route"]["kwargs"]["widget_key"]
@@ -151,6 +145,32 @@ class MessengerConsumer(JsonConsumer):
             raise ProtocolError("rate_limited", "Too many history requests. Please wait a moment.")
         await db(self._own_conversation)(conversation_id)  # not_found for anyone else's
         await self._send_backlog(conversation_id, after)
+
+    async def on_verification_submit(self, frame: dict[str, Any]) -> None:
+        """The code from the verification e-mail (R-CONV-10)."""
+        code = text(frame, "code", max_length=12)
+        if not self.rate.allow():
+            raise ProtocolError("rate_limited", "You are sending too fast. Please wait a moment.")
+        await db(verification.submit_code)(
+            self.contact, code, actor=Actor.for_contact(self.contact)
+        )
+        await self.send_json({"type": "verification.result", "state": "verified"})
+
+    async def on_rating_submit(self, frame: dict[str, Any]) -> None:
+        stars = frame.get("rating")
+        if not isinstance(stars, int) or isinstance(stars, bool):
+            raise ProtocolError("invalid", "rating must be a whole number from 1 to 5.")
+        feedback = text(frame, "feedback", max_length=2000, required=False)
+        conversation_id = text(frame, "conversation", max_length=24)
+
+        def rate():
+            conversation = self._own_conversation(conversation_id)
+            ratings.submit_rating(
+                conversation, stars, feedback, actor=Actor.for_contact(self.contact)
+            )
+
+        await db(rate)()
+        await self.send_json({"type": "rating.result", "conversation": conversation_id})
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await db(presence.heartbeat_contact)(self.channel_name)
