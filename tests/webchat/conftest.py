@@ -19,3 +19,12 @@ def demo_widget(db):
     first = create_widget(account, "Website Support", operator_group=group)
     create_widget(account, "Shop Sales Chat", operator_group=group)
     return first
+
+
+@pytest.fixture
+def site(asgi_server, widget):  # noqa: F811
+    """The live server's base URL; the widget accepts it as an origin."""
+    base = f"http://127.0.0.1:{asgi_server.port}"
+    widget.allowed_origins = [base]
+    widget.save()
+    return base

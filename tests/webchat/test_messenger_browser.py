@@ -19,36 +19,9 @@ from messagecenter.conversations import services
 from messagecenter.conversations.models import Conversation, Message
 from messagecenter.core.actors import Actor
 from tests.realtime.conftest import receive, session_cookie
+from tests.webchat.helpers import eventually, open_messenger
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def eventually(probe, timeout: float = 8.0):
-    """Poll the database (written by the server thread) until ``probe`` returns a value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the server")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def site(asgi_server, widget):
-    """The live server's base URL; the widget accepts it as an origin."""
-    base = f"http://127.0.0.1:{asgi_server.port}"
-    widget.allowed_origins = [base]
-    widget.save()
-    return base
-
-
-def open_messenger(page, url: str, label: str = "Open chat"):
-    page.goto(url)
-    messenger = page.locator("message-center-messenger")
-    messenger.get_by_role("button", name=label).click()
-    return messenger
 
 
 def test_contact_chats_live_and_history_survives_a_reload(page, site, asgi_server, widget, alice):

@@ -55,6 +55,13 @@ class MessengerConsumer(JsonConsumer):
         self.history_rate = RateLimit(60)
         await self.accept()
 
+    async def mc_event(self, message: dict[str, Any]) -> None:
+        """Block state changes apply to this socket at once, not only at the next hello."""
+        event = message["event"]
+        if event.get("type") == "messenger.blocked" and self.contact is not None:
+            self.contact.blocked = bool(event.get("blocked"))
+        await super().mc_event(message)
+
     async def disconnect(self, code):
         if getattr(self, "contact", None) is not None:
             await self.channel_layer.group_discard(

@@ -21,6 +21,9 @@ const MAX_ENTRIES = 300;
 const MAX_CONVS = 20;
 const PAGE = 500; // the server's resume page size
 const MAX_FRAME = 60000; // bytes; the server refuses frames over 64 KiB
+const READ_MS = 1000; // read receipts wait this long, then report the newest seq at once
+const DONE_MS = 4000; // a success screen returns to the chat after this long
+const CODE_TTL_MS = 900000; // a verification code lives 15 minutes on the server
 
 const STRINGS = {
   en: {
@@ -54,6 +57,31 @@ const STRINGS = {
     from: (n) => "Message from " + n,
     powered: "Powered by Message Center",
     dismiss: "Dismiss",
+    again: "That did not work. Please try again.",
+    noConn: "No connection. Please try again in a moment.",
+    verifyTitle: "Check your e-mail",
+    verifySent: (e) => ["We sent a 6-digit code to ", e, "."],
+    code: "Verification code",
+    verify: "Verify",
+    digits: "Please enter the 6-digit code.",
+    verifyHelp: "The code is valid for 15 minutes. No e-mail, or expired? We cannot resend it from here: ask us in the chat for a new code.",
+    back: "Back to chat",
+    enterCode: "Enter your verification code",
+    wrongCode: (n) => "That code is not right. " + (n === 1 ? "1 attempt" : n + " attempts") + " left.",
+    expired: "This code has expired. Please ask us in the chat for a new code.",
+    invalidated: "Too many wrong attempts. Please ask us in the chat for a new code.",
+    noCode: "This code is no longer valid. Please ask us in the chat for a new code.",
+    thanks: "Thank you!",
+    verified: "Your e-mail address is verified.",
+    rateTitle: "How did we do?",
+    rateText: "Please rate your conversation with us.",
+    stars: (n) => (n === 1 ? "1 star" : n + " stars"),
+    words: ["Poor", "Fair", "Good", "Very good", "Excellent"],
+    comment: "Anything you would like to add? (optional)",
+    sendRating: "Send rating",
+    later: "Not now",
+    pick: "Please choose 1 to 5 stars.",
+    rated: "Thank you for your feedback!",
   },
   de: {
     open: "Chat öffnen",
@@ -87,6 +115,31 @@ const STRINGS = {
     from: (n) => "Nachricht von " + n,
     powered: "Bereitgestellt von Message Center",
     dismiss: "Ausblenden",
+    again: "Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.",
+    noConn: "Keine Verbindung. Bitte versuchen Sie es gleich noch einmal.",
+    verifyTitle: "Prüfen Sie Ihre E-Mails",
+    verifySent: (e) => ["Wir haben einen 6-stelligen Code an ", e, " gesendet."],
+    code: "Bestätigungscode",
+    verify: "Bestätigen",
+    digits: "Bitte geben Sie den 6-stelligen Code ein.",
+    verifyHelp: "Der Code gilt 15 Minuten. Keine E-Mail erhalten oder abgelaufen? Von hier aus können wir ihn nicht erneut senden: Bitten Sie uns im Chat um einen neuen Code.",
+    back: "Zurück zum Chat",
+    enterCode: "Bestätigungscode eingeben",
+    wrongCode: (n) => "Der Code stimmt nicht. Noch " + (n === 1 ? "1 Versuch." : n + " Versuche."),
+    expired: "Der Code ist abgelaufen. Bitten Sie uns im Chat um einen neuen Code.",
+    invalidated: "Zu viele falsche Versuche. Bitten Sie uns im Chat um einen neuen Code.",
+    noCode: "Dieser Code gilt nicht mehr. Bitten Sie uns im Chat um einen neuen Code.",
+    thanks: "Vielen Dank!",
+    verified: "Ihre E-Mail-Adresse ist bestätigt.",
+    rateTitle: "Wie zufrieden waren Sie?",
+    rateText: "Bitte bewerten Sie das Gespräch mit uns.",
+    stars: (n) => (n === 1 ? "1 Stern" : n + " Sterne"),
+    words: ["Schlecht", "Mäßig", "Gut", "Sehr gut", "Ausgezeichnet"],
+    comment: "Möchten Sie noch etwas ergänzen? (optional)",
+    sendRating: "Bewertung senden",
+    later: "Jetzt nicht",
+    pick: "Bitte wählen Sie 1 bis 5 Sterne.",
+    rated: "Vielen Dank für Ihr Feedback!",
   },
 };
 
@@ -97,6 +150,9 @@ const ICON = {
   send: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>',
   ban: '<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="8" fill="none" stroke="currentColor" stroke-width="2"/><path stroke="currentColor" stroke-width="2" d="m6.5 6.5 11 11"/></svg>',
   clock: '<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M12 7v5l3 2"/></svg>',
+  mail: '<svg viewBox="0 0 24 24" aria-hidden="true"><rect x="3" y="5" width="18" height="14" rx="3" fill="none" stroke="currentColor" stroke-width="2"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="m4 7.5 8 5.5 8-5.5"/></svg>',
+  check: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" d="m5 12.5 4.5 4.5L19 7.5"/></svg>',
+  star: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" d="m12 3 2.7 5.6 6.1.8-4.5 4.3 1.1 6.1L12 16.9l-5.4 2.9 1.1-6.1-4.5-4.3 6.1-.8z"/></svg>',
 };
 
 const CSS = `
@@ -184,6 +240,40 @@ textarea:focus,textarea:focus-visible{outline:0;border-color:var(--a);background
 .send:disabled{opacity:.4;cursor:default;background:var(--a)}
 .send svg{width:20px;height:20px}
 .foot{font-size:11px;color:#8a93a3;text-align:center;padding:0 0 8px;background:#fff;flex:none}
+.screen{flex:1;overflow-y:auto;background:#fff;display:flex;flex-direction:column;padding:24px 26px;text-align:center;overscroll-behavior:contain}
+.screen>*{margin:auto;width:100%;max-width:320px;display:flex;flex-direction:column;align-items:center}
+.ic{width:60px;height:60px;border-radius:50%;display:grid;place-items:center;background:color-mix(in srgb,var(--a) 12%,#fff);color:var(--a);margin-bottom:16px;flex:none}
+.ic svg{width:30px;height:30px}
+.ic.ok{background:#e6f6ec;color:#16803c}
+.ic.rt{background:#fff4dc;color:#e59a0b}
+h3{margin:0 0 6px;font-size:19px;font-weight:650;line-height:1.3}
+.screen p{margin:0 0 18px;color:var(--muted)}
+.screen p b{color:var(--ink);font-weight:600}
+.lbl{align-self:stretch;text-align:left;font-size:13px;font-weight:600;margin:0 0 6px 2px}
+.screen .code,.screen textarea{width:100%;border:1px solid var(--line);border-radius:12px;background:#f7f8fb;color:var(--ink);outline:0;transition:border-color .15s,box-shadow .15s}
+.code{font:600 26px/1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.45em;text-indent:.45em;text-align:center;padding:12px 8px}
+.code::placeholder{color:#c3c9d4}
+.screen textarea{flex:none;min-height:80px;font-size:14px}
+.screen .code:focus,.screen textarea:focus{border-color:var(--a);background:#fff;box-shadow:0 0 0 3px color-mix(in srgb,var(--a) 18%,transparent)}
+.screen .code[aria-invalid=true]{border-color:#d92d20;box-shadow:0 0 0 3px rgba(217,45,32,.14)}
+.screen .err{color:#b42318;font-size:13.5px;font-weight:500;margin:8px 0 0}
+.screen .err:empty{margin:0}
+.btn{width:100%;height:46px;border-radius:12px;background:var(--a);color:#fff;font-weight:600;margin-top:14px;transition:background .15s,opacity .15s}
+.btn:hover{background:var(--a2)}
+.btn[aria-disabled=true]{opacity:.55;cursor:progress}
+.screen .hint{font-size:12.5px;margin:16px 0 0;line-height:1.5}
+.link{color:var(--a2);font-weight:600;font-size:14px;padding:6px 10px;margin-top:8px;border-radius:8px}
+.link:hover{text-decoration:underline}
+.stars{display:flex;gap:4px;justify-content:center}
+.star{position:relative;color:#d3d8e1;transition:color .12s,transform .12s}
+.star.on{color:#f5a524}
+.star:hover{transform:scale(1.1)}
+.star svg{width:40px;height:40px}
+.star input{position:absolute;inset:0;margin:0;opacity:0;cursor:pointer}
+.star input:focus-visible+svg{outline:2px solid var(--a);outline-offset:1px;border-radius:8px}
+.screen .word{font-size:13.5px;font-weight:600;color:var(--ink);min-height:1.45em;margin:6px 0 14px}
+.resume{flex:none;display:flex;align-items:center;justify-content:center;gap:8px;padding:10px 16px;background:color-mix(in srgb,var(--a) 8%,#fff);color:var(--a2);font-weight:600;font-size:14px;border-top:1px solid var(--line)}
+.resume svg{width:18px;height:18px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @keyframes mc-pop{from{opacity:0;transform:translateY(12px) scale(.97)}to{opacity:1;transform:none}}
 @keyframes mc-in{from{opacity:0;transform:scale(.6)}to{opacity:1;transform:none}}
@@ -270,14 +360,29 @@ function mount({ key, identity, language, mode }) {
   let banner = "";
   let bannerTimer = 0;
   let preview = null;
+  // The screens that replace the log for a moment, kept across reloads of this tab:
+  // vfy = {e: masked address, u: valid until, ok, min: back in the chat, busy, err};
+  // rate = {c: conversation, ok, n: stars, busy, err}.
+  const UI = STORE + ":ui";
+  let vfy = null;
+  let rate = null;
+  try {
+    ({ v: vfy = null, r: rate = null } = JSON.parse(sessionStorage.getItem(UI)) || {});
+  } catch {
+    /* nothing kept */
+  }
+  if (!(vfy?.u > Date.now())) vfy = null;
+  const keepUi = () =>
+    sessionStorage.setItem(UI, JSON.stringify({ v: vfy && !vfy.ok ? { e: vfy.e, u: vfy.u, min: vfy.min } : null, r: rate && !rate.ok ? { c: rate.c } : null }));
 
   function conv(id) {
-    return (state.convs[id] ||= { id, last: 0, seen: 0, entries: [], op: "", status: "", q: false });
+    return (state.convs[id] ||= { id, last: 0, seen: 0, r: 0, entries: [], op: "", status: "", q: false });
   }
 
   function mergeConv(into, from) {
     into.last = Math.max(into.last, from.last || 0);
     into.seen = Math.max(into.seen || 0, from.seen || 0);
+    into.r = Math.max(into.r || 0, from.r || 0);
     into.op ||= from.op;
     const bySeq = new Map(into.entries.map((e) => [e.s, e]));
     for (const e of from.entries || []) {
@@ -355,6 +460,9 @@ function mount({ key, identity, language, mode }) {
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
   const bannerEl = h("p", { class: "banner", role: "alert", hidden: true });
   const closedEl = h("div", { class: "closed", hidden: true });
+  const screenEl = h("div", { class: "screen", hidden: true });
+  const liveEl = h("p", { class: "sr", role: "status" });
+  const resumeBtn = h("button", { class: "resume", type: "button", hidden: true, onclick: () => ((vfy.min = 0), keepUi(), render(), focusScreen()) });
   const ta = h("textarea", { rows: "1", maxlength: "20000" });
   const sendBtn = h("button", { class: "send", type: "submit", disabled: true, html: ICON.send });
   const composer = h("form", { class: "composer", onsubmit: (e) => (e.preventDefault(), submit()) }, ta, sendBtn);
@@ -364,10 +472,13 @@ function mount({ key, identity, language, mode }) {
     { class: "panel" + (pageMode ? " page" : ""), id: "mc-panel", role: pageMode ? "main" : "dialog", "aria-labelledby": "mc-title", hidden: true },
     h("header", { class: "head" }, headAv, h("div", { class: "titles" }, title, sub), pageMode ? null : closeBtn),
     log,
+    screenEl,
     bannerEl,
     closedEl,
+    resumeBtn,
     composer,
     foot,
+    liveEl,
   );
   root.append(panel, previewBox, launcher);
 
@@ -402,7 +513,7 @@ function mount({ key, identity, language, mode }) {
     render();
     if (open) {
       log.scrollTop = log.scrollHeight;
-      (blocked ? log : ta).focus({ preventScroll: true });
+      if (!focusScreen()) (blocked ? log : ta).focus({ preventScroll: true });
     } else if (focusLauncher) launcher.focus();
   }
   const toggle = () => setOpen(!open, open);
@@ -412,6 +523,189 @@ function mount({ key, identity, language, mode }) {
     clearTimeout(bannerTimer);
     if (ms) bannerTimer = setTimeout(() => ((banner = ""), render()), ms);
     render();
+  }
+
+  // ----- screens: the verification code, the rating ------------------------------------------
+  let built = ""; // the screen (and language) screenEl shows
+  let focusEl = null; // where focus goes when the screen appears
+  let errEl = null;
+  let busyBtn = null;
+  let doneTimer = 0;
+  let liveTimer = 0;
+
+  const screen = () => (blocked ? "" : vfy && !vfy.min ? "v" + (vfy.ok ? 1 : 0) : rate ? "r" + (rate.ok ? 1 : 0) : "");
+
+  function focusScreen(auto) {
+    // Automatic moves only take focus from the messenger itself, never from the host page.
+    const a = document.activeElement;
+    if (!open || !screen() || !focusEl || (auto && a && a !== host && a !== document.body)) return false;
+    focusEl.focus({ preventScroll: true });
+    return true;
+  }
+
+  function buildScreen(s) {
+    const back = (label, go) => h("button", { class: "link", type: "button", onclick: go }, label);
+    if (s[1] === "1") {
+      focusEl = h("button", { class: "btn", type: "button", onclick: () => closeScreen() }, t("back"));
+      return h("div", {}, h("div", { class: "ic ok", html: ICON.check }), h("h3", {}, s[0] === "v" ? t("thanks") : t("rated")), s[0] === "v" ? h("p", {}, t("verified")) : null, focusEl);
+    }
+    errEl = h("p", { class: "err", id: "mc-err", role: "alert" });
+    if (s === "v0") {
+      const input = h("input", {
+        class: "code",
+        id: "mc-code",
+        inputmode: "numeric",
+        autocomplete: "one-time-code",
+        enterkeyhint: "done",
+        spellcheck: "false",
+        "aria-describedby": "mc-sent mc-err",
+        oninput: () => (input.value = input.value.replace(/\D/g, "").slice(0, 6)),
+      });
+      focusEl = input;
+      busyBtn = h("button", { class: "btn", type: "submit" }, t("verify"));
+      return h(
+        "form",
+        { novalidate: true, onsubmit: (e) => (e.preventDefault(), submitCode(input.value)) },
+        h("div", { class: "ic", html: ICON.mail }),
+        h("h3", {}, t("verifyTitle")),
+        h("p", { id: "mc-sent" }, t("verifySent", h("b", {}, vfy.e))),
+        h("label", { class: "lbl", for: "mc-code" }, t("code")),
+        input,
+        errEl,
+        busyBtn,
+        h("p", { class: "hint" }, t("verifyHelp")),
+        back(t("back"), () => ((vfy.min = 1), keepUi(), render(), ta.focus())),
+      );
+    }
+    const words = t("words");
+    const word = h("p", { class: "word", "aria-hidden": "true" });
+    const paint = (n) => {
+      stars.forEach((l, i) => l.classList.toggle("on", i < n));
+      word.textContent = words[n - 1] || "";
+    };
+    const stars = [1, 2, 3, 4, 5].map((n) => {
+      const l = h(
+        "label",
+        { class: "star", title: words[n - 1], onmouseenter: () => paint(n) },
+        h("input", { type: "radio", name: "mc-stars", value: n, checked: rate.n === n, "aria-label": t("stars", n), onchange: () => ((rate.n = n), (rate.err = ""), paint(n), render()) }),
+      );
+      l.insertAdjacentHTML("beforeend", ICON.star);
+      return l;
+    });
+    paint(rate.n);
+    focusEl = stars[(rate.n || 1) - 1].firstChild;
+    const fb = h("textarea", { id: "mc-fb", rows: "3", maxlength: "2000" });
+    busyBtn = h("button", { class: "btn", type: "submit" }, t("sendRating"));
+    return h(
+      "form",
+      { novalidate: true, onsubmit: (e) => (e.preventDefault(), submitRating(fb.value)) },
+      h("div", { class: "ic rt", html: ICON.star }),
+      h("h3", { id: "mc-rt" }, t("rateTitle")),
+      h("p", {}, t("rateText")),
+      h("div", { class: "stars", role: "radiogroup", "aria-labelledby": "mc-rt", onmouseleave: () => paint(rate.n) }, stars),
+      word,
+      h("label", { class: "lbl", for: "mc-fb" }, t("comment")),
+      fb,
+      errEl,
+      busyBtn,
+      back(t("later"), () => closeScreen()),
+    );
+  }
+
+  function renderScreen() {
+    const s = screen();
+    if (built !== s + lang) {
+      built = s + lang;
+      busyBtn = errEl = focusEl = null;
+      screenEl.replaceChildren(...(s ? [buildScreen(s)] : []));
+    }
+    const cur = s[0] === "v" ? vfy : rate;
+    if (errEl && errEl.textContent !== (cur.err || "")) errEl.textContent = cur.err || "";
+    if (s === "v0") focusEl.setAttribute("aria-invalid", String(!!cur.err));
+    busyBtn?.setAttribute("aria-disabled", String(!!cur.busy)); // not disabled: it keeps focus
+    screenEl.hidden = !s;
+    log.hidden = !!s;
+    resumeBtn.hidden = !vfy?.min || !!s || blocked;
+    if (resumeBtn.dataset.l !== lang) {
+      resumeBtn.dataset.l = lang;
+      resumeBtn.innerHTML = ICON.mail;
+      resumeBtn.append(t("enterCode"));
+    }
+    return s;
+  }
+
+  function closeScreen() {
+    const s = screen();
+    if (s[0] === "v") vfy = null;
+    if (s[0] === "r") rate = null;
+    keepUi();
+    const had = screenEl.contains(shadow.activeElement);
+    render();
+    if (had && !focusScreen()) ta.focus({ preventScroll: true });
+  }
+
+  function fail(it, message) {
+    it.busy = 0;
+    it.err = message;
+    render();
+    if (screen() && focusEl.select) focusEl.select();
+  }
+
+  function submitCode(code) {
+    if (vfy.busy) return;
+    if (code.length !== 6) return fail(vfy, t("digits"));
+    if (!send({ type: "verification.submit", code, client_id: "v:" + Date.now() })) return fail(vfy, t("noConn"));
+    vfy.busy = 1;
+    vfy.err = "";
+    render();
+  }
+
+  function submitRating(feedback) {
+    if (rate.busy) return;
+    if (!rate.n) return fail(rate, t("pick"));
+    if (!send({ type: "rating.submit", conversation: rate.c, rating: rate.n, feedback: feedback.trim(), client_id: "r:" + rate.c })) return fail(rate, t("noConn"));
+    rate.busy = 1;
+    rate.err = "";
+    render();
+  }
+
+  function announce(text) {
+    liveEl.textContent = text;
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(() => (liveEl.textContent = ""), DONE_MS);
+  }
+
+  function done(it) {
+    // A success: a short confirmation on the screen, then back to the chat.
+    if (!it || it.ok) return;
+    const was = screen();
+    Object.assign(it, { ok: 1, busy: 0, err: "" });
+    keepUi();
+    announce(it === vfy ? t("verified") : t("rated"));
+    if (it.min) return it === vfy && ((vfy = null), render());
+    render();
+    if (was) focusScreen(true);
+    clearTimeout(doneTimer);
+    doneTimer = setTimeout(() => (it === vfy || it === rate) && screen()[1] === "1" && closeScreen(), DONE_MS);
+  }
+
+  function ask(text) {
+    // A request while the messenger is closed: the preview bubble points to it.
+    built = "";
+    keepUi();
+    if (!open) preview = { s: text, x: 1, h: plainHtml(text) };
+    render();
+    focusScreen(true);
+  }
+
+  function go(url) {
+    // A push macro: the operator sends the host page to another (http/https) address.
+    try {
+      const u = new URL(url, location.href);
+      if (/^https?:$/.test(u.protocol)) location.assign(u.href);
+    } catch {
+      /* not a URL */
+    }
   }
 
   // ----- rendering --------------------------------------------------------------------------
@@ -556,13 +850,16 @@ function mount({ key, identity, language, mode }) {
     bannerEl.hidden = !banner;
     closedEl.textContent = t("blocked");
     closedEl.hidden = !blocked;
-    composer.hidden = blocked;
+    const hid = log.hidden;
+    const scr = renderScreen();
+    composer.hidden = blocked || !!scr;
     panel.hidden = !open;
 
     if (visible()) {
       let changed = false;
       for (const cv of Object.values(state.convs)) if ((cv.seen || 0) < cv.last) (cv.seen = cv.last), (changed = true);
       if (changed) save();
+      if (!scr) readSoon();
     }
     const [n, last] = unread();
     launcher.hidden = pageMode || !everGreeted;
@@ -573,7 +870,7 @@ function mount({ key, identity, language, mode }) {
     launcher.setAttribute("aria-label", (open ? t("close") : t("open")) + (n ? ", " + t("unread", n) : ""));
     badge.textContent = n > 9 ? "9+" : String(n);
     badge.hidden = !n || open;
-    if (preview && (!last || open || last.s !== preview.s)) preview = null;
+    if (preview && (open || (!preview.x && (!last || last.s !== preview.s)))) preview = null;
     previewBox.hidden = !preview || pageMode;
     if (preview && previewBox.dataset.s !== preview.s + lang) {
       previewBox.dataset.s = preview.s + lang;
@@ -583,7 +880,26 @@ function mount({ key, identity, language, mode }) {
         h("button", { class: "x", type: "button", "aria-label": t("dismiss"), html: ICON.x, onclick: () => ((preview = null), render()) }),
       );
     }
-    if (open) renderLog();
+    if (open && !scr) {
+      renderLog();
+      if (hid) log.scrollTop = log.scrollHeight; // back from a screen: at the newest entry
+    }
+    // What had focus was hidden (a screen closed, the contact was blocked): keep it in the panel.
+    if (open && shadow.activeElement?.closest("[hidden]")) focusScreen() || log.focus({ preventScroll: true });
+  }
+
+  // Read receipts: the newest seq shown, once it passes what was reported (R-CONTACT-5: the
+  // server e-mails replies the contact has not seen).
+  let readTimer = 0;
+  function readSoon() {
+    readTimer ||= setTimeout(() => {
+      readTimer = 0;
+      if (!visible() || screen() || !greeted) return;
+      let changed = false;
+      for (const c of Object.values(state.convs))
+        if (c.entries.some((e) => e.a !== "contact" && e.s > (c.r || 0)) && send({ type: "read", conversation: c.id, seq: c.last })) (c.r = c.last), (changed = true);
+      if (changed) save();
+    }, READ_MS);
   }
 
   // ----- sending ----------------------------------------------------------------------------
@@ -667,6 +983,8 @@ function mount({ key, identity, language, mode }) {
     ws = null;
     greeted = false;
     clearInterval(pingTimer);
+    if (vfy) vfy.busy = 0;
+    if (rate) rate.busy = 0;
     if (sock) {
       sock.onclose = sock.onmessage = sock.onopen = null;
       try {
@@ -747,6 +1065,29 @@ function mount({ key, identity, language, mode }) {
         return render();
       case "error":
         return error(f);
+      case "messenger.verification":
+        if (f.state === "code_sent") {
+          vfy = { e: f.email || "", u: Date.now() + CODE_TTL_MS };
+          return ask(t("enterCode"));
+        }
+        return f.state === "verified" && done(vfy);
+      case "verification.result":
+        return f.state === "verified" && done(vfy);
+      case "messenger.rating_request":
+        rate = { c: f.conversation };
+        return ask(t("rateTitle") + " " + t("rateText"));
+      case "rating.result":
+        return rate?.c === f.conversation && done(rate);
+      case "messenger.push":
+        return go(f.url);
+      case "messenger.blocked":
+        if (blocked && !f.blocked) {
+          // The server's socket still holds the blocked contact: a new hello reads it afresh.
+          blocked = false;
+          return drop(true);
+        }
+        blocked = !!f.blocked;
+        return render();
       default:
         return; // pong and anything newer
     }
@@ -760,6 +1101,8 @@ function mount({ key, identity, language, mode }) {
     if (state.contact && state.contact !== f.contact) {
       // Another person (a signed identity, or a reset): never show the previous one's history.
       state = Object.assign(fresh(), { pending: state.pending });
+      vfy = rate = null;
+      keepUi();
       asked = new Set();
       nodes.forEach((el) => el.remove());
       nodes.clear();
@@ -808,6 +1151,12 @@ function mount({ key, identity, language, mode }) {
 
   function error(f) {
     const ref = typeof f.client_id === "string" ? f.client_id : "";
+    const it = ref.startsWith("v:") ? vfy : ref.startsWith("r:") ? rate : null;
+    if (it) {
+      const n = /\d+/.exec(f.message || "");
+      const msg = { wrong_code: n && t("wrongCode", +n[0]), code_expired: t("expired"), code_invalidated: t("invalidated"), rate_limited: t("rate") }[f.code];
+      return fail(it, msg || (ref[0] === "v" && f.code === "invalid_transition" ? t("noCode") : f.message || t("again")));
+    }
     if (ref.startsWith("h:")) {
       if (f.code === "unknown_type") {
         historyUnsupported = true;
@@ -859,7 +1208,8 @@ function mount({ key, identity, language, mode }) {
   function forget(otherTab) {
     state = fresh();
     current = null;
-    typing = preview = null;
+    typing = preview = vfy = rate = null;
+    keepUi();
     nodes.forEach((el) => el.remove());
     nodes.clear();
     reportedUrl = "";
