@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "messagecenter.webchat",
     "messagecenter.team",
     "messagecenter.web",
+    "messagecenter.directory",
+    "messagecenter.search",
+    "messagecenter.archive",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +294,8 @@ TIME_ZONE = "UTC"
 # An operator whose last app tab closed stays available this long, so a page reload does not
 # reroute their live chats.
 PRESENCE_GRACE_SECONDS = env_int("MC_PRESENCE_GRACE_SECONDS", 30, minimum=0)
+# Where the "AI automation hub" entry of the navigation leads (opens in a new tab).
+AI_HUB_URL = env_url("MC_AI_HUB_URL", "", schemes=("http", "https"))
 # Optional MaxMind GeoLite2/GeoIP2 City database for contacts' IP-based location.
 GEOIP_DATABASE = env_str("MC_GEOIP_DATABASE")
 # Messenger limits: largest accepted WebSocket frame, and messages a contact may send per minute.

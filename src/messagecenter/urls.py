@@ -2,6 +2,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("messagecenter.webchat.urls")),
+    # Before web.urls: /contacts/ is the directory now, not the "coming" page.
+    path("", include("messagecenter.directory.urls")),
+    # Before web.urls: /conversations/ is the archive now, not the "coming" page.
+    path("", include("messagecenter.archive.urls")),
     path("", include("messagecenter.web.urls")),
     path("", include("messagecenter.team.urls")),
     path("api/v1/", include("messagecenter.api.urls")),

@@ -47,10 +47,9 @@ def test_bad_identity_changes_nothing(account):
 
 
 def test_operator_edits_contact_details(account, alice):
+    from messagecenter.contacts.fields import define_field
     from messagecenter.contacts.services import update_contact
     from messagecenter.core.actors import Actor
-
-    from messagecenter.contacts.fields import define_field
 
     define_field(
         account, actor=Actor.for_operator(alice), key="delivery_address", label="Lieferadresse"

@@ -111,10 +111,10 @@ def test_bad_database_url_stops_start_up(tmp_path):
 def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db):
     from django.db import connection
 
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         mode = cursor.fetchone()[0]
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
     assert mode == "wal"
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from messagecenter.core.ids import new_public_id
@@ -93,6 +94,10 @@ class Operator(AbstractBaseUser):
 
     class Meta:
         indexes = [models.Index(fields=["account", "presence"])]
+        constraints = [
+            # Logins are case-insensitive, so e-mails must be unique regardless of case.
+            models.UniqueConstraint(Lower("email"), name="operator_email_ci_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name

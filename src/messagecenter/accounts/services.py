@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import audit
+from messagecenter.accounts import audit, preferences
 from messagecenter.accounts.events import presence_event
 from messagecenter.accounts.models import (
     Account,
@@ -59,13 +59,15 @@ def create_operator(
     email = _normalise_email(email)
     _require_admin(actor)
     if role not in Role.values:
-        raise ValidationFailed(_("Unknown role."))
+        raise ValidationFailed(_("Unknown role."), field="role")
     if language not in dict(settings.LANGUAGES):
-        raise ValidationFailed(_("Unsupported language."))
+        raise ValidationFailed(_("Unsupported language."), field="language")
     _validate_slots(max_slots)
     if not name.strip():
-        raise ValidationFailed(_("An operator needs a name."))
+        raise ValidationFailed(_("An operator needs a name."), field="name")
     with transaction.atomic():
+        if Operator.objects.filter(email__iexact=email).exists():
+            raise ValidationFailed(_("An operator with this e-mail already exists."), field="email")
         operator = Operator(
             account=account,
             name=name.strip()[:150],
@@ -83,7 +85,9 @@ def create_operator(
             with transaction.atomic():
                 operator.save()
         except IntegrityError:
-            raise ValidationFailed(_("An operator with this e-mail already exists.")) from None
+            raise ValidationFailed(
+                _("An operator with this e-mail already exists."), field="email"
+            ) from None
         if groups:
             operator.groups.set([g for g in groups if g.account_id == account.id])
         if actor is not None:
@@ -138,7 +142,10 @@ def update_operator(
     _same_account(actor, operator.account_id)
     own = actor.operator is not None and actor.operator.pk == operator.pk
     if own and (role not in (None, Role.ADMIN) or is_active is False):
-        raise ValidationFailed(_("You cannot remove your own administrator access."))
+        raise ValidationFailed(
+            _("You cannot remove your own administrator access."),
+            field="role" if role not in (None, Role.ADMIN) else "is_active",
+        )
     with transaction.atomic():
         if role is not None:
             if role not in Role.values:
@@ -284,16 +291,17 @@ def _validate_profile(fields: dict) -> None:
     import zoneinfo
 
     if "language" in fields and fields["language"] not in dict(settings.LANGUAGES):
-        raise ValidationFailed(_("Unsupported language."))
+        raise ValidationFailed(_("Unsupported language."), field="language")
     if "time_zone" in fields:
         try:
             zoneinfo.ZoneInfo(fields["time_zone"])
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(_("Unknown time zone.")) from None
+            raise ValidationFailed(_("Unknown time zone."), field="time_zone") from None
     if "name" in fields and not str(fields["name"]).strip():
-        raise ValidationFailed(_("An operator needs a name."))
-    if "preferences" in fields and not isinstance(fields["preferences"], dict):
-        raise ValidationFailed(_("Preferences must be an object."))
+        raise ValidationFailed(_("An operator needs a name."), field="name")
+    if "preferences" in fields:
+        # One schema (accounts/preferences.py), stored complete: readers need no defaults.
+        fields["preferences"] = preferences.clean(fields["preferences"])
 
 
 def _same_account(actor: Actor, account_id: int) -> None:
@@ -308,7 +316,7 @@ def _normalise_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationFailed(_("Enter a valid e-mail address.")) from None
+        raise ValidationFailed(_("Enter a valid e-mail address."), field="email") from None
     local, _sep, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -316,7 +324,8 @@ def _normalise_email(email: str) -> str:
 def _validate_slots(max_slots: int) -> None:
     if not isinstance(max_slots, int) or not 0 <= max_slots <= MAX_SLOTS_LIMIT:
         raise ValidationFailed(
-            _("Chat slots must be between 0 and %(max)d.") % {"max": MAX_SLOTS_LIMIT}
+            _("Chat slots must be between 0 and %(max)d.") % {"max": MAX_SLOTS_LIMIT},
+            field="max_slots",
         )
 
 

@@ -87,7 +87,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 def _filtered(actor: Actor, status: str | None, assigned: str | None) -> QuerySet[Conversation]:
     conversations = (
         Conversation.objects.for_account(actor.account)
-        .select_related("contact", "widget", "assigned_operator", "assigned_group")
+        .select_related("contact", "widget", "connection", "assigned_operator", "assigned_group")
         .order_by(*ORDER)
     )
     if status:

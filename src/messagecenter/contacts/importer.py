@@ -34,6 +34,7 @@ from messagecenter.contacts.models import (
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import DomainError, InvalidTransition, ValidationFailed
+from messagecenter.search.indexing import index_contacts
 
 BATCH = 1000
 UNDO_WINDOW = timedelta(hours=24)
@@ -268,7 +269,12 @@ def start_import(account: Account, stored_file, mapping: dict, on_duplicate: str
 
 def run_import(job: ContactImport, data: bytes) -> ContactImport:
     """Write the plan batch by batch; each batch commits with its progress."""
-    ContactImport.objects.filter(pk=job.pk).update(state=ImportState.RUNNING)
+    _header, rows = read_rows(decode(data))
+    # Counted first, so the progress bar has its total from the start.
+    job.total_rows = sum(1 for row in rows if any(cell.strip() for cell in row))
+    ContactImport.objects.filter(pk=job.pk).update(
+        state=ImportState.RUNNING, total_rows=job.total_rows
+    )
     try:
         for batch in plan(job.account, data, job.mapping, job.on_duplicate):
             with transaction.atomic():
@@ -299,6 +305,8 @@ def _write_batch(job: ContactImport, batch: list[Outcome]) -> None:
         if kind in o.values
     ]
     ContactIdentity.objects.bulk_create(identities)
+    # bulk_create sends no signals: put the new contacts into the search index explicitly.
+    index_contacts([c.pk for c in contacts])
     changes = [ImportChange(contact_import=job, contact=c, created=True) for c in contacts]
     changes += [_update(job, o) for o in batch if o.action == "update"]
     ImportChange.objects.bulk_create(changes)
@@ -357,7 +365,19 @@ def _finish(job: ContactImport, state: str, error: str = "") -> ContactImport:
     job.state, job.error, job.finished_at = state, error, clock.now()
     job.total_rows = job.processed_rows
     job.save(update_fields=["state", "error", "finished_at", "total_rows"])
+    _drop_source(job)
     return job
+
+
+def _drop_source(job: ContactImport) -> None:
+    """The uploaded file holds personal data that a later erasure could not reach; undo works
+    from the recorded changes, so the file goes as soon as the run is over."""
+    if job.source_id is not None:
+        from messagecenter.files.services import delete_file
+
+        source, job.source = job.source, None
+        job.save(update_fields=["source"])
+        delete_file(source)
 
 
 # --- undo ------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ PROFILE_FIELDS = ("name", "company", "customer_id", "country", "postcode", "loca
 def create_contact(
     account: Account,
     *,
+    actor: Actor | None = None,
     name: str = "",
     email: str = "",
     phone: str = "",
@@ -53,6 +54,9 @@ def create_contact(
         contact = Contact.objects.create(account=account, name=name.strip()[:200], **fields)
         for kind, value in normalised.items():
             _add_identity(contact, kind, value)
+        if actor is not None:  # None: the installation itself (demo seed, tests)
+            _require_team(actor, contact)
+            audit.record(actor, "contact.created", "contact", contact.public_id)
     return contact
 
 

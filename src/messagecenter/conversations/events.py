@@ -27,6 +27,8 @@ class ConversationSummary(TypedDict):
     assigned_operator: str | None
     assigned_group: str | None
     contact: str
+    contact_name: str
+    channel: str
     widget: str
     last_activity_at: str
     waiting_since: str | None
@@ -53,6 +55,9 @@ class ConversationChangedEvent(TypedDict):
     conversation: str
     seq: int
     kind: str
+    # Who wrote, for messages ("contact", "operator", "bot", "system"), else None: lets the
+    # personal runtime sound "new message" for contact messages only.
+    author_kind: str | None
     preview: str
     summary: ConversationSummary
 
@@ -95,6 +100,8 @@ def summary(conversation: Conversation) -> ConversationSummary:
         "assigned_operator": _pid(conversation.assigned_operator),
         "assigned_group": _pid(conversation.assigned_group),
         "contact": conversation.contact.public_id,
+        "contact_name": conversation.contact.name,
+        "channel": conversation.connection.kind,
         "widget": conversation.widget.public_id,
         "last_activity_at": conversation.last_activity_at.isoformat(),
         "waiting_since": conversation.waiting_since.isoformat()
@@ -175,6 +182,7 @@ def announce_entry(conversation: Conversation, entry: TimelineEntry) -> None:
         "conversation": conversation.public_id,
         "seq": entry.seq,
         "kind": entry.kind,
+        "author_kind": entry.message.author_kind if entry.kind == EntryKind.MESSAGE else None,
         "preview": _preview(entry),
         "summary": state,
     }

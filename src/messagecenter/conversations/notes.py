@@ -23,6 +23,7 @@ from messagecenter.core.errors import (
     ValidationFailed,
 )
 from messagecenter.core.rendering import render_markdown
+from messagecenter.search import indexing as search_index
 
 MAX_NOTE = 20_000
 # "@alice" (e-mail local part or first name) or "@[Alice Admin]" (full name).
@@ -36,7 +37,7 @@ def add_note(conversation: Conversation, body: str, *, actor: Actor) -> Timeline
         conversation = timeline.lock(conversation)
         mentioned = find_mentions(conversation.account_id, body, exclude=author)
         entry = timeline.append(conversation, EntryKind.NOTE, actor)
-        Note.objects.create(
+        note = Note.objects.create(
             entry=entry,
             account_id=conversation.account_id,
             conversation=conversation,
@@ -45,6 +46,7 @@ def add_note(conversation: Conversation, body: str, *, actor: Actor) -> Timeline
             html=render_markdown(body),
             mentions=[op.public_id for op in mentioned],
         )
+        search_index.index_note(note)
         announce_entry(conversation, entry)
         announce_mentions(conversation, entry, [op.public_id for op in mentioned])
     return entry
@@ -64,6 +66,7 @@ def edit_note(conversation: Conversation, seq: int, body: str, *, actor: Actor) 
         note.mentions = [op.public_id for op in mentioned]
         note.edited_at = clock.now()
         note.save()
+        search_index.index_note(note)
         entry = timeline.append(conversation, EntryKind.NOTE_EDITED, actor, data={"note_seq": seq})
         audit.record(actor, "note.edited", "conversation", conversation.public_id, seq=seq)
         announce_entry(conversation, entry)
@@ -81,6 +84,7 @@ def delete_note(conversation: Conversation, seq: int, *, actor: Actor) -> Timeli
         note.body, note.html, note.mentions = "", "", []
         note.deleted_at = clock.now()
         note.save()
+        search_index.forget_entry(note.entry_id)
         entry = timeline.append(conversation, EntryKind.NOTE_DELETED, actor, data={"note_seq": seq})
         audit.record(actor, "note.deleted", "conversation", conversation.public_id, seq=seq)
         announce_entry(conversation, entry)
@@ -134,7 +138,8 @@ def _require_operator(actor: Actor, conversation: Conversation) -> Operator:
 
 
 def _clean(body: str) -> str:
-    body = (body or "").strip()
+    # PostgreSQL text cannot hold NUL; no person types one.
+    body = (body or "").replace("\x00", "").strip()
     if not body:
         raise ValidationFailed(_("A note cannot be empty."), field="body")
     if len(body) > MAX_NOTE:

@@ -45,7 +45,7 @@ def current_conversation(contact, widget) -> Conversation | None:
 def inbox(operator, tab: str) -> QuerySet:
     """R-INBOX-1: active conversations, Mine or Unassigned (of my groups or no group), in
     attention order: LIVE first, then NEW/OPEN by waiting time, then WAITING."""
-    from django.db.models import Case, IntegerField, Q, Value, When
+    from django.db.models import Case, F, IntegerField, Q, Value, When
 
     query = Conversation.objects.filter(account_id=operator.account_id).exclude(status=Status.ENDED)
     if tab == "mine":
@@ -64,5 +64,6 @@ def inbox(operator, tab: str) -> QuerySet:
     return (
         query.annotate(rank=rank)
         .select_related("contact", "assigned_operator", "widget", "connection")
-        .order_by("rank", "waiting_since", "-last_activity_at", "pk")
+        # Explicit NULLS LAST: SQLite and PostgreSQL sort NULL differently by default.
+        .order_by("rank", F("waiting_since").asc(nulls_last=True), "-last_activity_at", "pk")
     )

@@ -38,6 +38,7 @@ from messagecenter.core.errors import (
 )
 from messagecenter.core.events import contact_group, send_on_commit
 from messagecenter.core.rendering import render_markdown, render_plain
+from messagecenter.search import indexing as search_index
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 MAX_BODY = 20_000
@@ -214,6 +215,7 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
         message.deleted_at = clock.now()
         message.deleted_by_id = actor.public_id
         message.save(update_fields=["deleted_at", "deleted_by_id"])
+        search_index.forget_entry(message.entry_id)
         entry = timeline.append(
             conversation, EntryKind.MESSAGE_DELETED, actor, data={"message_seq": seq}
         )
@@ -478,7 +480,7 @@ def _append_message(
     provider_message_id: str | None = None,
 ) -> TimelineEntry:
     entry = timeline.append(conversation, EntryKind.MESSAGE, actor, activity=True)
-    Message.objects.create(
+    message = Message.objects.create(
         entry=entry,
         account_id=conversation.account_id,
         conversation=conversation,
@@ -493,6 +495,7 @@ def _append_message(
         client_msg_id=client_msg_id or None,
         provider_message_id=provider_message_id or None,
     )
+    search_index.index_message(message)
     if live.both_online(conversation):
         timeline.mark_session_live(conversation)
     return entry
@@ -633,7 +636,8 @@ def _message_at(conversation: Conversation, seq: int) -> Message:
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").strip()
+    # PostgreSQL text cannot hold NUL; no person types one.
+    body = (body or "").replace("\x00", "").strip()
     if not body:
         raise ValidationFailed(_("A message cannot be empty."), field="body")
     if len(body) > MAX_BODY:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,5 +37,5 @@ def get_scoped(
         raise NotFound(_("Not found."))
     try:
         return query.get(account=account, public_id=public_id, **filters)
-    except query.model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise NotFound(_("Not found.")) from None

@@ -13,7 +13,12 @@ from messagecenter.realtime.publisher import bind_server_loop
 
 async def lifespan(scope, receive, send) -> None:
     while True:
-        message = await receive()
+        try:
+            message = await receive()
+        except asyncio.CancelledError:
+            # A forced exit (second Ctrl-C) cancels us without a shutdown event: unbind quietly.
+            bind_server_loop(None)
+            return
         if message["type"] == "lifespan.startup":
             bind_server_loop(asyncio.get_running_loop())
             await send({"type": "lifespan.startup.complete"})

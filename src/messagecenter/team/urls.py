@@ -1,10 +1,87 @@
 from django.urls import path
 
-from messagecenter.team import views
+from messagecenter.team.views import (
+    notifications,
+    operators,
+    personal,
+    settings_catalog,
+    settings_operators,
+    settings_widgets,
+)
+from messagecenter.team.views.settings_catalog import GROUPS, TOPICS
 
 urlpatterns = [
-    path("operators/", views.coming, name="operators"),
-    path("notifications/", views.coming, name="notifications"),
-    path("me/settings/", views.coming, name="personal_settings"),
-    path("settings/", views.coming, name="settings"),
+    path("operators/", operators.operators, name="operators"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path(
+        "notifications/read/", notifications.notifications_read_all, name="notifications_read_all"
+    ),
+    path(
+        "notifications/<str:public_id>/open/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/<str:public_id>/row/",
+        notifications.notification_row,
+        name="notification_row",
+    ),
+    path("me/settings/", personal.personal_settings, name="personal_settings"),
+    path("me/preferences.json", personal.preferences_json, name="personal_preferences"),
+    path("settings/", settings_operators.settings_home, name="settings"),
+    path("settings/operators/", settings_operators.operator_list, name="settings_operators"),
+    path(
+        "settings/operators/invite/",
+        settings_operators.operator_invite,
+        name="settings_operator_invite",
+    ),
+    path(
+        "settings/operators/<str:public_id>/",
+        settings_operators.operator_edit,
+        name="settings_operator",
+    ),
+    path(
+        "settings/operators/<str:public_id>/invite/",
+        settings_operators.operator_reinvite,
+        name="settings_operator_reinvite",
+    ),
+    path(
+        "settings/groups/",
+        settings_catalog.catalog_list,
+        {"catalog": GROUPS},
+        name="settings_groups",
+    ),
+    path(
+        "settings/groups/<str:public_id>/rename/",
+        settings_catalog.catalog_rename,
+        {"catalog": GROUPS},
+        name="settings_group_rename",
+    ),
+    path(
+        "settings/groups/<str:public_id>/delete/",
+        settings_catalog.catalog_delete,
+        {"catalog": GROUPS},
+        name="settings_group_delete",
+    ),
+    path(
+        "settings/topics/",
+        settings_catalog.catalog_list,
+        {"catalog": TOPICS},
+        name="settings_topics",
+    ),
+    path(
+        "settings/topics/<str:public_id>/rename/",
+        settings_catalog.catalog_rename,
+        {"catalog": TOPICS},
+        name="settings_topic_rename",
+    ),
+    path(
+        "settings/topics/<str:public_id>/delete/",
+        settings_catalog.catalog_delete,
+        {"catalog": TOPICS},
+        name="settings_topic_delete",
+    ),
+    path("settings/widgets/", settings_widgets.widget_list, name="settings_widgets"),
+    path("settings/widgets/new/", settings_widgets.widget_new, name="settings_widget_new"),
+    path("settings/widgets/<str:public_id>/", settings_widgets.widget_edit, name="settings_widget"),
 ]

@@ -43,9 +43,10 @@ def _check_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    name = f"readyz.{uuid.uuid4().hex}"
-    async_to_sync(layer.group_add)(name, "readyz-probe.channel")
-    async_to_sync(layer.group_discard)(name, "readyz-probe.channel")
+    # A send to a channel nobody listens on reaches the backend (Redis PUBLISH; the in-memory
+    # layer expires it after 60 s). group_add() is refused by the Redis pub/sub layer for
+    # channels not created in this process.
+    async_to_sync(layer.send)(f"readyz.{uuid.uuid4().hex}", {"type": "readyz.probe"})
 
 
 def _check_queue() -> None:

@@ -1,0 +1,135 @@
+"""What a row of All conversations shows, computed once here (no logic in templates), and the
+same data as JSON for archive.js (live updates need the operator and group names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from messagecenter.archive import actions
+from messagecenter.archive.queries import PREVIEW_LENGTH, Page
+from messagecenter.conversations.models import Conversation
+from messagecenter.search.snippets import Snippet
+
+
+@dataclass
+class Row:
+    id: str
+    url: str
+    contact: str
+    contact_email: str
+    text: SafeString
+    text_kind: str  # preview | message | note | contact | phone
+    text_label: str  # what kind of match, when it is not a message
+    select_label: str
+    status: str
+    status_label: str
+    is_live: bool
+    operator: str
+    group: str
+    topic: str
+    channel: str
+    widget: str
+    locale: str
+    rating: int | None
+    rating_label: str
+    has_feedback: bool
+    last_activity_at: object
+
+
+@dataclass
+class Names:
+    """Row id -> name of the account's operators, groups, topics and widgets."""
+
+    operators: dict[int, str]
+    groups: dict[int, str]
+    topics: dict[int, str]
+    widgets: dict[int, str]
+
+    @classmethod
+    def of(cls, form) -> Names:
+        def by_pk(named: dict) -> dict[int, str]:
+            return {pk: name for pk, name in named.values()}
+
+        return cls(*(by_pk(n) for n in (form.operators, form.groups, form.topics, form.widgets)))
+
+
+def rows(page: Page, names: Names) -> list[Row]:
+    return [_row(c, page.snippets.get(c.pk), names) for c in page.rows]
+
+
+def _row(conversation: Conversation, snippet: Snippet | None, names: Names) -> Row:
+    contact = conversation.contact
+    email = getattr(conversation, "contact_email", "") or ""
+    name = contact.name or email or contact.public_id
+    kind = snippet.kind if snippet else "preview"
+    return Row(
+        id=conversation.public_id,
+        url=reverse("conversation", args=[conversation.public_id]),
+        contact=name,
+        contact_email=email if contact.name else "",
+        text=snippet.html if snippet else _preview(getattr(conversation, "preview", "") or ""),
+        text_kind=kind,
+        text_label=str(KIND_LABELS.get(kind, "")),
+        select_label=_("Select the conversation with %(name)s") % {"name": name},
+        status=conversation.status,
+        status_label=conversation.get_status_display(),
+        is_live=conversation.is_live,
+        operator=names.operators.get(conversation.assigned_operator_id or 0, ""),
+        group=names.groups.get(conversation.assigned_group_id or 0, ""),
+        topic=names.topics.get(conversation.topic_id or 0, ""),
+        channel=conversation.connection.get_kind_display(),
+        widget=names.widgets.get(conversation.widget_id, ""),
+        locale=conversation.locale,
+        rating=conversation.rating,
+        rating_label=_rating_label(conversation.rating),
+        has_feedback=bool(conversation.feedback),
+        last_activity_at=conversation.last_activity_at,
+    )
+
+
+KIND_LABELS = {
+    "note": gettext_lazy("Note"),
+    "contact": gettext_lazy("Contact"),
+    "phone": gettext_lazy("Phone"),
+}
+
+
+def _rating_label(stars: int | None) -> str:
+    if stars is None:
+        return ""
+    return ngettext("%(count)d star", "%(count)d stars", stars) % {"count": stars}
+
+
+def _preview(body: str) -> SafeString:
+    text = " ".join(body.split())
+    if len(text) > PREVIEW_LENGTH:
+        text = text[: PREVIEW_LENGTH - 1] + "…"
+    return mark_safe(escape(text))  # noqa: S308 (escaped on the line itself)
+
+
+def page_config(form, *, is_admin: bool) -> dict:
+    """What archive.js needs besides the rows: names for live updates, the offered actions."""
+    offered = [
+        {"key": action.key, "label": str(action.label)}
+        for action in actions.ACTIONS.values()
+        if is_admin or not action.admin_only
+    ]
+    return {
+        "operators": {pid: name for pid, (_pk, name) in form.operators.items()},
+        "groups": {pid: name for pid, (_pk, name) in form.groups.items()},
+        "actions": offered,
+        "filter": form.querystring(),
+        "urls": {
+            "rows": reverse("archive"),
+            "count": reverse("archive_count"),
+            "export": reverse("archive_export"),
+            "jobs": reverse("archive_jobs"),
+            "socket": "/ws/operator",
+        },
+    }

@@ -1,0 +1,165 @@
+"""Writing the search index. Called by the domain services inside their transactions.
+
+Every function here is small and idempotent: indexing a row twice leaves one document,
+forgetting a missing one is a no-op. Deleted messages and notes leave the index at once, and
+``forget_contact`` removes everything of a contact (for GDPR erasure), so erased or deleted
+content can never be found again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from messagecenter.contacts.models import Contact, IdentityKind
+from messagecenter.conversations.models import Message, Note
+from messagecenter.search.models import ContactDocument, MessageDocument
+from messagecenter.search.text import document_terms
+
+REBUILD_BATCH = 2000
+
+
+# --- messages and notes -------------------------------------------------------------------
+
+
+def index_message(message: Message) -> None:
+    """A new message becomes findable (in the transaction that creates it)."""
+    if message.deleted_at is not None:
+        forget_entry(message.entry_id)
+        return
+    terms = document_terms(message.body)
+    if terms:
+        MessageDocument.objects.create(
+            entry_id=message.entry_id,
+            account_id=message.account_id,
+            conversation_id=message.conversation_id,
+            document=terms,
+        )
+
+
+def index_note(note: Note) -> None:
+    """A note was added or edited: its document is (re)written; a deleted note is forgotten."""
+    terms = [] if note.deleted_at is not None else document_terms(note.body)
+    _replace(note.entry_id, note.account_id, note.conversation_id, terms)
+
+
+def forget_entry(entry_id: int) -> None:
+    """A message or note was deleted: it can no longer be found."""
+    MessageDocument.objects.filter(pk=entry_id).delete()
+
+
+def forget_conversation(conversation_id: int) -> None:
+    MessageDocument.objects.filter(conversation_id=conversation_id).delete()
+
+
+def _replace(entry_id: int, account_id: int, conversation_id: int, terms: list[str]) -> None:
+    if not terms:
+        forget_entry(entry_id)
+        return
+    if not MessageDocument.objects.filter(pk=entry_id).update(document=terms):
+        MessageDocument.objects.create(
+            entry_id=entry_id,
+            account_id=account_id,
+            conversation_id=conversation_id,
+            document=terms,
+        )
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+
+def contact_terms(contact: Contact, emails: Iterable[str]) -> list[str]:
+    """Name, company, customer ID, country, postcode and e-mail addresses. Phone numbers are
+    not words: they are matched exactly on the contact's identities (see ``search.query``)."""
+    return document_terms(
+        contact.name,
+        contact.company,
+        contact.customer_id,
+        contact.country,
+        contact.postcode,
+        *emails,
+    )
+
+
+def index_contact(contact: Contact) -> None:
+    emails = contact.identities.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True)
+    _replace_contact(contact, contact_terms(contact, emails))
+
+
+def index_contacts(contact_ids: Iterable[int]) -> None:
+    """Re-read and re-index these contacts (for writers that bypass ``save()``)."""
+    for contact, emails in _with_emails(Contact.objects.filter(pk__in=list(contact_ids))):
+        _replace_contact(contact, contact_terms(contact, emails))
+
+
+def forget_contact(contact_id: int) -> None:
+    """GDPR erasure: nothing of this contact can be found any more (their profile, and the
+    messages and notes of all their conversations). Call it in the erasing transaction."""
+    ContactDocument.objects.filter(pk=contact_id).delete()
+    MessageDocument.objects.filter(conversation__contact_id=contact_id).delete()
+
+
+def _replace_contact(contact: Contact, terms: list[str]) -> None:
+    if not terms:
+        ContactDocument.objects.filter(pk=contact.pk).delete()
+    elif not ContactDocument.objects.filter(pk=contact.pk).update(document=terms):
+        ContactDocument.objects.create(
+            contact=contact, account_id=contact.account_id, document=terms
+        )
+
+
+def _with_emails(contacts) -> Iterator[tuple[Contact, list[str]]]:
+    from django.db.models import Prefetch
+
+    from messagecenter.contacts.models import ContactIdentity
+
+    emails = ContactIdentity.objects.filter(kind=IdentityKind.EMAIL)
+    query = contacts.prefetch_related(Prefetch("identities", emails, to_attr="email_identities"))
+    for contact in query.iterator(chunk_size=REBUILD_BATCH):
+        yield contact, [identity.value for identity in contact.email_identities]
+
+
+# --- rebuilding -----------------------------------------------------------------------------
+
+
+def rebuild(account_id: int | None = None) -> dict[str, int]:
+    """Index everything again (after a restore, or for data written before search existed).
+    Runs in batches; each batch replaces what it indexes, so it can be repeated safely."""
+    counts = {"messages": 0, "notes": 0, "contacts": 0}
+    scope = {"account_id": account_id} if account_id is not None else {}
+    messages = Message.objects.filter(deleted_at__isnull=True, **scope)
+    for batch in _batches(
+        messages.values_list("entry_id", "account_id", "conversation_id", "body")
+    ):
+        counts["messages"] += _replace_batch(batch)
+    notes = Note.objects.filter(deleted_at__isnull=True, **scope)
+    for batch in _batches(notes.values_list("entry_id", "account_id", "conversation_id", "body")):
+        counts["notes"] += _replace_batch(batch)
+    for contact, emails in _with_emails(Contact.objects.filter(**scope)):
+        _replace_contact(contact, contact_terms(contact, emails))
+        counts["contacts"] += 1
+    return counts
+
+
+def _batches(rows) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in rows.order_by("entry_id").iterator(chunk_size=REBUILD_BATCH):
+        batch.append(row)
+        if len(batch) >= REBUILD_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _replace_batch(rows: list[tuple]) -> int:
+    from django.db import transaction
+
+    documents = [
+        MessageDocument(entry_id=pk, account_id=acc, conversation_id=conv, document=terms)
+        for pk, acc, conv, body in rows
+        if (terms := document_terms(body))
+    ]
+    with transaction.atomic():
+        MessageDocument.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        MessageDocument.objects.bulk_create(documents)
+    return len(documents)

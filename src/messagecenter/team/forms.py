@@ -1,0 +1,328 @@
+"""Forms of the team pages. They parse and render; the services decide.
+
+Ranges and rules live in the services (and ``preferences.clean``), so fields here only check
+types; a service's ``ValidationFailed`` is attached to the field it names with ``apply_error``.
+HTML ``min``/``max`` attributes are hints for the browser, not the rule.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import cast
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from messagecenter.accounts import preferences as prefs
+from messagecenter.accounts.models import Role
+from messagecenter.core.errors import DomainError
+from messagecenter.widgets.models import MEDIA_TYPES
+
+MEDIA_LABELS = {
+    "image": _("Images"),
+    "audio": _("Audio and voice messages"),
+    "video": _("Videos"),
+    "document": _("Documents (PDF, Office)"),
+    "other": _("Other files"),
+}
+
+
+def apply_error(form: forms.Form, error: DomainError, aliases: dict[str, str] | None = None):
+    """Show a service's refusal inline: on the field it names, else above the form."""
+    field = str(error.details.get("field") or "")
+    field = (aliases or {}).get(field, field.replace(".", "_"))
+    form.add_error(field if field in form.fields else None, str(error.message))
+
+
+def number(minimum: int, maximum: int, **kwargs) -> forms.IntegerField:
+    attrs = {"min": minimum, "max": maximum, "inputmode": "numeric"}
+    return forms.IntegerField(widget=forms.NumberInput(attrs=attrs), **kwargs)
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+# --- personal settings -----------------------------------------------------------------------
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    max_slots = number(
+        0,
+        50,
+        label=_("Chat slots"),
+        help_text=_("How many live chats you take at the same time."),
+    )
+
+    def __init__(self, *args, can_set_slots: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_set_slots:
+            del self.fields["max_slots"]
+
+
+def matrix_field_name(channel: str, scope: str, event: str) -> str:
+    return f"{channel}_{scope}_{event}"
+
+
+SCOPE_LABELS = {"mine": _("my conversations"), "team": _("my groups")}
+CHANNEL_LABELS = {"audio": _("sound"), "browser": _("browser notification")}
+SWITCH = {"role": "switch"}
+
+
+class AlertsForm(forms.Form):
+    """Mute, sounds, the inactivity alarm and the per-event notification matrix."""
+
+    mute_all = forms.BooleanField(
+        label=_("Mute all"),
+        required=False,
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        help_text=_("Silences every sound and browser notification, the alarm included."),
+    )
+    audio_feedback = forms.BooleanField(
+        label=_("Sound feedback"),
+        required=False,
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        help_text=_("A soft click when you send a message or change a conversation."),
+    )
+    volume = number(0, 100, label=_("Notification volume"))
+    inactivity_enabled = forms.BooleanField(
+        label=_("Inactivity alarm"),
+        required=False,
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        help_text=_(
+            "Plays an alarm when a contact in one of your conversations has waited too long "
+            "for your reply."
+        ),
+    )
+    inactivity_countdown = number(
+        10, 3600, label=_("Alarm after (seconds)"), help_text=_("From 10 seconds to 60 minutes.")
+    )
+    inactivity_repeat = number(
+        0, 3600, label=_("Repeat every (seconds)"), help_text=_("0 plays the alarm only once.")
+    )
+    inactivity_sound = forms.ChoiceField(
+        label=_("Alarm sound"), choices=[(s, prefs.SOUND_LABELS[s]) for s in prefs.SOUNDS]
+    )
+    inactivity_volume = number(0, 100, label=_("Alarm volume"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for channel in prefs.CHANNELS:
+            for scope in prefs.SCOPES:
+                for event in prefs.EVENTS:
+                    name = matrix_field_name(channel, scope, event)
+                    self.fields[name] = forms.BooleanField(
+                        label=prefs.EVENT_LABELS[event], required=False
+                    )
+        for name in ("volume", "inactivity_volume"):
+            self.fields[name].widget = forms.NumberInput(
+                attrs={"type": "range", "min": 0, "max": 100, "step": 5}
+            )
+
+    @classmethod
+    def initial_for(cls, mute_all: bool, stored: dict) -> dict:
+        current = prefs.effective(stored)
+        initial = {
+            "mute_all": mute_all,
+            "audio_feedback": current["audio_feedback"],
+            "volume": current["volume"],
+        }
+        for key, value in current["inactivity"].items():
+            initial[f"inactivity_{key}"] = value
+        for channel in prefs.CHANNELS:
+            for scope in prefs.SCOPES:
+                for event in prefs.EVENTS:
+                    name = matrix_field_name(channel, scope, event)
+                    initial[name] = current[channel][scope][event]
+        return initial
+
+    def to_preferences(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "audio_feedback": data["audio_feedback"],
+            "volume": data["volume"],
+            "inactivity": {
+                key: data[f"inactivity_{key}"]
+                for key in ("enabled", "countdown", "repeat", "sound", "volume")
+            },
+            **{
+                channel: {
+                    scope: {
+                        event: data[matrix_field_name(channel, scope, event)]
+                        for event in prefs.EVENTS
+                    }
+                    for scope in prefs.SCOPES
+                }
+                for channel in prefs.CHANNELS
+            },
+        }
+
+    def matrix(self) -> list[dict]:
+        """Rows of the notification table: one per event, a checkbox per channel and scope."""
+        return [
+            {
+                "label": prefs.EVENT_LABELS[event],
+                "cells": [
+                    {
+                        "field": self[matrix_field_name(channel, scope, event)],
+                        "label": f"{prefs.EVENT_LABELS[event]}: {CHANNEL_LABELS[channel]}, "
+                        f"{SCOPE_LABELS[scope]}",
+                    }
+                    for channel in prefs.CHANNELS
+                    for scope in prefs.SCOPES
+                ],
+            }
+            for event in prefs.EVENTS
+        ]
+
+
+# --- account settings ------------------------------------------------------------------------
+
+
+class GroupChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=None, to_field_name="public_id", required=False, **kwargs)
+
+
+class OperatorFormBase(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    groups = GroupChoiceField(label=_("Operator groups"))
+    max_slots = number(0, 50, label=_("Chat slots"), help_text=_("Live chats at the same time."))
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["groups"]
+        ).queryset = account.groups.order_by("name")
+
+
+class InviteOperatorForm(OperatorFormBase):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    email = forms.CharField(
+        label=_("E-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=_("We send an invitation to this address to choose a password."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    field_order = ["name", "email", "language", "role", "groups", "max_slots"]
+
+
+class EditOperatorForm(OperatorFormBase):
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        help_text=_("Deactivated operators cannot sign in and get no conversations."),
+    )
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+
+
+class WidgetForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    operator_group: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Operator group"),
+        queryset=None,
+        to_field_name="public_id",
+        required=False,
+        empty_label=_("Everyone"),
+        help_text=_("Conversations from this widget are routed to this group."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    conversation_timeout_minutes = number(
+        1,
+        10080,
+        label=_("Conversation timeout (minutes)"),
+        help_text=_("Silence after which a live chat ends and a new session starts."),
+    )
+    auto_end_days = number(
+        1,
+        365,
+        label=_("End waiting conversations after (days)"),
+        help_text=_("When the contact has not replied for this long."),
+    )
+    backlog_drain = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        label=_("Assign waiting chats automatically when a slot frees"),
+        required=False,
+    )
+    media_enabled = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH), label=_("Allow file uploads"), required=False
+    )
+    media_types = forms.MultipleChoiceField(
+        label=_("Supported media"),
+        choices=[(kind, MEDIA_LABELS[kind]) for kind in MEDIA_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    calls_enabled = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH), label=_("Voice calls"), required=False
+    )
+    video_enabled = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH), label=_("Video calls"), required=False
+    )
+    rating_enabled = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH), label=_("Ask for a rating"), required=False
+    )
+    privacy_mode = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        label=_("Privacy mode"),
+        required=False,
+        help_text=_("Records no page views, location, IP address or browser details."),
+    )
+    allowed_origins = forms.CharField(
+        label=_("Allowed websites"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=_(
+            "One origin per line, like https://shop.example.com. Empty: only this server's "
+            "own pages."
+        ),
+    )
+
+    # Service field names that differ from the form's.
+    ERROR_FIELDS = {"media": "media_types"}
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelChoiceField, self.fields["operator_group"]
+        ).queryset = account.groups.order_by("name")
+
+    @classmethod
+    def initial_for(cls, widget) -> dict:
+        return {
+            "name": widget.name,
+            "operator_group": widget.operator_group,
+            "language": widget.language,
+            "conversation_timeout_minutes": widget.conversation_timeout_minutes,
+            "auto_end_days": widget.auto_end_days,
+            "backlog_drain": widget.backlog_drain,
+            "media_enabled": widget.media.get("enabled", True),
+            "media_types": widget.media.get("types", []),
+            "calls_enabled": widget.calls_enabled,
+            "video_enabled": widget.video_enabled,
+            "rating_enabled": widget.rating_enabled,
+            "privacy_mode": widget.privacy_mode,
+            "allowed_origins": "\n".join(widget.allowed_origins),
+        }
+
+    def to_changes(self) -> dict:
+        """Everything the services' ``EDITABLE`` names, as the services expect it."""
+        data = dict(self.cleaned_data)
+        data["media"] = {"enabled": data.pop("media_enabled"), "types": data.pop("media_types")}
+        origins = data.pop("allowed_origins")
+        data["allowed_origins"] = [line.strip() for line in origins.splitlines() if line.strip()]
+        return data

@@ -1,0 +1,1 @@
+"""Team pages: operators, notifications, personal settings and account settings."""

@@ -1,0 +1,224 @@
+// The composer (R-CONV-2, 3): one input for messages and notes, a Markdown toolbar, emoji,
+// Enter to send (Shift+Enter for a new line), and a draft kept per conversation.
+
+import { socket } from "./socket.js";
+import { config, debounce, format, gettext, post, toast } from "./util.js";
+
+const TYPING_EVERY_MS = 3000;
+
+export class Composer {
+  constructor(form, { conversation, onSent }) {
+    this.form = form;
+    this.input = form.querySelector("[data-input]");
+    this.conversation = conversation;
+    this.onSent = onSent;
+    this.draftKey = `mc:draft:${conversation}`;
+    this.lastTyping = 0;
+    this.mine = form.querySelector("[data-mode][value=message]").checked;
+    this.restoreDraft();
+    this.wire();
+    this.setMode(this.mode);
+  }
+
+  get mode() {
+    return this.form.querySelector("[data-mode]:checked")?.value || "message";
+  }
+
+  wire() {
+    const saveDraft = debounce(() => this.saveDraft(), 300);
+    this.input.addEventListener("input", () => {
+      saveDraft();
+      this.autosize();
+      this.typing();
+    });
+    this.input.addEventListener("keydown", (event) => this.keydown(event));
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    for (const radio of this.form.querySelectorAll("[data-mode]")) {
+      radio.addEventListener("change", () => this.setMode(radio.value));
+    }
+    for (const button of this.form.querySelectorAll("[data-format]")) {
+      button.addEventListener("click", () => this.format(button.dataset.format));
+    }
+    for (const button of this.form.querySelectorAll(".tool[aria-disabled=true]")) {
+      button.addEventListener("click", () => toast(button.getAttribute("aria-label")));
+    }
+    this.form.querySelector("[data-emoji]").addEventListener("click", (event) => this.toggleEmoji(event.currentTarget));
+  }
+
+  keydown(event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey) {
+      event.preventDefault();
+      this.send();
+    } else if (event.key === "Escape") {
+      this.input.blur();
+      document.getElementById("timeline")?.focus();
+    } else if (event.altKey && event.key.toLowerCase() === "n") {
+      event.preventDefault();
+      this.toggleMode();
+    } else if ((event.ctrlKey || event.metaKey) && ["b", "i", "k"].includes(event.key.toLowerCase())) {
+      event.preventDefault();
+      this.format({ b: "bold", i: "italic", k: "link" }[event.key.toLowerCase()]);
+    }
+  }
+
+  // Only the assigned operator may reply (R-INBOX-2); notes are always allowed.
+  setAssigned(mine, assigneeName) {
+    const taken = mine && !this.mine;
+    this.mine = mine;
+    const locked = this.form.querySelector("[data-locked]");
+    const text = assigneeName
+      ? format(gettext("%(name)s is assigned. Only the assigned operator can reply; you can write notes."), { name: assigneeName })
+      : gettext("Nobody is assigned. Only the assigned operator can reply; you can write notes.");
+    locked.querySelector("[data-locked-text]").textContent = text;
+    this.setMode(taken && !this.input.value.trim() ? "message" : this.mode);
+  }
+
+  setMode(mode) {
+    const note = mode === "note";
+    this.form.querySelector(`[data-mode][value=${mode}]`).checked = true;
+    this.form.classList.toggle("composer--note", note);
+    this.form.action = note ? this.form.dataset.noteUrl : this.form.dataset.replyUrl;
+    this.form.querySelector("[data-send-label]").textContent = note ? gettext("Add note") : gettext("Send");
+    const blocked = !note && !this.mine;
+    this.form.querySelector("[data-locked]").hidden = this.mine;
+    this.input.disabled = blocked;
+    this.form.querySelector("[data-send]").disabled = blocked;
+    this.input.placeholder = note ? gettext("Write an internal note… @name mentions a colleague") : gettext("Reply to the contact…");
+    this.saveDraft();
+  }
+
+  toggleMode() {
+    this.setMode(this.mode === "note" ? "message" : "note");
+    this.focus();
+  }
+
+  focus() {
+    if (this.input.disabled) this.form.querySelector("[data-assign-me]")?.focus();
+    else this.input.focus();
+  }
+
+  async send() {
+    const body = this.input.value.trim();
+    if (!body || this.sending) return;
+    this.sending = true;
+    const form = new FormData();
+    form.append("body", body);
+    form.append("client_id", crypto.randomUUID ? crypto.randomUUID() : String(Date.now()));
+    const result = await post(this.form.action, form);
+    this.sending = false;
+    if (!result.ok) return toast(result.data.error, "error");
+    this.input.value = "";
+    this.autosize();
+    localStorage.removeItem(this.draftKey);
+    this.onSent(result.data.entry);
+  }
+
+  typing() {
+    const now = Date.now();
+    if (this.mode !== "message" || now - this.lastTyping < TYPING_EVERY_MS) return;
+    this.lastTyping = now;
+    socket.send({ type: "typing", conversation: this.conversation });
+  }
+
+  saveDraft() {
+    const body = this.input.value;
+    if (body.trim()) localStorage.setItem(this.draftKey, JSON.stringify({ body, mode: this.mode }));
+    else localStorage.removeItem(this.draftKey);
+  }
+
+  restoreDraft() {
+    try {
+      const draft = JSON.parse(localStorage.getItem(this.draftKey) || "null");
+      if (!draft) return;
+      this.input.value = draft.body;
+      this.form.querySelector(`[data-mode][value=${draft.mode === "note" ? "note" : "message"}]`).checked = true;
+      this.autosize();
+    } catch {
+      localStorage.removeItem(this.draftKey);
+    }
+  }
+
+  autosize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight + 2, window.innerHeight * 0.4)}px`;
+  }
+
+  // --- Markdown formatting --------------------------------------------------------------------
+
+  format(kind) {
+    const { selectionStart: start, selectionEnd: end, value } = this.input;
+    const selected = value.slice(start, end);
+    const actions = {
+      bold: () => wrap("**", "**", selected || gettext("bold text")),
+      italic: () => wrap("*", "*", selected || gettext("italic text")),
+      code: () => (selected.includes("\n") ? wrap("```\n", "\n```", selected) : wrap("`", "`", selected || "code")),
+      link: () => wrap(`[${selected || gettext("link text")}](`, ")", "https://"),
+      list: () => lines(selected, () => "- "),
+      ordered: () => lines(selected, (i) => `${i + 1}. `),
+    };
+    const { text, from, to } = actions[kind]();
+    this.input.setRangeText(text, start, end, "end");
+    this.input.setSelectionRange(start + from, start + to);
+    this.input.focus();
+    this.input.dispatchEvent(new Event("input"));
+  }
+
+  // --- emoji ------------------------------------------------------------------------------------
+
+  async toggleEmoji(button) {
+    const popover = this.form.querySelector("[data-emoji-popover]");
+    if (!popover.hidden) return this.closeEmoji();
+    if (!popover.firstChild) await this.createPicker(popover);
+    popover.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    popover.querySelector("emoji-picker")?.shadowRoot?.querySelector("input")?.focus();
+    this.outside = (event) => {
+      if (!event.target.closest("[data-emoji-popover], [data-emoji]")) this.closeEmoji();
+    };
+    document.addEventListener("click", this.outside);
+  }
+
+  closeEmoji() {
+    this.form.querySelector("[data-emoji-popover]").hidden = true;
+    this.form.querySelector("[data-emoji]").setAttribute("aria-expanded", "false");
+    document.removeEventListener("click", this.outside);
+  }
+
+  async createPicker(popover) {
+    const language = config.language === "de" ? "de" : "en";
+    const [{ Picker }, i18n] = await Promise.all([
+      import("../../vendor/emoji-picker-element/index.js"),
+      import(`../../vendor/emoji-picker-element/i18n/${language}.js`),
+    ]);
+    const picker = new Picker({
+      locale: language,
+      dataSource: new URL(`../../vendor/emoji-picker-element-data/${language}/data.json`, import.meta.url).href,
+      i18n: i18n.default,
+    });
+    picker.addEventListener("emoji-click", (event) => {
+      this.input.setRangeText(event.detail.unicode, this.input.selectionStart, this.input.selectionEnd, "end");
+      this.input.dispatchEvent(new Event("input"));
+      this.closeEmoji();
+      this.input.focus();
+    });
+    picker.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        this.closeEmoji();
+        this.form.querySelector("[data-emoji]").focus();
+      }
+    });
+    popover.append(picker);
+  }
+}
+
+function wrap(before, after, inner) {
+  return { text: before + inner + after, from: before.length, to: before.length + inner.length };
+}
+
+function lines(selected, prefix) {
+  const text = (selected || gettext("list item")).split("\n").map((line, i) => prefix(i) + line).join("\n");
+  return { text, from: text.length, to: text.length };
+}

@@ -1,0 +1,288 @@
+// The conversation's history (R-CONV-1, 5, 8, 9): messages, notes and system events with
+// per-session LIVE/OFFLINE labels, rendered with lit-html from the operator entries of
+// docs/realtime.md. Entries are kept by sequence number, so a live push that repeats what a
+// resume batch brought is simply the same entry again.
+
+import { html, nothing, render } from "../../vendor/lit-html/lit-html.js";
+import { repeat } from "../../vendor/lit-html/directives/repeat.js";
+import { unsafeHTML } from "../../vendor/lit-html/directives/unsafe-html.js";
+import { channelIcon, icon } from "./inbox-list.js";
+import { config, format, formatDateTime, formatTime, gettext } from "./util.js";
+
+// Marks texts for makemessages; they are translated where shown.
+const gettext_noop = (text) => text;
+const CHANNELS = {
+  webchat: gettext_noop("Website messenger"),
+  email: gettext_noop("E-mail"),
+  whatsapp: gettext_noop("WhatsApp"),
+  telegram: gettext_noop("Telegram"),
+  sms: gettext_noop("SMS"),
+  custom: gettext_noop("Custom channel"),
+};
+const STATUSES = { new: gettext_noop("New"), open: gettext_noop("Open"), waiting: gettext_noop("Waiting"), ended: gettext_noop("Ended") };
+const DELIVERY = {
+  queued: ["clock", gettext_noop("Queued")],
+  sent: ["check", gettext_noop("Sent")],
+  delivered: ["check-check", gettext_noop("Delivered")],
+  read: ["check-check", gettext_noop("Read")],
+  failed: ["circle-alert", gettext_noop("Failed")],
+};
+const RULES = {
+  returning_contact: gettext_noop("returning contact"),
+  most_free_slots: gettext_noop("most free slots"),
+  longest_idle: gettext_noop("longest without a new chat"),
+  only_candidate: gettext_noop("only available operator"),
+  backlog_drain: gettext_noop("a slot became free"),
+  no_candidate: gettext_noop("nobody available"),
+};
+const LIVE_REASONS = {
+  routed: gettext_noop("routed while both were online"),
+  contact_message: gettext_noop("the contact wrote while both were online"),
+  backlog_drain: gettext_noop("taken from the queue"),
+  contact_offline: gettext_noop("the contact went offline"),
+  operator_unavailable: gettext_noop("the operator became unavailable"),
+  reassigned: gettext_noop("the conversation was reassigned"),
+  ended: gettext_noop("the conversation ended"),
+  inactive: gettext_noop("no activity for the widget’s timeout"),
+};
+const GROUP_MS = 5 * 60 * 1000;
+
+export class Timeline {
+  constructor(root, page, context) {
+    this.root = root;
+    this.list = root.querySelector("[data-entries]");
+    this.context = context; // {directory, canDelete, mayDelete(), onDelete(seq), noteTools}
+    this.sessions = page.sessions || {};
+    this.entries = new Map();
+    this.more = page.more;
+    this.add(page.entries);
+  }
+
+  get first() {
+    return Math.min(...this.entries.keys());
+  }
+
+  get last() {
+    return this.entries.size ? Math.max(...this.entries.keys()) : 0;
+  }
+
+  add(entries) {
+    for (const entry of entries) {
+      this.entries.set(entry.seq, entry);
+      this.follow(entry);
+    }
+    this.render();
+  }
+
+  // Entries that change earlier ones: a deletion marks its message, a LIVE start its session.
+  follow(entry) {
+    if (entry.kind === "message_deleted") {
+      const message = this.entries.get(entry.data.message_seq);
+      if (message?.message) message.message.deleted = true;
+    } else if (entry.kind === "note_deleted") {
+      const note = this.entries.get(entry.data.note_seq);
+      if (note?.note) Object.assign(note.note, { deleted: true, html: "", body: "" });
+    } else if (entry.kind === "live_changed" && entry.data.live) {
+      const session = this.sessions[entry.session];
+      if (session) session.live = true;
+      else this.sessions[entry.session] = { live: true, started_at: entry.at };
+    } else if (entry.kind === "message" && !this.sessions[entry.session]) {
+      this.sessions[entry.session] = { live: false, started_at: entry.at };
+    }
+  }
+
+  replace(entry) {
+    this.entries.set(entry.seq, entry);
+    this.render();
+  }
+
+  render() {
+    const items = [...this.entries.values()].sort((a, b) => a.seq - b.seq);
+    const rows = [];
+    let previous = null;
+    for (const entry of items) {
+      if (!previous || previous.session !== entry.session) rows.push({ key: `s${entry.session}`, session: entry.session });
+      rows.push({ key: entry.seq, entry, previous });
+      previous = entry;
+    }
+    render(
+      repeat(rows, (row) => row.key, (row) => (row.entry ? this.entryTemplate(row.entry, row.previous) : this.sessionTemplate(row.session))),
+      this.list,
+    );
+  }
+
+  sessionTemplate(number) {
+    const session = this.sessions[number] || { live: false };
+    const label = session.live ? "LIVE" : "OFFLINE";
+    const title = session.live
+      ? gettext("The assigned operator and the contact were online at the same time.")
+      : gettext("One side wrote while the other was offline.");
+    return html`<li class="session" aria-label=${format(gettext("Session %(number)s"), { number })}>
+      <span class="oval ${session.live ? "oval--live" : ""}" title=${title}>${label}</span>
+      <span>${format(gettext("Session %(number)s"), { number })}${session.started_at ? ` · ${formatDateTime(session.started_at)}` : ""}</span>
+    </li>`;
+  }
+
+  entryTemplate(entry, previous) {
+    switch (entry.kind) {
+      case "message":
+        return this.messageTemplate(entry, previous);
+      case "note":
+        return this.noteTemplate(entry);
+      default:
+        return this.eventTemplate(entry, previous);
+    }
+  }
+
+  messageTemplate(entry, previous) {
+    const message = entry.message;
+    const author = message.author_kind;
+    const same =
+      previous?.kind === "message" &&
+      previous.actor.id === entry.actor.id &&
+      previous.message.author_kind === author &&
+      new Date(entry.at) - new Date(previous.at) < GROUP_MS;
+    const name = entry.actor.name || (author === "contact" ? gettext("Contact") : gettext("Bot"));
+    const deletable = author !== "contact" && !message.deleted && this.context.mayDelete();
+    const classes = `msg msg--${author}${same ? " msg--same" : ""}${message.deleted ? " msg--deleted" : ""}${entry.pending ? " msg--pending" : ""}`;
+    return html`<li class=${classes} data-seq=${entry.seq}>
+      <div class="msg__head"><span class="msg__author">${name}</span><time datetime=${entry.at}>${formatTime(entry.at)}</time></div>
+      <div class="msg__bubble">
+        <div class="msg__body">${unsafeHTML(message.html)}</div>
+        ${deletable
+          ? html`<button type="button" class="msg__delete" aria-label=${gettext("Delete message")} title=${gettext("Delete message")} @click=${() => this.context.onDelete(entry.seq)}>${icon("trash-2")}</button>`
+          : nothing}
+      </div>
+      <div class="msg__foot">
+        ${same ? html`<time datetime=${entry.at}>${formatTime(entry.at)}</time>` : nothing}
+        ${message.deleted ? html`<span class="msg__deleted-label">${gettext("Deleted · the contact sees “Message deleted”")}</span>` : nothing}
+        ${author === "contact" ? this.channelTemplate(message) : this.deliveryTemplate(message, entry)}
+      </div>
+    </li>`;
+  }
+
+  channelTemplate(message) {
+    const client = message.client_info || {};
+    const parts = [client.browser, client.os, client.device_class].filter(Boolean);
+    const channel = gettext(CHANNELS[message.channel] || message.channel);
+    const label = parts.length ? `${channel} · ${parts.join(" · ")}` : channel;
+    return html`<span class="msg__channel" title=${label}>${channelIcon(message.channel)}<span>${label}</span></span>`;
+  }
+
+  deliveryTemplate(message, entry) {
+    if (entry.pending) return html`<span class="delivery">${icon("clock")}${gettext("Sending…")}</span>`;
+    const state = DELIVERY[message.delivery_state];
+    if (!state) return nothing;
+    return html`<span class="delivery delivery--${message.delivery_state}">${icon(state[0])}${gettext(state[1])}</span>`;
+  }
+
+  noteTemplate(entry) {
+    const note = entry.note;
+    if (note.deleted) {
+      return html`<li class="note note--deleted" data-seq=${entry.seq}>${icon("sticky-note", "icon--sm")} ${format(gettext("%(name)s deleted a note."), { name: entry.actor.name })}</li>`;
+    }
+    return html`<li class="note" data-seq=${entry.seq}>
+      <div class="note__head">
+        ${icon("sticky-note")}<span class="note__kind">${gettext("Note")}</span>
+        <span>${entry.actor.name} · <time datetime=${entry.at}>${formatTime(entry.at)}</time>${note.edited ? ` · ${gettext("edited")}` : ""}</span>
+      </div>
+      <div class="note__body">${unsafeHTML(note.html)}</div>
+    </li>`;
+  }
+
+  eventTemplate(entry, previous) {
+    const [iconName, text] = describe(entry, this.context.directory, implicit(entry, previous));
+    if (text === null) return nothing;
+    return html`<li class="event" data-seq=${entry.seq} data-kind=${entry.kind}>
+      ${icon(iconName)}<span>${text} <span class="event__time">· <time datetime=${entry.at}>${formatTime(entry.at)}</time></span>${entry.kind === "routing_decision" ? candidates(entry) : nothing}</span>
+    </li>`;
+  }
+}
+
+function nameOf(directory, kind, id) {
+  const found = (directory[kind] || []).find((item) => item.id === id);
+  return found ? found.name : gettext("someone");
+}
+
+function actorName(entry) {
+  if (entry.actor.kind === "system") return gettext("Message Center");
+  return entry.actor.name || gettext("someone");
+}
+
+// A status change that a message caused (same actor, same moment) needs no actor sentence.
+function implicit(entry, previous) {
+  return (
+    entry.kind === "status_changed" &&
+    previous?.kind === "message" &&
+    previous.actor.id === entry.actor.id &&
+    new Date(entry.at) - new Date(previous.at) < 5000
+  );
+}
+
+// The sentence for a system event (R-CONV-1): [icon, text]; text null hides the entry.
+export function describe(entry, directory, caused = false) {
+  const who = actorName(entry);
+  const data = entry.data || {};
+  switch (entry.kind) {
+    case "status_changed":
+      if (caused) {
+        return ["circle-dot", format(gettext("Status: %(from)s → %(to)s"), { from: gettext(STATUSES[data.from] || data.from), to: gettext(STATUSES[data.to] || data.to) })];
+      }
+      return ["circle-dot", format(gettext("%(who)s changed the status from %(from)s to %(to)s."), { who, from: gettext(STATUSES[data.from] || data.from), to: gettext(STATUSES[data.to] || data.to) })];
+    case "assigned":
+      return ["user-plus", assignedText(entry, who, data, directory)];
+    case "routing_decision":
+      return ["route", data.winner
+        ? format(gettext("Routed to %(name)s (rule: %(rule)s)."), { name: nameOf(directory, "operators", data.winner), rule: gettext(RULES[data.rule] || data.rule) })
+        : gettext("Nobody was available: the conversation waits in Unassigned.")];
+    case "live_changed":
+      return ["radio", data.live
+        ? format(gettext("LIVE started: %(reason)s."), { reason: gettext(LIVE_REASONS[data.reason] || data.reason) })
+        : format(gettext("LIVE ended: %(reason)s."), { reason: gettext(LIVE_REASONS[data.reason] || data.reason) })];
+    case "updated":
+      return ["pencil", updatedText(who, data, directory)];
+    case "message_deleted":
+      return ["trash-2", format(gettext("%(who)s deleted a message."), { who })];
+    case "note_edited":
+      return ["pencil", format(gettext("%(who)s edited a note."), { who })];
+    case "note_deleted":
+      return [null, null];
+    case "call":
+      return ["phone", format(gettext("Call: %(event)s"), { event: data.event || "" })];
+    case "push":
+      return ["arrow-up-right", format(gettext("%(who)s sent the contact to %(url)s."), { who, url: data.url || "" })];
+    default:
+      return ["info", format(gettext("%(who)s: %(kind)s"), { who, kind: entry.kind })];
+  }
+}
+
+function assignedText(entry, who, data, directory) {
+  if (data.operator) {
+    if (data.operator === entry.actor.id) return format(gettext("%(who)s took the conversation."), { who });
+    return format(gettext("%(who)s assigned the conversation to %(name)s."), { who, name: nameOf(directory, "operators", data.operator) });
+  }
+  if (data.group) return format(gettext("%(who)s handed the conversation to the group %(name)s."), { who, name: nameOf(directory, "groups", data.group) });
+  return format(gettext("%(who)s unassigned the conversation."), { who });
+}
+
+function updatedText(who, data, directory) {
+  if (data.field === "subject") {
+    return data.value ? format(gettext("%(who)s set the subject to “%(value)s”."), { who, value: data.value }) : format(gettext("%(who)s removed the subject."), { who });
+  }
+  if (data.field === "topic") {
+    return data.value ? format(gettext("%(who)s set the topic to %(value)s."), { who, value: nameOf(directory, "topics", data.value) }) : format(gettext("%(who)s removed the topic."), { who });
+  }
+  if (data.field === "locale") {
+    const names = new Intl.DisplayNames([config.language || "en"], { type: "language" });
+    return format(gettext("%(who)s set the conversation language to %(value)s."), { who, value: names.of(data.value) });
+  }
+  return format(gettext("%(who)s changed %(field)s."), { who, field: data.field });
+}
+
+function candidates(entry) {
+  const list = entry.data.candidates || [];
+  if (!list.length) return nothing;
+  return html` <details><summary>${format(gettext("%(count)s candidates"), { count: list.length })}</summary>
+    <ul class="event__candidates">${list.map((c) => html`<li>${format(gettext("%(name)s: %(free)s free slots"), { name: c.name, free: c.free })}</li>`)}</ul>
+  </details>`;
+}

@@ -1,0 +1,144 @@
+// Shared helpers of the operator app: configuration, translation, requests, time, toasts.
+
+export const config = readJson("mc-config") || { me: {}, urls: {}, language: "en" };
+
+export function readJson(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+// Django's JavaScript catalogue (/jsi18n/) defines gettext and interpolate.
+export function gettext(text) {
+  return typeof window.gettext === "function" ? window.gettext(text) : text;
+}
+
+// Fill %(name)s placeholders of an already translated text:
+// format(gettext("%(name)s is typing…"), { name }) — gettext() stays visible to makemessages.
+export function format(text, values) {
+  return text.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+}
+
+function csrfToken() {
+  const field = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (field) return field.value;
+  const match = document.cookie.match(/(?:^|; )mc_csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// POST a form (or an object) to an action view; resolves to {ok, status, data}.
+export async function post(url, body) {
+  const form = body instanceof FormData ? body : toFormData(body || {});
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      body: form,
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+    });
+    const data = await readBody(response);
+    return { ok: response.ok && data.ok !== false, status: response.status, data };
+  } catch (error) {
+    return { ok: false, status: 0, data: { error: gettext("The server cannot be reached. Please try again.") } };
+  }
+}
+
+export async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  if (!response.ok) throw new Error(`${response.status} ${url}`);
+  return response.json();
+}
+
+function toFormData(values) {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(values)) form.append(key, value);
+  return form;
+}
+
+async function readBody(response) {
+  if (response.status === 204) return {};
+  if (response.status === 404) return { ok: false, error: gettext("This no longer exists.") };
+  try {
+    return await response.json();
+  } catch {
+    return { ok: false, error: gettext("Something went wrong. Please try again.") };
+  }
+}
+
+// --- time, in the operator's language and time zone ------------------------------------------
+
+const zone = config.timeZone || undefined;
+const language = config.language || "en";
+const timeFormat = new Intl.DateTimeFormat(language, { hour: "numeric", minute: "2-digit", timeZone: zone });
+const dateTimeFormat = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
+const units = Object.fromEntries(
+  ["minute", "hour", "day"].map((unit) => [
+    unit,
+    new Intl.NumberFormat(language, { style: "unit", unit, unitDisplay: "narrow" }),
+  ]),
+);
+
+export function formatTime(iso) {
+  return iso ? timeFormat.format(new Date(iso)) : "";
+}
+
+export function formatDateTime(iso) {
+  return iso ? dateTimeFormat.format(new Date(iso)) : "";
+}
+
+// A compact waiting time: "<1m", "4m", "2h 5m", "3d".
+export function since(iso, now = Date.now()) {
+  if (!iso) return "";
+  const minutes = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 60000));
+  if (minutes < 1) return `<${units.minute.format(1)}`;
+  if (minutes < 60) return units.minute.format(minutes);
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    const rest = minutes % 60;
+    return rest ? `${units.hour.format(hours)} ${units.minute.format(rest)}` : units.hour.format(hours);
+  }
+  return units.day.format(Math.floor(hours / 24));
+}
+
+// Every <time class="ticker" data-since> on the page counts up, also rows rendered later.
+export function startTickers() {
+  const update = () => {
+    const now = Date.now();
+    for (const node of document.querySelectorAll(".ticker[data-since]")) {
+      const text = since(node.dataset.since, now);
+      if (node.textContent !== text) node.textContent = text;
+      node.title = formatDateTime(node.dataset.since);
+    }
+  };
+  update();
+  setInterval(update, 15000);
+  document.addEventListener("htmx:afterSwap", update);
+  return update;
+}
+
+// --- feedback ------------------------------------------------------------------------------
+
+export function toast(message, kind = "info") {
+  const region = document.getElementById("toasts");
+  if (!region || !message) return;
+  const node = document.createElement("div");
+  node.className = `toast toast--${kind}`;
+  node.setAttribute("role", kind === "error" ? "alert" : "status");
+  node.textContent = message;
+  region.append(node);
+  setTimeout(() => node.remove(), kind === "error" ? 7000 : 3500);
+}
+
+export function debounce(fn, wait) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), wait);
+  };
+}
+
+// Whether a key press belongs to a text field (then page shortcuts stay quiet).
+export function typingIn(event) {
+  const target = event.target;
+  if (!(target instanceof Element)) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true], emoji-picker"));
+}
