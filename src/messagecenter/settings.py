@@ -294,6 +294,8 @@ TIME_ZONE = "UTC"
 # An operator whose last app tab closed stays available this long, so a page reload does not
 # reroute their live chats.
 PRESENCE_GRACE_SECONDS = env_int("MC_PRESENCE_GRACE_SECONDS", 30, minimum=0)
+# Keep what blocked contacts still send (for audit; never routed or shown in an inbox).
+KEEP_BLOCKED_MESSAGES = env_bool("MC_KEEP_BLOCKED_MESSAGES", True)
 # Where the "AI automation hub" entry of the navigation leads (opens in a new tab).
 AI_HUB_URL = env_url("MC_AI_HUB_URL", "", schemes=("http", "https"))
 # Optional MaxMind GeoLite2/GeoIP2 City database for contacts' IP-based location.

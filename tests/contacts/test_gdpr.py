@@ -123,3 +123,33 @@ def test_export_zip_holds_data_and_files(doomed, alice):
     [file_name] = [n for n in archive.namelist() if n.startswith("files/")]
     assert file_name.endswith("vertrag.pdf") and archive.read(file_name) == SECRET_BYTES
     assert data["page_views"][0]["url"] == "https://shop.example/quellmann"
+
+
+def test_blocked_contact_messages_are_kept_for_audit_but_reach_nobody(
+    widget, contact, alice, settings
+):
+    from messagecenter.contacts.models import BlockedMessage
+    from messagecenter.contacts.services import set_blocked
+    from messagecenter.conversations.models import Conversation
+    from messagecenter.core.errors import PermissionDenied
+    from tests.helpers import go_online, start
+
+    go_online(alice)
+    conversation = start(widget, contact)
+    set_blocked(contact, True, actor=Actor.for_operator(alice))
+    before = conversation.messages.count()
+    with pytest.raises(PermissionDenied, match="not available"):
+        services.post_contact_message(conversation, "Spam 1", actor=Actor.for_contact(contact))
+    with pytest.raises(PermissionDenied):
+        start(widget, contact, body="Spam 2")
+    assert conversation.messages.count() == before
+    assert Conversation.objects.filter(contact=contact).count() == 1
+    assert list(BlockedMessage.objects.values_list("body", flat=True)) == ["Spam 1", "Spam 2"]
+
+    settings.KEEP_BLOCKED_MESSAGES = False
+    with pytest.raises(PermissionDenied):
+        start(widget, contact, body="Spam 3")
+    assert BlockedMessage.objects.count() == 2
+
+    set_blocked(contact, False, actor=Actor.for_operator(alice))
+    services.post_contact_message(conversation, "Wieder da", actor=Actor.for_contact(contact))

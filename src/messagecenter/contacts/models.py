@@ -242,3 +242,16 @@ class ImportChange(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     created = models.BooleanField()
     previous = models.JSONField(default=dict, blank=True)
+
+
+class BlockedMessage(models.Model):
+    """What a blocked contact still sent: kept for audit (MC_KEEP_BLOCKED_MESSAGES), never
+    routed, never shown in an inbox, erased with the contact."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="blocked_messages")
+    connection = models.ForeignKey(
+        "widgets.ChannelConnection", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    at = models.DateTimeField()

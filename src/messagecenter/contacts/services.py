@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from messagecenter.accounts.models import Account
 from messagecenter.contacts.fields import clean_values
 from messagecenter.contacts.identities import normalise
 from messagecenter.contacts.models import (
+    BlockedMessage,
     Contact,
     ContactConnection,
     ContactIdentity,
@@ -109,6 +111,23 @@ def set_blocked(contact: Contact, blocked: bool, *, actor: Actor) -> Contact:
             {"type": "messenger.blocked", "blocked": blocked}, [contact_group(contact.public_id)]
         )
     return contact
+
+
+def refuse_if_blocked(contact: Contact, body: str, connection=None) -> None:
+    """Called by the conversation writers before anything else: a blocked contact's message
+    is kept for audit (if configured) and refused with a neutral reason. The blocked flag is
+    read from the database, not the caller's possibly stale object."""
+    if not Contact.objects.filter(pk=contact.pk, blocked=True).exists():
+        return
+    if settings.KEEP_BLOCKED_MESSAGES:
+        BlockedMessage.objects.create(
+            account_id=contact.account_id,
+            contact=contact,
+            connection=connection,
+            body=body[:20_000],
+            at=clock.now(),
+        )
+    raise PermissionDenied(_("The chat is not available right now."), code="unavailable")
 
 
 def add_identity(

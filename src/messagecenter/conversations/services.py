@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
+from messagecenter.contacts.services import refuse_if_blocked
 from messagecenter.conversations import live, routing, timeline, transcripts
 from messagecenter.conversations.events import announce_entry, announce_queued
 from messagecenter.conversations.models import (
@@ -67,6 +68,7 @@ def start_conversation(
     connection = connection or _webchat_of(widget)
     _check_same_account(widget, contact, connection)
     body = _clean_body(body)
+    refuse_if_blocked(contact, body, connection)
     with transaction.atomic():
         conversation = _create(widget, contact, connection, subject=subject)
         entries = [
@@ -130,6 +132,7 @@ def post_contact_message(
     """
     _require_contact(actor, conversation.contact)
     body = _clean_body(body)
+    refuse_if_blocked(conversation.contact, body, conversation.connection)
     existing = _existing_message(conversation, client_msg_id, provider_message_id)
     if existing is not None:
         return existing

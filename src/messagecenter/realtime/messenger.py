@@ -93,8 +93,6 @@ class MessengerConsumer(JsonConsumer):
         client_id = text(frame, "client_id", max_length=64, required=False) or None
         if not self.rate.allow():
             raise ProtocolError("rate_limited", "You are sending too fast. Please wait a moment.")
-        if self.contact.blocked:
-            raise ProtocolError("unavailable", "The chat is not available right now.")
         body = text(frame, "body", max_length=20_000)
         conversation_id = text(frame, "conversation", max_length=24, required=False)
         entry, conversation = await db(self._send)(body, client_id, conversation_id)
