@@ -314,3 +314,57 @@ def test_the_rebuild_command(account, say):
 
     assert out.getvalue().strip() == "indexed 1 messages, 0 notes, 1 contacts"
     assert len(found(account, "Welt")) == 1
+
+
+# --- SQLite's vocabulary (prefix expansion) ---------------------------------------------------
+
+
+def _vocabulary() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term FROM search_term")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.fixture
+def sqlite_only():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the vocabulary serves SQLite's FTS5 only")
+
+
+def test_long_prefixes_are_expanded_into_the_words_they_start(account, say, sqlite_only):
+    from messagecenter.search import backends
+    from messagecenter.search.text import query_terms
+
+    lieferung = say("Die Lieferung kam nicht")
+    say("Lieber nicht")
+
+    (expanded,) = backends.current().expand(query_terms("liefe"))
+
+    assert expanded.prefix is None
+    assert {"lieferung", "liefer"} <= set(expanded.exact)
+    assert found(account, "liefe") == {lieferung.pk}
+    assert found(account, "liefz") == set()
+
+
+def test_deleted_and_erased_words_leave_the_vocabulary(account, say, alice, sqlite_only):
+    erased = new_contact(account, name="Zacharias Unikatname")
+    say("Mein Kennwort ist Xylophon42", contact=erased)
+    conversation = say("Hallo")
+    services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+    entry = services.post_operator_message(
+        conversation, "Ihr Code lautet Quokka7", actor=Actor.for_operator(alice)
+    )
+    note = notes.add_note(conversation, "Alter Vermerk Pelikan", actor=Actor.for_operator(alice))
+    assert {"unikatname", "xylophon42", "quokka7", "pelikan", "hallo"} <= _vocabulary()
+
+    forget_contact(erased.pk)
+    services.delete_message(conversation, entry.seq, actor=Actor.for_operator(alice))
+    notes.edit_note(conversation, note.seq, "Neuer Vermerk", actor=Actor.for_operator(alice))
+
+    left = _vocabulary()
+    assert not {"unikatname", "xylophon42", "quokka7", "pelikan"} & left
+    assert {"hallo", "vermerk", "neuer"} <= left

@@ -52,6 +52,15 @@ class JsonConsumer(AsyncWebsocketConsumer):
             raise ProtocolError("unknown_type", f"Unknown event type: {kind!r}.")
         await getattr(self, "on_" + kind.replace(".", "_"))(frame)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs close_old_connections in the one sync thread before EVERY handler.
+        # Forwarding a channel-layer event touches no database, so it must not queue behind
+        # the database work of every other socket of this process (bench/README.md).
+        if message["type"] == "mc.event":
+            await self.mc_event(message)
+            return
+        await super().dispatch(message)
+
     async def mc_event(self, message: dict[str, Any]) -> None:
         """A domain event addressed to a group this socket joined."""
         await self.send_json(message["event"])
@@ -113,4 +122,7 @@ def seq_map(frame: dict[str, Any], key: str = "conversations") -> dict[str, int]
     return {str(k): int(v) for k, v in value.items() if isinstance(v, int) and v >= 0}
 
 
-db = database_sync_to_async
+def db(fn):
+    """Database work of a consumer. On PostgreSQL it runs in the loop's worker pool, so the
+    sockets of a process do not queue behind one thread; SQLite has one writer anyway."""
+    return database_sync_to_async(fn, thread_sensitive=not settings.DATABASE_IS_POSTGRES)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from django.db import connection
+
 from messagecenter.contacts.models import Contact, IdentityKind
 from messagecenter.conversations.models import Message, Note
+from messagecenter.search import vocabulary
 from messagecenter.search.models import ContactDocument, MessageDocument
 from messagecenter.search.text import document_terms
 
@@ -44,18 +47,37 @@ def index_note(note: Note) -> None:
 
 def forget_entry(entry_id: int) -> None:
     """A message or note was deleted: it can no longer be found."""
-    MessageDocument.objects.filter(pk=entry_id).delete()
+    _delete(MessageDocument.objects.filter(pk=entry_id))
 
 
 def forget_conversation(conversation_id: int) -> None:
-    MessageDocument.objects.filter(conversation_id=conversation_id).delete()
+    _delete(MessageDocument.objects.filter(conversation_id=conversation_id))
+
+
+def _delete(documents) -> None:
+    """Delete documents, and on SQLite the vocabulary words only they contained (so a deleted
+    or erased word is not even kept as a word)."""
+    words = _words_of(documents)
+    documents.delete()
+    vocabulary.forget_unused(words)
+
+
+def _words_of(documents) -> set[str]:
+    """The words of some documents, where SQLite's vocabulary needs them (else nothing)."""
+    if connection.vendor != "sqlite":
+        return set()
+    return {word for document in documents.values_list("document", flat=True) for word in document}
 
 
 def _replace(entry_id: int, account_id: int, conversation_id: int, terms: list[str]) -> None:
     if not terms:
         forget_entry(entry_id)
         return
-    if not MessageDocument.objects.filter(pk=entry_id).update(document=terms):
+    current = MessageDocument.objects.filter(pk=entry_id)
+    old = _words_of(current) - set(terms)
+    if current.update(document=terms):
+        vocabulary.forget_unused(old)
+    else:
         MessageDocument.objects.create(
             entry_id=entry_id,
             account_id=account_id,
@@ -94,17 +116,29 @@ def index_contacts(contact_ids: Iterable[int]) -> None:
 def forget_contact(contact_id: int) -> None:
     """GDPR erasure: nothing of this contact can be found any more (their profile, and the
     messages and notes of all their conversations). Call it in the erasing transaction."""
-    ContactDocument.objects.filter(pk=contact_id).delete()
-    MessageDocument.objects.filter(conversation__contact_id=contact_id).delete()
+    _delete_contact_document(contact_id)
+    _delete(MessageDocument.objects.filter(conversation__contact_id=contact_id))
 
 
 def _replace_contact(contact: Contact, terms: list[str]) -> None:
     if not terms:
-        ContactDocument.objects.filter(pk=contact.pk).delete()
-    elif not ContactDocument.objects.filter(pk=contact.pk).update(document=terms):
+        _delete_contact_document(contact.pk)
+        return
+    current = ContactDocument.objects.filter(pk=contact.pk)
+    old = _words_of(current) - set(terms)
+    if current.update(document=terms):
+        vocabulary.forget_unused(old)
+    else:
         ContactDocument.objects.create(
             contact=contact, account_id=contact.account_id, document=terms
         )
+
+
+def _delete_contact_document(contact_id: int) -> None:
+    document = ContactDocument.objects.filter(pk=contact_id)
+    words = _words_of(document)
+    document.delete()
+    vocabulary.forget_unused(words)
 
 
 def _with_emails(contacts) -> Iterator[tuple[Contact, list[str]]]:

@@ -50,7 +50,7 @@ PHONE_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP)
 @dataclass
 class Search:
     """A parsed search: ``apply`` narrows a conversation queryset, ``snippets`` explains a
-    page of results. ``plan`` says how it ran: none, phone, selective or broad."""
+    page of results. ``plan`` says how it runs: none, phone, selective, medium or broad."""
 
     text: str
     terms: list[QueryTerm] = field(default_factory=list)
@@ -80,7 +80,7 @@ class Search:
 
 
 def search(account, text: str) -> Search:
-    """Parse the search box and probe the index (two small queries)."""
+    """Parse the search box and probe the index (a few small, bounded queries)."""
     text = (text or "").strip()
     if not text:
         return Search(text)
@@ -98,9 +98,11 @@ def search(account, text: str) -> Search:
 
 def _text_search(account, text: str, terms: list[QueryTerm]) -> Search:
     backend = backends.current()
-    query, row_query = backend.query(terms), backend.row_query(terms)
-    messages = _source_plan(backend, "messages", account.pk, query, row_query)
-    contacts = _source_plan(backend, "contacts", account.pk, query, row_query)
+    expanded = backend.expand(terms)
+    query, row_query = backend.query(expanded), backend.row_query(terms)
+    exact = backend.query(terms, prefixes=False)
+    messages = _source_plan(backend, "messages", account.pk, exact, query, row_query)
+    contacts = _source_plan(backend, "contacts", account.pk, exact, query, row_query)
     parts = [part for _plan, part in (messages, contacts) if part is not None]
     # No match anywhere: a condition nothing satisfies (Django answers it without a query).
     condition = reduce(operator.or_, parts) if parts else Q(pk__in=[])
@@ -108,22 +110,23 @@ def _text_search(account, text: str, terms: list[QueryTerm]) -> Search:
     return Search(text, terms=terms, plan=plan, condition=condition, row_query=row_query)
 
 
-def _source_plan(backend, source: str, account_id: int, query: str, row_query: str):
+def _source_plan(backend, source: str, account_id: int, exact: str, query: str, row_query: str):
     """How to find the conversations matching one source (message or contact documents):
-    ``(plan, condition)``, the condition ``None`` when nothing matches."""
+    ``(plan, condition)``, the condition ``None`` when nothing matches. The backend picks the
+    plan from the index's own answers (see ``choose`` of each backend)."""
+    plan, ids = backend.choose(
+        source, account_id, exact, query, selective=SELECTIVE_LIMIT, broad=BROAD_FROM
+    )
     column = "pk" if source == "messages" else "contact_id"
-    probe = backend.probe_messages if source == "messages" else backend.probe_contacts
-    ids = _fetch_column(*probe(account_id, query, SELECTIVE_LIMIT + 1))
-    if len(ids) <= SELECTIVE_LIMIT:
-        return "selective", (Q(**{f"{column}__in": sorted(set(ids))}) if ids else None)
-    count = backend.count_messages if source == "messages" else backend.count_contacts
-    if _fetch_column(*count(query, BROAD_FROM + 1))[0] <= BROAD_FROM:
-        matching = (
+    if plan == "broad":
+        exists = backend.message_exists if source == "messages" else backend.contact_exists
+        return plan, _condition(*exists(row_query))
+    if plan == "medium":
+        collect = (
             backend.matching_conversations if source == "messages" else backend.matching_contacts
         )
-        return "medium", Q(**{f"{column}__in": RawSQL(*matching(account_id, query))})  # noqa: S611
-    exists = backend.message_exists if source == "messages" else backend.contact_exists
-    return "broad", _condition(*exists(row_query))
+        return plan, Q(**{f"{column}__in": RawSQL(*collect(account_id, query))})  # noqa: S611
+    return plan, (Q(**{f"{column}__in": sorted(set(ids))}) if ids else None)
 
 
 def _as_phone(text: str) -> str:
@@ -134,12 +137,6 @@ def _as_phone(text: str) -> str:
         return normalise_phone(text)
     except ValidationFailed:
         return ""  # digits, but no valid number (an order number?): search them as words
-
-
-def _fetch_column(sql: str, params: list) -> list:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _condition(sql: str, params: list) -> Q:

@@ -326,3 +326,77 @@ class WidgetForm(forms.Form):
         origins = data.pop("allowed_origins")
         data["allowed_origins"] = [line.strip() for line in origins.splitlines() if line.strip()]
         return data
+
+
+# --- chat tools: macros ------------------------------------------------------------------------
+
+
+class MacroForm(forms.Form):
+    """A chat macro (a text per language) or a push macro (a web address)."""
+
+    ERROR_FIELDS = {"texts": "text_en"}
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    group = forms.ChoiceField(label=_("Group"), required=False)
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=settings.LANGUAGES,
+        help_text=_("Used when the conversation's language has no text of its own."),
+    )
+    text_en = forms.CharField(
+        label=_("Text in English"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Placeholders: {contact.name}, {contact.email}, {operator.first_name}, …"),
+    )
+    text_de = forms.CharField(
+        label=_("Text in German"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    url = forms.CharField(
+        label=_("Web address"),
+        required=False,
+        max_length=2000,
+        help_text=_("The contact's messenger page opens this address."),
+    )
+
+    def __init__(self, *args, groups, push: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.push = push
+        self.group_objects = {group.public_id: group for group in groups}
+        no_group = [("", _("No group"))]
+        self.fields["group"].choices = no_group + [(g.public_id, g.name) for g in groups]
+        if push:
+            for name in ("default_language", "text_en", "text_de"):
+                del self.fields[name]
+        else:
+            del self.fields["url"]
+
+    @staticmethod
+    def initial_for(macro) -> dict:
+        return {
+            "name": macro.name,
+            "group": macro.group.public_id if macro.group else "",
+            "default_language": macro.default_language,
+            "text_en": macro.texts.get("en", ""),
+            "text_de": macro.texts.get("de", ""),
+            "url": macro.url,
+        }
+
+    def to_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {
+            "name": data["name"],
+            "group": self.group_objects.get(data.get("group") or ""),
+        }
+        if self.push:
+            return fields | {"kind": "push", "url": data["url"], "texts": {}}
+        texts = {code: data.get(f"text_{code}", "") for code, _name in settings.LANGUAGES}
+        return fields | {
+            "kind": "text",
+            "texts": texts,
+            "default_language": data["default_language"],
+        }

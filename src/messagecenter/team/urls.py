@@ -5,6 +5,7 @@ from messagecenter.team.views import (
     operators,
     personal,
     settings_catalog,
+    settings_chat_tools,
     settings_operators,
     settings_widgets,
 )
@@ -80,6 +81,49 @@ urlpatterns = [
         settings_catalog.catalog_delete,
         {"catalog": TOPICS},
         name="settings_topic_delete",
+    ),
+    path("settings/chat-tools/", settings_chat_tools.chat_tools, name="settings_chat_tools"),
+    path(
+        "settings/chat-tools/macros/new/",
+        settings_chat_tools.macro_new,
+        name="settings_macro_new",
+    ),
+    path(
+        "settings/chat-tools/macros/<str:public_id>/",
+        settings_chat_tools.macro_edit,
+        name="settings_macro",
+    ),
+    path(
+        "settings/chat-tools/macros/<str:public_id>/delete/",
+        settings_chat_tools.macro_delete,
+        name="settings_macro_delete",
+    ),
+    path(
+        "settings/chat-tools/groups/",
+        settings_chat_tools.group_create,
+        name="settings_macro_group_create",
+    ),
+    path(
+        "settings/chat-tools/groups/<str:public_id>/delete/",
+        settings_chat_tools.group_delete,
+        name="settings_macro_group_delete",
+    ),
+    path(
+        "settings/chat-tools/export.json",
+        settings_chat_tools.export,
+        {"fmt": "json"},
+        name="settings_macros_export_json",
+    ),
+    path(
+        "settings/chat-tools/export.csv",
+        settings_chat_tools.export,
+        {"fmt": "csv"},
+        name="settings_macros_export_csv",
+    ),
+    path(
+        "settings/chat-tools/import/",
+        settings_chat_tools.import_macros,
+        name="settings_macros_import",
     ),
     path("settings/widgets/", settings_widgets.widget_list, name="settings_widgets"),
     path("settings/widgets/new/", settings_widgets.widget_new, name="settings_widget_new"),

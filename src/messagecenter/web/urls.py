@@ -14,6 +14,7 @@ from messagecenter.web.views import (
     password,
     security,
     shell,
+    tools,
 )
 
 # The JS catalogue is requested with ?l=<language>, so a language change is a new URL.
@@ -35,6 +36,11 @@ conversation_urls = [
     path("notes/<int:seq>/edit/", notes.edit, name="note_edit"),
     path("notes/<int:seq>/delete/", notes.delete, name="note_delete"),
     path("contact/", contact.update_contact, name="conversation_contact"),
+    path("transcript/", actions.send_transcript, name="conversation_transcript"),
+    path("verify-email/", actions.verify_email, name="conversation_verify_email"),
+    path("tools/", tools.tools, name="conversation_tools"),
+    path("command/", tools.command, name="conversation_command"),
+    path("macro-text/", tools.macro_text, name="conversation_macro_text"),
 ]
 
 urlpatterns = [

@@ -121,10 +121,9 @@ def test_every_action_bar_action(app_for, alice, bob, alices, account):
     expect(page.locator("[data-locked]")).to_contain_text("Bob Builder is assigned")
 
     page.get_by_role("button", name="More actions").click()
-    expect(page.get_by_role("menuitem", name="Send transcript")).to_have_attribute(
-        "aria-disabled", "true"
-    )
-    page.keyboard.press("Escape")
+    page.get_by_role("menuitem", name="Send transcript to me").click()
+    expect(page.locator(".toast", has_text="The transcript will be e-mailed to")).to_be_visible()
+    assert Conversation.objects.get(pk=alices.pk).transcript_recipients == [alice.email]
 
     page.get_by_role("button", name="End", exact=True).click()
     page.locator("#end-dialog").get_by_role("button", name="End conversation").click()

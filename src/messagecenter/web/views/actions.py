@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from messagecenter.accounts.models import Operator, OperatorGroup
-from messagecenter.conversations import services
+from messagecenter.contacts import verification
+from messagecenter.conversations import services, transcripts
 from messagecenter.conversations.events import entry_payload
-from messagecenter.conversations.models import Topic
+from messagecenter.conversations.models import Status, Topic
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.core.scoping import get_scoped
 from messagecenter.web import reads
@@ -124,4 +125,50 @@ def delete_message(request, conversation_id: str, seq: int):
         conversation_id,
         lambda c, a: services.delete_message(c, seq, actor=a),
         payload=entry,
+    )
+
+
+@login_required
+@require_POST
+def send_transcript(request, conversation_id: str):
+    """``to`` is ``contact`` or ``me``; it goes out when the conversation ends (or now)."""
+    to = request.POST.get("to", "")
+    item = load(request, conversation_id)
+    who = actor(request)
+
+    def call():
+        if to == "contact":
+            return transcripts.request_transcript(item, actor=who, to_contact=True)
+        if to == "me":
+            return transcripts.request_transcript(item, actor=who, recipients=[who.operator.email])
+        raise ValidationFailed(_("Choose who gets the transcript."))
+
+    def payload(result) -> dict:
+        address = item.contact.email if to == "contact" else who.operator.email
+        if result.status == Status.ENDED:
+            text = _("The transcript is being e-mailed to %(email)s now.")
+        else:
+            text = _("The transcript will be e-mailed to %(email)s when the conversation ends.")
+        return {"message": text % {"email": address}, **state(result)}
+
+    return perform(request, call, back=back_to(item), payload=payload)
+
+
+@login_required
+@require_POST
+def verify_email(request, conversation_id: str):
+    """E-mail the contact a one-time code; the messenger shows the code entry screen."""
+    item = load(request, conversation_id)
+
+    def payload(record) -> dict:
+        masked = verification._mask(record.email)  # the masking the messenger shows
+        return {"message": _("A verification code was sent to %(email)s.") % {"email": masked}}
+
+    return perform(
+        request,
+        lambda: verification.start_verification(
+            item.contact, None, actor=actor(request), conversation=item
+        ),
+        back=back_to(item),
+        payload=payload,
     )

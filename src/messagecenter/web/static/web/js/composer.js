@@ -1,17 +1,21 @@
 // The composer (R-CONV-2, 3): one input for messages and notes, a Markdown toolbar, emoji,
-// Enter to send (Shift+Enter for a new line), and a draft kept per conversation.
+// Enter to send (Shift+Enter for a new line), and a draft kept per conversation. `$` opens the
+// command picker and `!` the macro picker (picker.js); a command runs instead of being sent.
 
+import { Picker } from "./picker.js";
 import { socket } from "./socket.js";
 import { config, debounce, format, gettext, post, toast } from "./util.js";
 
 const TYPING_EVERY_MS = 3000;
 
 export class Composer {
-  constructor(form, { conversation, onSent }) {
+  constructor(form, { conversation, onSent, onCommand }) {
     this.form = form;
     this.input = form.querySelector("[data-input]");
     this.conversation = conversation;
     this.onSent = onSent;
+    this.onCommand = onCommand || (() => {});
+    this.picker = new Picker(this, { toolsUrl: form.dataset.toolsUrl });
     this.draftKey = `mc:draft:${conversation}`;
     this.lastTyping = 0;
     this.mine = form.querySelector("[data-mode][value=message]").checked;
@@ -29,8 +33,15 @@ export class Composer {
     this.input.addEventListener("input", () => {
       saveDraft();
       this.autosize();
-      this.typing();
+      if (!this.picker.kind) this.picker.dismissed = false;
+      this.picker.update();
+      if (!this.picker.kind) this.typing();
     });
+    this.input.addEventListener("blur", () => setTimeout(() => {
+      if (!this.form.contains(document.activeElement)) this.picker.close();
+    }, 150));
+    this.form.querySelector("[data-command-picker]").addEventListener("click", () => this.picker.start("$"));
+    this.form.querySelector("[data-macro-picker]").addEventListener("click", () => this.picker.start("!"));
     this.input.addEventListener("keydown", (event) => this.keydown(event));
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -49,6 +60,10 @@ export class Composer {
   }
 
   keydown(event) {
+    if (this.picker.keydown(event)) {
+      event.preventDefault();
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey) {
       event.preventDefault();
       this.send();
@@ -100,9 +115,29 @@ export class Composer {
     else this.input.focus();
   }
 
+  isCommand(body) {
+    return body.startsWith("$") || /^!\[[^\]\n]+\]$/.test(body);
+  }
+
+  // A chat command: the engine answers with a short message, or refuses with its reason.
+  async runCommand(text) {
+    if (this.sending) return;
+    this.sending = true;
+    const result = await post(this.form.dataset.commandUrl, { text });
+    this.sending = false;
+    if (!result.ok) return toast(result.data.error, "error");
+    this.picker.close();
+    this.input.value = "";
+    this.autosize();
+    localStorage.removeItem(this.draftKey);
+    toast(result.data.message);
+    this.onCommand(result.data);
+  }
+
   async send() {
     const body = this.input.value.trim();
     if (!body || this.sending) return;
+    if (this.isCommand(body)) return this.runCommand(body);
     this.sending = true;
     const form = new FormData();
     form.append("body", body);

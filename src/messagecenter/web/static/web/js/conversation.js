@@ -27,6 +27,10 @@ const timeline = new Timeline(timelineRoot, page, {
 const composer = new Composer(document.querySelector("[data-composer]"), {
   conversation: id,
   onSent: (entry) => receive([entry], true),
+  onCommand: (data) => {
+    if (data.conversation) applyState(data.conversation);
+    refreshDetails();
+  },
 });
 const refreshDetails = debounce(() => document.body.dispatchEvent(new CustomEvent("mc:details")), 400);
 
@@ -155,6 +159,8 @@ async function submitAction(form, submitter) {
     applyState(result.data.conversation);
     refreshDetails();
   }
+  if (result.data.message) toast(result.data.message);
+  form.closest("details[data-dropdown]")?.removeAttribute("open");
   return true;
 }
 

@@ -1,0 +1,251 @@
+// The composer's pickers (R-CMD, R-MACRO-2): `$` lists chat commands with argument completion,
+// `!` lists the account's macros. Arrow keys move, Tab/Enter pick, Esc closes. A full command
+// runs through the command engine; its answer (or refusal) is shown as a toast.
+
+import { format, getJson, gettext } from "./util.js";
+
+export class Picker {
+  constructor(composer, { toolsUrl }) {
+    this.composer = composer;
+    this.input = composer.input;
+    this.toolsUrl = toolsUrl;
+    this.node = composer.form.querySelector("[data-picker]");
+    this.items = [];
+    this.active = 0;
+    this.open = false;
+    this.dismissed = false;
+    this.tools = null;
+  }
+
+  // --- what the input asks for ------------------------------------------------------------------
+
+  get kind() {
+    const value = this.input.value;
+    if (value.startsWith("$")) return "command";
+    if (value.startsWith("!")) return "macro";
+    return "";
+  }
+
+  async update() {
+    const kind = this.kind;
+    if (!kind || this.dismissed) return this.close();
+    if (!this.open) {
+      this.open = true;
+      this.node.hidden = false;
+      this.tools = null;
+      this.input.setAttribute("aria-expanded", "true");
+      this.loading = getJson(this.toolsUrl).then((tools) => (this.tools = tools));
+    }
+    if (!this.tools) {
+      this.node.replaceChildren(row(gettext("Loading…")));
+      try {
+        await this.loading;
+      } catch {
+        return this.close();
+      }
+      if (!this.open) return;
+    }
+    this.items = kind === "command" ? this.commandItems() : this.macroItems();
+    this.active = Math.min(this.active, Math.max(this.items.length - 1, 0));
+    this.render(kind);
+  }
+
+  commandItems() {
+    const value = this.input.value;
+    const match = value.match(/^\$([a-z]*)(\s+([\s\S]*))?$/);
+    if (!match) return [];
+    const [, name, spaced, rest = ""] = match;
+    if (!spaced) {
+      return this.tools.commands
+        .filter((command) => command.name.startsWith(name))
+        .map((command) => ({
+          label: command.usage,
+          hint: command.help,
+          text: `$${command.name}${/[<[]/.test(command.usage) ? " " : ""}`,
+        }));
+    }
+    const command = this.tools.commands.find((c) => c.name === name);
+    if (!command) return [];
+    let kind = command.completes;
+    let prefix = "";
+    let argument = rest;
+    if (name === "forward" && /^group(\s|$)/i.test(rest)) {
+      kind = "groups";
+      prefix = "group ";
+      argument = rest.slice(6);
+    }
+    if (!kind) return [];
+    const wanted = argument.trim().toLowerCase();
+    const values = [...(this.tools.completions[kind] || [])];
+    if (name === "forward" && !prefix) values.push("group");
+    return values
+      .filter((option) => option.toLowerCase().includes(wanted))
+      .map((option) => ({
+        label: option === "group" && !prefix ? "group <group>" : option,
+        hint: option === "group" && !prefix ? gettext("Forward to a group") : "",
+        text: option === "group" && !prefix ? `$${name} group ` : `$${name} ${prefix}${option}`,
+      }));
+  }
+
+  macroItems() {
+    const wanted = this.input.value.slice(1).replace(/^\[/, "").replace(/\]\s*$/, "").trim().toLowerCase();
+    return this.tools.macros
+      .filter((macro) => !wanted || macro.name.toLowerCase().includes(wanted) || macro.text.toLowerCase().includes(wanted))
+      .map((macro) => ({
+        label: macro.name,
+        hint: macro.text,
+        group: macro.group,
+        push: macro.kind === "push",
+        text: `![${macro.name}]`,
+        macro: macro.name,
+      }));
+  }
+
+  // --- showing ------------------------------------------------------------------------------------
+
+  render(kind) {
+    const nodes = [];
+    const heading = document.createElement("p");
+    heading.className = "picker__title";
+    heading.textContent = kind === "command" ? gettext("Chat commands") : gettext("Macros");
+    nodes.push(heading);
+    let group = null;
+    this.items.forEach((item, index) => {
+      if (kind === "macro" && item.group !== group) {
+        group = item.group;
+        const title = document.createElement("p");
+        title.className = "picker__group";
+        title.textContent = group || gettext("Without group");
+        nodes.push(title);
+      }
+      const option = document.createElement("div");
+      option.className = "picker__item";
+      option.id = `picker-item-${index}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", String(index === this.active));
+      option.dataset.index = index;
+      const label = document.createElement("span");
+      label.className = "picker__label";
+      label.textContent = item.label;
+      const hint = document.createElement("span");
+      hint.className = "picker__hint";
+      hint.textContent = item.push ? format(gettext("Push: %(url)s"), { url: item.hint }) : item.hint;
+      option.append(label, hint);
+      option.addEventListener("mousedown", (event) => event.preventDefault());
+      option.addEventListener("click", () => {
+        this.active = index;
+        if (item.macro) this.composer.runCommand(item.text);
+        else this.pick();
+      });
+      if (item.macro && !item.push) {
+        const insert = document.createElement("button");
+        insert.type = "button";
+        insert.className = "button button--ghost button--small picker__insert";
+        insert.textContent = gettext("Insert");
+        insert.addEventListener("mousedown", (event) => event.preventDefault());
+        insert.addEventListener("click", (event) => {
+          event.stopPropagation();
+          this.active = index;
+          this.insert();
+        });
+        option.append(insert);
+      }
+      nodes.push(option);
+    });
+    if (!this.items.length) {
+      nodes.push(row(kind === "macro" && !this.tools.macros.length ? gettext("No macros yet. An administrator adds them in Settings › Chat tools.") : gettext("Nothing matches.")));
+    }
+    const keys = document.createElement("p");
+    keys.className = "picker__keys";
+    keys.textContent = kind === "command"
+      ? gettext("↑↓ choose · Tab complete · Enter run · Esc close")
+      : gettext("↑↓ choose · Enter send · Tab insert for editing · Esc close");
+    nodes.push(keys);
+    this.node.replaceChildren(...nodes);
+    this.input.setAttribute("aria-activedescendant", this.items.length ? `picker-item-${this.active}` : "");
+    this.node.querySelector("[aria-selected=true]")?.scrollIntoView({ block: "nearest" });
+  }
+
+  close() {
+    this.open = false;
+    this.items = [];
+    this.active = 0;
+    this.node.hidden = true;
+    this.node.replaceChildren();
+    this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
+  }
+
+  // --- keys ------------------------------------------------------------------------------------------
+
+  // True when the picker handled the key (the composer then does nothing else).
+  keydown(event) {
+    if (!this.open) return false;
+    const count = this.items.length;
+    if (event.key === "Escape") {
+      this.dismissed = true;
+      this.close();
+      return true;
+    }
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && count) {
+      this.active = (this.active + (event.key === "ArrowDown" ? 1 : count - 1)) % count;
+      this.render(this.kind);
+      return true;
+    }
+    if (event.key === "Tab" && !event.shiftKey && count) {
+      if (this.kind === "macro") this.insert();
+      else this.pick();
+      return true;
+    }
+    if (event.key === "Enter" && !event.shiftKey && count && this.kind === "command") {
+      const item = this.items[this.active];
+      if (item.text !== this.input.value) {
+        this.pick();
+        return true;
+      }
+    }
+    if (event.key === "Enter" && !event.shiftKey && count && this.kind === "macro") {
+      this.composer.runCommand(this.items[this.active].text);
+      return true;
+    }
+    return false;
+  }
+
+  pick() {
+    const item = this.items[this.active];
+    if (!item) return;
+    this.input.value = item.text;
+    this.input.setSelectionRange(item.text.length, item.text.length);
+    this.active = 0;
+    this.input.dispatchEvent(new Event("input"));
+  }
+
+  async insert() {
+    const item = this.items[this.active];
+    if (!item?.macro || item.push) return;
+    const url = `${this.toolsUrl.replace(/tools\/$/, "macro-text/")}?name=${encodeURIComponent(item.macro)}`;
+    const data = await getJson(url);
+    this.close();
+    this.input.value = data.text;
+    this.input.focus();
+    this.input.dispatchEvent(new Event("input"));
+  }
+
+  // The toolbar buttons: start the input with `$` or `!` and open the picker.
+  start(sign) {
+    this.dismissed = false;
+    // Commands work for every operator: someone else's conversation switches to the note input.
+    if (this.input.disabled) this.composer.setMode("note");
+    if (!this.input.value.startsWith(sign)) this.input.value = sign;
+    this.input.focus();
+    this.input.setSelectionRange(this.input.value.length, this.input.value.length);
+    this.input.dispatchEvent(new Event("input"));
+  }
+}
+
+function row(text) {
+  const node = document.createElement("p");
+  node.className = "picker__empty";
+  node.textContent = text;
+  return node;
+}
