@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from django.db import connection
@@ -52,6 +53,9 @@ def test_export_of_all_matching_the_filter(alice_client, make, alice, account):
     assert first["rating"] == "4"
     assert first["feedback"] == 'Gut, "sehr" gut'
     assert first["contact_email"] == ended[0].contact.email
+    assert datetime.fromisoformat(first["created_at"]) == ended[0].created_at  # ISO 8601, UTC
+    assert first["created_at"].endswith("+00:00")
+    assert first["had_bot"] == "no"
     assert list(rows[0].keys()) == export.header()
 
 

@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 from django.core.exceptions import EmptyResultSet
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Func, OuterRef, QuerySet, Subquery, TextField
 from django.utils.translation import gettext as _
 
 from messagecenter.archive.queries import newest_first
@@ -58,13 +58,37 @@ def header() -> list[str]:
     return [name for name, _source in COLUMNS]
 
 
+class IsoUtc(Func):
+    """A timestamp as ISO 8601 text in UTC, written by the database: parsing a million
+    timestamps into Python objects only to print them again cost a quarter of the export."""
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django stores "2026-03-02 09:00:00.123456" (UTC) in SQLite.
+        return self.as_sql(
+            compiler, connection, template="REPLACE(%(expressions)s, ' ', 'T') || '+00:00'"
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = (
+            "TO_CHAR(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+        )
+        return self.as_sql(compiler, connection, template=template)
+
+
 def rows(conversations: QuerySet) -> Iterator[tuple]:
     """The selection's rows, newest activity first, as the database returns them."""
     email = ContactIdentity.objects.filter(
         contact_id=OuterRef("contact_id"), kind=IdentityKind.EMAIL
     ).order_by("created_at", "id")
-    query = newest_first(conversations).annotate(contact_email=Subquery(email.values("value")[:1]))
-    query = query.values_list(*[source for _name, source in COLUMNS])
+    times = {f"{name}_text": IsoUtc(name) for name in _TIMES}
+    query = newest_first(conversations).annotate(
+        contact_email=Subquery(email.values("value")[:1]), **times
+    )
+    query = query.values_list(
+        *[f"{source}_text" if name in _TIMES else source for name, source in COLUMNS]
+    )
     try:
         sql, params = query.query.sql_with_params()
     except EmptyResultSet:
@@ -111,16 +135,13 @@ def filename(now) -> str:
 
 
 def cell_writer() -> Callable[[tuple], list]:
-    """Raw row -> CSV cells: times in ISO 8601 (UTC), flags as yes/no, text a spreadsheet would
-    run as a formula quoted. ``None`` stays empty (the csv module writes it so)."""
-    times = [n for n, (name, _s) in enumerate(COLUMNS) if name in _TIMES]
+    """Raw row -> CSV cells: flags as yes/no, text a spreadsheet would run as a formula
+    quoted. ``None`` stays empty (the csv module writes it so); times come as text already."""
     flags = [n for n, (name, _s) in enumerate(COLUMNS) if name in _FLAGS]
     texts = [n for n, (name, _s) in enumerate(COLUMNS) if name in _TEXTS]
 
     def convert(row: tuple) -> list:
         cells = list(row)
-        for n in times:
-            cells[n] = _iso(cells[n])
         for n in flags:
             cells[n] = "yes" if cells[n] else "no"
         for n in texts:
@@ -130,15 +151,6 @@ def cell_writer() -> Callable[[tuple], list]:
         return cells
 
     return convert
-
-
-def _iso(value) -> str:
-    """SQLite's driver returns naive datetimes (UTC, as Django stores them), PostgreSQL's
-    aware ones: both as ISO 8601 with the offset."""
-    if not value:
-        return ""
-    text = value.isoformat()
-    return text if value.tzinfo is not None else text + "+00:00"
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -26,17 +26,14 @@ def fetch_column(sql: str, params: list) -> list:
         return [row[0] for row in cursor.fetchall()]
 
 
-class _Plans:
-    """Shared by both backends: the statements of one source (messages or contacts)."""
+class SQLiteBackend:
+    """FTS5 tables over the document tables (rowid = entry id / contact id)."""
 
     def statements(self, source: str):
+        """The count and the probe statement of one source (messages or contacts)."""
         if source == "messages":
             return self.count_messages, self.probe_messages
         return self.count_contacts, self.probe_contacts
-
-
-class SQLiteBackend(_Plans):
-    """FTS5 tables over the document tables (rowid = entry id / contact id)."""
 
     def choose(self, source, account_id, exact, query, *, selective, broad):
         """``(plan, ids)`` by counting: FTS5 counts lazily, so stopping at ``broad`` costs
@@ -57,12 +54,13 @@ class SQLiteBackend(_Plans):
         vocabulary, see migration ``search.0004``), when there are not too many of them."""
         expanded = []
         for term in terms:
-            words = self._words(term.prefix) if term.prefix and len(term.prefix) > 3 else None
+            prefix = term.prefix or ""
+            words = self._words(prefix) if len(prefix) > 3 else None
             if words is None:
                 expanded.append(term)
             else:
                 # No word starts with it: the prefix as a word matches nothing, as it should.
-                found = tuple(dict.fromkeys([*words, *term.exact])) or (term.prefix,)
+                found = tuple(dict.fromkeys([*words, *term.exact])) or (prefix,)
                 expanded.append(QueryTerm(None, found))
         return expanded
 
@@ -170,9 +168,15 @@ class SQLiteBackend(_Plans):
         )
 
 
-class PostgresBackend(_Plans):
+class PostgresBackend:
     """``tsvector`` columns with GIN indexes; queries cast verbatim to ``tsquery`` (no
     parser, no dictionary: the lexemes are exactly the terms)."""
+
+    def statements(self, source: str):
+        """The count and the probe statement of one source (messages or contacts)."""
+        if source == "messages":
+            return self.count_messages, self.probe_messages
+        return self.count_contacts, self.probe_contacts
 
     def choose(self, source, account_id, exact, query, *, selective, broad):
         """``(plan, ids)``. Counting a common word in PostgreSQL means reading rows (about
