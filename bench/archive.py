@@ -11,14 +11,18 @@ One command: ``.venv/bin/python bench/archive.py [--quick] [--conversations N] [
    index is exactly what the services would have written). The database is kept under
    ``bench/.cache/`` (SQLite file) or as a PostgreSQL database named after the size and the
    generator version, and reused by later runs; ``--regenerate`` builds it again.
-2. **Measurements**, per backend, against a real server process (uvicorn, production settings)
-   over HTTP with a signed-in operator: p50/p95 over ``--repeat`` requests after a warm-up of
+2. **Measurements**, per backend, against a real server process (uvicorn, the production
+   settings module) over HTTP with a signed-in operator: p50/p95 over ``--repeat`` requests
+   after a warm-up of
    - the inbox's first page and All conversations' first page (50 rows),
    - a filtered page (operator + status + a 30-day period),
    - a deep keyset page (the cursor of the middle row: page N/2/50 without OFFSET),
-   - search, newest first, 50 results with snippets: a rare word, a common word, a
-     3-character prefix, a phone number typed in national notation;
-   - export of 100,000 rows (all rows at ``--quick``): time, rows/s and the server's peak RSS.
+   - search, 50 results with snippets: a rare word, a common word, a 3-character prefix, a
+     phone number typed in national notation;
+   each archive URL twice: the full page (with the app shell around it) and its rows only,
+   as archive.js loads them (filters, search while typing, more rows);
+   - export of 100,000 rows (all rows at ``--quick``) on a fresh server process: time, rows/s
+     and the process's peak RSS.
 3. **Same-run baselines** on the same data: ``/healthz`` over HTTP (the server's floor), the
    page's core SQL run directly (sqlite3 / psycopg: what the database alone needs), the text
    index queried directly for the same words, and a raw cursor streaming the export's rows
