@@ -111,6 +111,8 @@ def test_contacts_never_receive_notes(mine, alice):
 
 
 def test_operator_message_event_payload_and_recipients(mine, alice):
+    """GIVEN an OPEN conversation WHEN its operator replies THEN the viewers get both new
+    entries, the contact only the message, and the team ONE conversation.changed."""
     with capture_events() as sent:
         entry = services.post_operator_message(mine, "**Gern!**", actor=Actor.for_operator(alice))
     types = [(e["type"], groups) for e, groups in sent]
@@ -118,18 +120,23 @@ def test_operator_message_event_payload_and_recipients(mine, alice):
     team = [account_group(mine.account.public_id)]
     assert types == [
         ("timeline.entry", viewers),
-        ("conversation.changed", team),
         ("messenger.entry", [contact_group(mine.contact.public_id)]),
         ("timeline.entry", viewers),  # the status change to WAITING
         ("conversation.changed", team),
     ]
-    assert sent[1][0]["preview"] == "**Gern!**"
-    assert sent[3][0]["summary"]["status"] == "waiting"
+    changed = sent[3][0]
+    assert changed["preview"] == "**Gern!**"
+    assert changed["kind"] == "message"
+    assert changed["kinds"] == ["message", "status_changed"]
+    assert changed["author_kind"] == "operator"
+    assert changed["seq"] == entry.seq + 1
+    assert changed["summary"]["status"] == "waiting"
     message_event = sent[0][0]
     assert message_event["seq"] == entry.seq
     assert message_event["entry"]["message"]["html"] == "<p><strong>Gern!</strong></p>"
     assert message_event["summary"]["status"] == "waiting"
-    contact_event = sent[2][0]
+    assert sent[2][0]["entry"]["data"] == {"from": "open", "to": "waiting"}
+    contact_event = sent[1][0]
     assert contact_event["entry"]["message"] == {
         "author_kind": "operator",
         "author_name": "Alice Admin",

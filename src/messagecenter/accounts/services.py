@@ -8,6 +8,7 @@ so a page reload does not reroute their live chats.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -281,6 +282,18 @@ def available_operators(account: Account) -> QuerySet[Operator]:
 
 def is_available(operator: Operator) -> bool:
     return available_operators(operator.account).filter(pk=operator.pk).exists()
+
+
+def availability(operator_ref: Any) -> Exists:
+    """The rule of ``available_operators`` as an expression about the operator that
+    ``operator_ref`` (an ``OuterRef``) points to, for writers that read it with their lock."""
+    grace_start = clock.now() - timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
+    connected = OperatorConnection.objects.filter(operator=OuterRef("pk"))
+    return Exists(
+        Operator.objects.filter(pk=operator_ref, is_active=True, presence=Presence.ONLINE).filter(
+            Q(Exists(connected)) | Q(disconnected_at__gte=grace_start)
+        )
+    )
 
 
 def _announce_presence(operator: Operator) -> None:

@@ -54,7 +54,12 @@ class ConversationChangedEvent(TypedDict):
     account: str
     conversation: str
     seq: int
+    # The write's main entry kind ("message" when it had a message) and every kind it had
+    # (a first message is also "routing_decision", "assigned", "status_changed", ...).
     kind: str
+    kinds: list[str]
+    # The write started the conversation (its first entry is seq 1).
+    started: bool
     # Who wrote, for messages ("contact", "operator", "bot", "system"), else None: lets the
     # personal runtime sound "new message" for contact messages only.
     author_kind: str | None
@@ -164,37 +169,57 @@ def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
 
 
 def announce_entry(conversation: Conversation, entry: TimelineEntry) -> None:
-    """Send a new entry in full to the operators viewing the conversation, its new state to
-    the whole account (inbox lists), and, when contact-visible, to the contact's messenger."""
+    announce_entries(conversation, [entry])
+
+
+def announce_entries(conversation: Conversation, entries: list[TimelineEntry]) -> None:
+    """Send each new entry in full to the operators viewing the conversation (and, when
+    contact-visible, to the contact's messenger), and the conversation's new state ONCE to
+    the whole account (inbox lists, counters): one write, one ``conversation.changed``."""
+    if not entries:
+        return
     state = summary(conversation)
-    event: TimelineEvent = {
-        "type": "timeline.entry",
-        "account": conversation.account.public_id,
-        "conversation": conversation.public_id,
-        "seq": entry.seq,
-        "entry": entry_payload(entry),
-        "summary": state,
-    }
-    send_on_commit(event, [conversation_group(conversation.public_id)])
-    changed: ConversationChangedEvent = {
+    for entry in entries:
+        event: TimelineEvent = {
+            "type": "timeline.entry",
+            "account": conversation.account.public_id,
+            "conversation": conversation.public_id,
+            "seq": entry.seq,
+            "entry": entry_payload(entry),
+            "summary": state,
+        }
+        send_on_commit(event, [conversation_group(conversation.public_id)])
+        if entry.kind in CONTACT_VISIBLE:
+            contact_event: ContactEntryEvent = {
+                "type": "messenger.entry",
+                "conversation": conversation.public_id,
+                "seq": entry.seq,
+                "entry": contact_entry(entry),
+            }
+            send_on_commit(contact_event, [contact_group(conversation.contact.public_id)])
+    send_on_commit(
+        _changed(conversation, entries, state), [account_group(conversation.account.public_id)]
+    )
+
+
+def _changed(
+    conversation: Conversation, entries: list[TimelineEntry], state: ConversationSummary
+) -> ConversationChangedEvent:
+    # The message, if the write had one, is what inbox rows preview and what sounds.
+    messages = [e for e in entries if e.kind == EntryKind.MESSAGE]
+    main = messages[-1] if messages else entries[-1]
+    return {
         "type": "conversation.changed",
         "account": conversation.account.public_id,
         "conversation": conversation.public_id,
-        "seq": entry.seq,
-        "kind": entry.kind,
-        "author_kind": entry.message.author_kind if entry.kind == EntryKind.MESSAGE else None,
-        "preview": _preview(entry),
+        "seq": entries[-1].seq,
+        "kind": main.kind,
+        "kinds": list(dict.fromkeys(e.kind for e in entries)),
+        "started": entries[0].seq == 1,
+        "author_kind": main.message.author_kind if main.kind == EntryKind.MESSAGE else None,
+        "preview": _preview(main),
         "summary": state,
     }
-    send_on_commit(changed, [account_group(conversation.account.public_id)])
-    if entry.kind in CONTACT_VISIBLE:
-        contact_event: ContactEntryEvent = {
-            "type": "messenger.entry",
-            "conversation": conversation.public_id,
-            "seq": entry.seq,
-            "entry": contact_entry(entry),
-        }
-        send_on_commit(contact_event, [contact_group(conversation.contact.public_id)])
 
 
 def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator_ids: list[str]):

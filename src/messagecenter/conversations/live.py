@@ -1,10 +1,13 @@
 """LIVE, slots and presence reactions (R-RULES LIVE, Backlog drain).
 
 A conversation is LIVE while it holds a slot of its assigned operator. These functions run
-inside a service's transaction, with the conversation row locked by the caller.
+inside a service's transaction, with the conversation row locked by the caller
+(``timeline.lock``), which also read the presence they need.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from messagecenter.accounts.models import Operator
 from messagecenter.accounts.services import is_available
@@ -21,33 +24,66 @@ END_REASSIGNED = "reassigned"
 END_ENDED = "ended"
 END_INACTIVE = "inactive"
 
+# Why the contact is told the reply comes later (event ``messenger.queued``).
+QUEUED_NO_OPERATOR = "no_operator_available"
+QUEUED_NO_FREE_SLOT = "no_free_slot"
+
+
+@dataclass
+class LiveOutcome:
+    """What a contact message did to LIVE: new entries, and whether the contact must be told
+    that nobody can chat live now (``queued_reason``)."""
+
+    entries: list[TimelineEntry] = field(default_factory=list)
+    queued_reason: str | None = None
+
 
 def both_online(conversation: Conversation) -> bool:
     operator = conversation.assigned_operator
-    return operator is not None and is_online(conversation.contact) and is_available(operator)
+    return (
+        operator is not None
+        and contact_online(conversation)
+        and operator_available(conversation, operator)
+    )
 
 
-def evaluate_on_contact_message(conversation: Conversation, actor: Actor) -> list[TimelineEntry]:
-    """R-RULES LIVE: the contact wrote in an assigned, active conversation. Returns the new
-    entries; sets ``conversation.queued_reason`` when the contact must be told to wait."""
-    conversation.queued_reason = None  # type: ignore[attr-defined]
+def contact_online(conversation: Conversation) -> bool:
+    work = timeline.pending(conversation)
+    if work.contact_online is None:
+        work.contact_online = is_online(conversation.contact)
+    return work.contact_online
+
+
+def operator_available(conversation: Conversation, operator: Operator) -> bool:
+    """Read once per write (the lock read it for the assigned operator already)."""
+    known = timeline.pending(conversation).available
+    if operator.pk not in known:
+        known[operator.pk] = is_available(operator)
+    return known[operator.pk]
+
+
+def note_available(conversation: Conversation, operator: Operator) -> None:
+    """Routing picked ``operator`` among available operators: no need to ask again."""
+    timeline.pending(conversation).available[operator.pk] = True
+
+
+def evaluate_on_contact_message(conversation: Conversation, actor: Actor) -> LiveOutcome:
+    """R-RULES LIVE: the contact wrote in an assigned, active conversation."""
     if conversation.status == Status.ENDED or not both_online(conversation):
-        return []
+        return LiveOutcome()
     timeline.mark_session_live(conversation)
     if conversation.is_live:
-        return []
+        return LiveOutcome()
     if free_slots(conversation.assigned_operator) > 0:  # type: ignore[arg-type]
-        return [set_live(conversation, True, actor, "contact_message")]
-    conversation.queued_reason = "no_free_slot"  # type: ignore[attr-defined]
-    return []
+        return LiveOutcome([set_live(conversation, True, actor, "contact_message")])
+    return LiveOutcome(queued_reason=QUEUED_NO_FREE_SLOT)
 
 
 def set_live(conversation: Conversation, live: bool, actor: Actor, reason: str) -> TimelineEntry:
     conversation.is_live = live
-    Conversation.objects.filter(pk=conversation.pk).update(is_live=live)
     if live:
         timeline.mark_session_live(conversation)
-    return timeline.append(
+    return timeline.stage(
         conversation, EntryKind.LIVE_CHANGED, actor, data={"live": live, "reason": reason}
     )
 

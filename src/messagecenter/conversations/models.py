@@ -104,6 +104,13 @@ class Conversation(models.Model):
     # message the contact was e-mailed about (unread-message e-mails, R-CONTACT-2).
     contact_read_seq = models.PositiveIntegerField(default=0)
     contact_notified_seq = models.PositiveIntegerField(default=0)
+    # The current session (R-RULES Sessions), kept on the conversation row so that a message
+    # decides "same session or a new one" without reading the session table: its number, when
+    # it last saw activity, and whether it is labelled LIVE. ``ConversationSession`` rows hold
+    # the history (start, first seq, LIVE label).
+    session_number = models.PositiveIntegerField(default=0)
+    session_activity_at = models.DateTimeField(null=True, blank=True)
+    session_live = models.BooleanField(default=False)
 
     objects = AccountScopedManager()
 
@@ -134,6 +141,8 @@ class ConversationSession(models.Model):
     number = models.PositiveIntegerField()
     first_seq = models.PositiveIntegerField()
     started_at = models.DateTimeField()
+    # The last activity of a finished session; the current session's lives on the
+    # conversation (``session_activity_at``) and is copied here when the next one starts.
     last_activity_at = models.DateTimeField()
     # LIVE label (R-CONV-9): the assigned operator and the contact were online together.
     was_live = models.BooleanField(default=False)

@@ -9,7 +9,6 @@ import re
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import audit
 from messagecenter.accounts.models import Operator
 from messagecenter.conversations import timeline
 from messagecenter.conversations.events import announce_entry, announce_mentions
@@ -47,6 +46,7 @@ def add_note(conversation: Conversation, body: str, *, actor: Actor) -> Timeline
             mentions=[op.public_id for op in mentioned],
         )
         search_index.index_note(note)
+        timeline.flush(conversation)
         announce_entry(conversation, entry)
         announce_mentions(conversation, entry, [op.public_id for op in mentioned])
     return entry
@@ -67,8 +67,9 @@ def edit_note(conversation: Conversation, seq: int, body: str, *, actor: Actor) 
         note.edited_at = clock.now()
         note.save()
         search_index.index_note(note)
-        entry = timeline.append(conversation, EntryKind.NOTE_EDITED, actor, data={"note_seq": seq})
-        audit.record(actor, "note.edited", "conversation", conversation.public_id, seq=seq)
+        entry = timeline.stage(conversation, EntryKind.NOTE_EDITED, actor, data={"note_seq": seq})
+        timeline.stage_audit(actor, conversation, "note.edited", seq=seq)
+        timeline.flush(conversation)
         announce_entry(conversation, entry)
         new = [pid for pid in note.mentions if pid not in before]
         announce_mentions(conversation, entry, new)
@@ -85,8 +86,9 @@ def delete_note(conversation: Conversation, seq: int, *, actor: Actor) -> Timeli
         note.deleted_at = clock.now()
         note.save()
         search_index.forget_entry(note.entry_id)
-        entry = timeline.append(conversation, EntryKind.NOTE_DELETED, actor, data={"note_seq": seq})
-        audit.record(actor, "note.deleted", "conversation", conversation.public_id, seq=seq)
+        entry = timeline.stage(conversation, EntryKind.NOTE_DELETED, actor, data={"note_seq": seq})
+        timeline.stage_audit(actor, conversation, "note.deleted", seq=seq)
+        timeline.flush(conversation)
         announce_entry(conversation, entry)
     return entry
 

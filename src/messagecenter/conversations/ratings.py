@@ -36,8 +36,8 @@ def request_rating(conversation: Conversation, *, actor: Actor) -> Conversation:
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         conversation.rating_requested_at = clock.now()
-        entry = timeline.append(conversation, EntryKind.RATING, actor, data={"state": "requested"})
-        conversation.save(update_fields=["rating_requested_at"])
+        entry = timeline.stage(conversation, EntryKind.RATING, actor, data={"state": "requested"})
+        timeline.flush(conversation)
         announce_entry(conversation, entry)
         send_on_commit(
             {"type": "messenger.rating_request", "conversation": conversation.public_id},
@@ -62,10 +62,10 @@ def submit_rating(
         if conversation.rating_requested_at is None:
             raise InvalidTransition(_("No rating was requested for this conversation."))
         conversation.rating, conversation.feedback = stars, feedback
-        entry = timeline.append(
+        entry = timeline.stage(
             conversation, EntryKind.RATING, actor, data={"state": "rated", "rating": stars}
         )
-        conversation.save(update_fields=["rating", "feedback"])
+        timeline.flush(conversation)
         announce_entry(conversation, entry)
     return conversation
 

@@ -18,7 +18,7 @@ from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
 from messagecenter.conversations import live, routing, timeline, transcripts
-from messagecenter.conversations.events import announce_entry, announce_queued
+from messagecenter.conversations.events import announce_entries, announce_queued
 from messagecenter.conversations.models import (
     AuthorKind,
     Conversation,
@@ -83,9 +83,9 @@ def start_conversation(
             )
         ]
         _note_contact_activity(conversation)
-        entries += route(conversation, actor=Actor.system(widget.account))
+        entries += route(conversation, actor=Actor.system(conversation.account))
         if conversation.assigned_operator is None:
-            announce_queued(conversation, "no_operator_available")
+            announce_queued(conversation, live.QUEUED_NO_OPERATOR)
         persist_and_announce(conversation, entries)
     return conversation
 
@@ -103,7 +103,7 @@ def start_conversation_by_operator(
     operator = _require_operator(actor)
     connection = connection or _webchat_of(widget)
     _check_same_account(widget, contact, connection)
-    _check_account(operator.account, contact.account)
+    _check_account(operator.account_id, contact.account_id)
     body = _clean_body(body)
     with transaction.atomic():
         conversation = _create(widget, contact, connection, subject=subject)
@@ -132,32 +132,53 @@ def post_contact_message(
     """
     _require_contact(actor, conversation.contact)
     body = _clean_body(body)
-    refuse_if_blocked(conversation.contact, body, conversation.connection)
-    existing = _existing_message(conversation, client_msg_id, provider_message_id)
-    if existing is not None:
-        return existing
     with transaction.atomic():
-        conversation = timeline.lock(conversation)
-        was_ended = conversation.status == Status.ENDED
-        entry = _append_message(
-            conversation,
-            actor,
-            body,
-            AuthorKind.CONTACT,
-            client_info=client_info,
-            client_msg_id=client_msg_id,
-            provider_message_id=provider_message_id,
-        )
-        entries = [entry]
-        _note_contact_activity(conversation)
-        if conversation.status != Status.NEW:
-            entries += _change_status(conversation, Status.OPEN, actor)
-        if was_ended and conversation.assigned_operator is None:
-            entries += route(conversation, actor=Actor.system(conversation.account))
-        entries += live.evaluate_on_contact_message(conversation, actor)
-        if getattr(conversation, "queued_reason", None):
-            announce_queued(conversation, conversation.queued_reason)  # type: ignore[attr-defined]
-        persist_and_announce(conversation, entries)
+        locked = timeline.lock(conversation)
+        # The contact row is read with the lock, so "blocked" is never a stale copy.
+        if not locked.contact.blocked:
+            existing = _existing_message(locked, client_msg_id, provider_message_id)
+            if existing is not None:
+                return existing
+            return _contact_writes(
+                locked, body, actor, client_info, client_msg_id, provider_message_id
+            )
+    # Outside the transaction, so the kept copy of a blocked contact's message is not rolled
+    # back with the refusal.
+    refuse_if_blocked(locked.contact, body, locked.connection)
+    return post_contact_message(
+        conversation,
+        body,
+        actor=actor,
+        client_info=client_info,
+        client_msg_id=client_msg_id,
+        provider_message_id=provider_message_id,
+    )  # unblocked a moment ago
+
+
+def _contact_writes(
+    conversation, body, actor, client_info, client_msg_id, provider_message_id
+) -> TimelineEntry:
+    was_ended = conversation.status == Status.ENDED
+    entry = _append_message(
+        conversation,
+        actor,
+        body,
+        AuthorKind.CONTACT,
+        client_info=client_info,
+        client_msg_id=client_msg_id,
+        provider_message_id=provider_message_id,
+    )
+    entries = [entry]
+    _note_contact_activity(conversation)
+    if conversation.status != Status.NEW:
+        entries += _change_status(conversation, Status.OPEN, actor)
+    if was_ended and conversation.assigned_operator is None:
+        entries += route(conversation, actor=Actor.system(conversation.account))
+    outcome = live.evaluate_on_contact_message(conversation, actor)
+    entries += outcome.entries
+    if outcome.queued_reason:
+        announce_queued(conversation, outcome.queued_reason)
+    persist_and_announce(conversation, entries)
     return entry
 
 
@@ -166,13 +187,14 @@ def post_operator_message(
 ) -> TimelineEntry:
     """Only the assigned operator may reply (R-INBOX-2); any status becomes WAITING."""
     _require_operator(actor)
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     body = _clean_body(body)
-    existing = _existing_message(conversation, client_msg_id, None)
-    if existing is not None:
-        return existing
     with transaction.atomic():
         conversation = timeline.lock(conversation)
+        # Under the lock: a concurrent retry waits here and then finds the first one's entry.
+        existing = _existing_message(conversation, client_msg_id, None)
+        if existing is not None:
+            return existing
         _require_assigned(conversation, actor)
         entries = [_operator_message(conversation, actor, body, client_msg_id)]
         entries += _change_status(conversation, Status.WAITING, actor)
@@ -185,7 +207,7 @@ def post_bot_message(conversation: Conversation, body: str, *, actor: Actor) -> 
     not change the status (the team still owes a human reply)."""
     if actor.kind not in ("token", "bot", "system"):
         raise PermissionDenied(_("Only integrations can post bot messages."))
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     body = _clean_body(body)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
@@ -200,7 +222,7 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
     """Delete a message sent to the contact (R-CONV-5): the contact sees an indicator, the
     operator still sees the content marked deleted. Only where the channel can delete."""
     _require_operator(actor)
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         if not conversation.connection.capabilities.can_delete:
@@ -219,10 +241,10 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
         message.deleted_by_id = actor.public_id
         message.save(update_fields=["deleted_at", "deleted_by_id"])
         search_index.forget_entry(message.entry_id)
-        entry = timeline.append(
+        entry = timeline.stage(
             conversation, EntryKind.MESSAGE_DELETED, actor, data={"message_seq": seq}
         )
-        audit.record(actor, "message.deleted", "conversation", conversation.public_id, seq=seq)
+        timeline.stage_audit(actor, conversation, "message.deleted", seq=seq)
         persist_and_announce(conversation, [entry])
     return entry
 
@@ -233,13 +255,13 @@ def push_to_contact(conversation: Conversation, url: str, *, actor: Actor) -> Ti
     from messagecenter.contacts.services import is_online
 
     _require_operator(actor)
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     if conversation.connection.kind != TransportKind.WEBCHAT or not is_online(conversation.contact):
         raise InvalidTransition(_("Push macros need the contact online in the website messenger."))
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         _require_assigned(conversation, actor)
-        entry = timeline.append(conversation, EntryKind.PUSH, actor, data={"url": url})
+        entry = timeline.stage(conversation, EntryKind.PUSH, actor, data={"url": url})
         persist_and_announce(conversation, [entry])
         send_on_commit(
             {"type": "messenger.push", "conversation": conversation.public_id, "url": url},
@@ -254,7 +276,7 @@ def push_to_contact(conversation: Conversation, url: str, *, actor: Actor) -> Ti
 def set_status(conversation: Conversation, status: str, *, actor: Actor) -> Conversation:
     """Manual OPEN or WAITING (R-INBOX-3); ENDED goes through ``end_conversation``."""
     _require_operator_or_token(actor)
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     if status == Status.ENDED:
         return end_conversation(conversation, actor=actor)
     if status not in MANUAL_STATUSES:
@@ -270,7 +292,7 @@ def end_conversation(conversation: Conversation, *, actor: Actor) -> Conversatio
     and the freed slot drains the backlog."""
     if actor.kind not in ("operator", "system", "token"):
         raise PermissionDenied(_("Only the team can end a conversation."))
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         if conversation.status == Status.ENDED:
@@ -294,8 +316,8 @@ def assign_operator(
     """Assign (or forward) to an operator; "Assign to me" is this with the actor as target.
     The status stays (a NEW conversation stays NEW until the first operator message)."""
     _require_operator_or_token(actor)
-    _check_account(actor.account, conversation.account)
-    _check_account(operator.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
+    _check_account(operator.account_id, conversation.account_id)
     if not operator.is_active:
         raise ValidationFailed(_("This operator is deactivated."))
     with transaction.atomic():
@@ -315,8 +337,8 @@ def assign_group(conversation: Conversation, group: OperatorGroup, *, actor: Act
     """Hand the conversation to a group: it leaves its operator and is routed to an available
     member with a free slot, or waits in the group's Unassigned queue."""
     _require_operator_or_token(actor)
-    _check_account(actor.account, conversation.account)
-    _check_account(group.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
+    _check_account(group.account_id, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         freed = conversation.assigned_operator if conversation.is_live else None
@@ -332,7 +354,7 @@ def assign_group(conversation: Conversation, group: OperatorGroup, *, actor: Act
 
 def unassign(conversation: Conversation, *, actor: Actor) -> Conversation:
     _require_operator_or_token(actor)
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         if conversation.assigned_operator is None:
@@ -353,10 +375,11 @@ def route(conversation: Conversation, *, actor: Actor) -> list[TimelineEntry]:
     candidates = routing.locked_candidates(conversation)
     decision = routing.decide(conversation, candidates)
     entries = [
-        timeline.append(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
+        timeline.stage(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
     ]
     if decision.winner is None:
         return entries
+    live.note_available(conversation, decision.winner)
     entries += _assign(conversation, decision.winner, actor)
     entries += _change_status(conversation, Status.OPEN, actor)
     if live.both_online(conversation):
@@ -394,9 +417,9 @@ def set_subject(conversation: Conversation, subject: str, *, actor: Actor) -> Co
 
 
 def set_topic(conversation: Conversation, topic: Topic | None, *, actor: Actor) -> Conversation:
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     if topic is not None:
-        _check_account(topic.account, conversation.account)
+        _check_account(topic.account_id, conversation.account_id)
     return _update_field(conversation, "topic", topic, actor)
 
 
@@ -405,7 +428,7 @@ def set_locale(conversation: Conversation, locale: str, *, actor: Actor) -> Conv
     (R-CONV-4), which e-mails and transcript system texts follow."""
     from django.conf import settings
 
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     if locale not in dict(settings.LANGUAGES):
         raise ValidationFailed(_("Unsupported language."))
     conversation = _update_field(conversation, "locale", locale, actor)
@@ -468,7 +491,7 @@ def _create(widget, contact, connection, *, subject: str) -> Conversation:
         created_at=now,
         last_activity_at=now,
     )
-    return timeline.lock(conversation)
+    return timeline.begin_new(conversation)
 
 
 def _append_message(
@@ -544,17 +567,10 @@ def _change_status(conversation: Conversation, new: str, actor: Actor) -> list[T
     conversation.ended_at = conversation.status_changed_at if new == Status.ENDED else None
     if new == Status.ENDED:
         conversation.waiting_since = None
-    entry = timeline.append(
+    entry = timeline.stage(
         conversation, EntryKind.STATUS_CHANGED, actor, data={"from": old, "to": new}
     )
-    audit.record(
-        actor,
-        "conversation.status_changed",
-        "conversation",
-        conversation.public_id,
-        old=old,
-        new=new,
-    )
+    timeline.stage_audit(actor, conversation, "conversation.status_changed", old=old, new=new)
     return [entry]
 
 
@@ -577,8 +593,8 @@ def _assign(
         "group": conversation.assigned_group.public_id if conversation.assigned_group else None,
         "previous": previous.public_id if previous else None,
     }
-    entry = timeline.append(conversation, EntryKind.ASSIGNED, actor, data=data)
-    audit.record(actor, "conversation.assigned", "conversation", conversation.public_id, **data)
+    entry = timeline.stage(conversation, EntryKind.ASSIGNED, actor, data=data)
+    timeline.stage_audit(actor, conversation, "conversation.assigned", **data)
     return [entry]
 
 
@@ -587,8 +603,9 @@ def _drain_to(conversation: Conversation, operator: Operator, actor: Actor) -> l
         operator, "backlog_drain", [routing.Candidate(operator, routing.free_slots(operator))]
     )
     entries = [
-        timeline.append(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
+        timeline.stage(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
     ]
+    live.note_available(conversation, operator)
     entries += _assign(conversation, operator, actor)
     entries += _change_status(conversation, Status.OPEN, actor)
     entries.append(live.set_live(conversation, True, actor, "backlog_drain"))
@@ -597,14 +614,14 @@ def _drain_to(conversation: Conversation, operator: Operator, actor: Actor) -> l
 
 def _update_field(conversation: Conversation, field: str, value: Any, actor: Actor) -> Conversation:
     _require_operator_or_token(actor)
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         if getattr(conversation, field) == value:
             return conversation
         setattr(conversation, field, value)
         shown = value.public_id if hasattr(value, "public_id") else value
-        entry = timeline.append(
+        entry = timeline.stage(
             conversation, EntryKind.UPDATED, actor, data={"field": field, "value": shown}
         )
         persist_and_announce(conversation, [entry])
@@ -612,10 +629,10 @@ def _update_field(conversation: Conversation, field: str, value: Any, actor: Act
 
 
 def persist_and_announce(conversation: Conversation, entries: list[TimelineEntry]) -> None:
-    """Persist the conversation's fields and announce the new entries (after commit)."""
-    conversation.save()
-    for entry in entries:
-        announce_entry(conversation, entry)
+    """End a write: save the conversation row once with what the unit staged (entries, audit
+    rows, session), and announce the new entries after commit."""
+    timeline.flush(conversation)
+    announce_entries(conversation, entries)
 
 
 def _existing_message(conversation, client_msg_id, provider_message_id) -> TimelineEntry | None:
@@ -654,15 +671,17 @@ def _webchat_of(widget: Widget) -> ChannelConnection:
     return ChannelConnection.objects.get(widget=widget, kind=TransportKind.WEBCHAT)
 
 
-def _check_account(a: Account, b: Account) -> None:
-    if a.pk != b.pk:
+def _check_account(a: int, b: int) -> None:
+    """Both ids name the same account (ids, so no account row is loaded to compare)."""
+    if a != b:
         # Never say "forbidden" across accounts: the object does not exist for this caller.
         raise NotFound(_("Not found."))
 
 
 def _check_same_account(widget, contact, connection) -> None:
-    _check_account(widget.account, contact.account)
-    _check_account(widget.account, connection.account)
+    # By id: comparing the related objects would load two accounts per new conversation.
+    if not widget.account_id == contact.account_id == connection.account_id:
+        raise NotFound(_("Not found."))
     if connection.widget_id != widget.pk:
         raise ValidationFailed(_("This channel belongs to another widget."))
 
@@ -684,13 +703,13 @@ def _require_operator_or_token(actor: Actor) -> None:
 
 
 def _require_admin(actor: Actor, account: Account) -> None:
-    _check_account(actor.account, account)
+    _check_account(actor.account.pk, account.pk)
     if actor.operator is None or not actor.operator.is_admin:
         raise PermissionDenied(_("Only an administrator can do this."))
 
 
 def _require_assigned(conversation: Conversation, actor: Actor) -> None:
-    _check_account(actor.account, conversation.account)
+    _check_account(actor.account.pk, conversation.account_id)
     if conversation.assigned_operator_id != actor.operator.pk:  # type: ignore[union-attr]
         raise PermissionDenied(
             _("Only the assigned operator can reply. Assign the conversation to yourself first."),

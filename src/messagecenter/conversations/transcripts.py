@@ -14,7 +14,6 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import audit
 from messagecenter.contacts.identities import normalise_email
 from messagecenter.conversations import timeline
 from messagecenter.conversations.events import announce_entry
@@ -47,17 +46,16 @@ def request_transcript(
         if len(merged) > MAX_RECIPIENTS:
             raise ValidationFailed(_("Too many transcript recipients."))
         conversation.transcript_recipients = merged
-        conversation.save(update_fields=["transcript_to_contact", "transcript_recipients"])
         data = {"state": "requested", "to_contact": to_contact, "recipients": len(addresses)}
-        entry = timeline.append(conversation, EntryKind.TRANSCRIPT, actor, data=data)
-        audit.record(
+        entry = timeline.stage(conversation, EntryKind.TRANSCRIPT, actor, data=data)
+        timeline.stage_audit(
             actor,
+            conversation,
             "conversation.transcript_requested",
-            "conversation",
-            conversation.public_id,
             recipients=len(addresses),
             to_contact=to_contact,
         )
+        timeline.flush(conversation)
         announce_entry(conversation, entry)
         if conversation.status == Status.ENDED:
             schedule_pending(conversation)

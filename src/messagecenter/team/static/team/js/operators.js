@@ -29,7 +29,9 @@ if (board) {
 function matters(frame) {
   if (!frame) return false;
   if (frame.type === "operator.presence" || frame.type === "hello") return true;
-  return frame.type === "conversation.changed" && (LOAD_KINDS.has(frame.kind) || frame.seq === 1);
+  if (frame.type !== "conversation.changed") return false;
+  // One event per write; it lists every kind of entry the write added.
+  return frame.started || (frame.kinds || [frame.kind]).some((kind) => LOAD_KINDS.has(kind));
 }
 
 function setConnected(connected) {

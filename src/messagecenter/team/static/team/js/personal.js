@@ -156,10 +156,12 @@ function onConversationChanged(frame) {
   track(summary);
   const scope = scopeOf(summary);
   if (!scope) return;
+  // One event per write: "kind" is its message if it had one, "kinds" every entry's kind.
+  const kinds = frame.kinds || [frame.kind];
   if (frame.kind === "message" && fromContact(frame)) {
-    const event = frame.seq === 1 ? "new_conversation" : "new_message";
+    const event = frame.started ? "new_conversation" : "new_message";
     signal(event, scope, frame.preview, summary.id);
-  } else if (frame.kind === "assigned" && scope === "team" && summary.assigned_operator) {
+  } else if (kinds.includes("assigned") && scope === "team" && summary.assigned_operator) {
     // Assignments to me arrive as notifications (they leave out "Assign to me").
     signal("assigned", scope, "", summary.id, state.strings.team_assigned);
   }
