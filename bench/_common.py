@@ -187,8 +187,25 @@ def start_uvicorn(env: dict[str, str], log_dir: Path, name: str = "uvicorn") -> 
         "--no-access-log",
         "--backlog",
         "4096",
+        *server_flags(env),
     ]
     return start_process(name, command, env, port, log_dir, ready=http_ready)
+
+
+def server_flags(env: dict[str, str]) -> list[str]:
+    """The WebSocket settings ``messagecenter serve`` uses (realtime/serving.py), read in a
+    child with the server's environment so MC_* variables apply."""
+    code = (
+        "import django, json; django.setup();"
+        "from messagecenter.realtime.serving import uvicorn_flags;"
+        "print(json.dumps(uvicorn_flags()))"
+    )
+    settings_module = env.get("DJANGO_SETTINGS_MODULE", "messagecenter.settings")
+    child_env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
+    out = subprocess.run(
+        [PYTHON, "-c", code], env=child_env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def start_echo(log_dir: Path) -> Server:

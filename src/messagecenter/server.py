@@ -243,6 +243,7 @@ def serve(options: ServeOptions, say: Callable[[str], None] = print) -> int:
 
 def _uvicorn_config(options: ServeOptions) -> uvicorn.Config:
     from messagecenter.asgi import application
+    from messagecenter.realtime.serving import uvicorn_options
 
     config = uvicorn.Config(
         application,
@@ -253,6 +254,7 @@ def _uvicorn_config(options: ServeOptions) -> uvicorn.Config:
         access_log=options.access_log,
         proxy_headers=True,
         timeout_graceful_shutdown=5,
+        **uvicorn_options(),
     )
     if options.forwarded_allow_ips:
         # Otherwise uvicorn's default: $FORWARDED_ALLOW_IPS, else 127.0.0.1.

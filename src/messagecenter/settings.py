@@ -178,7 +178,13 @@ if REDIS_URL:
         "consumer": {"workers": env_int("MC_JOB_WORKERS", 4, minimum=1), "worker_type": "thread"},
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, but one that never drops an event silently (realtime/layer.py).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "messagecenter.realtime.layer.EmbeddedChannelLayer",
+            "CONFIG": {"capacity": env_int("MC_REALTIME_BUFFER", 1000, minimum=10)},
+        }
+    }
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "messagecenter",
@@ -304,6 +310,9 @@ AI_HUB_URL = env_url("MC_AI_HUB_URL", "", schemes=("http", "https"))
 GEOIP_DATABASE = env_str("MC_GEOIP_DATABASE")
 # Messenger limits: largest accepted WebSocket frame, and messages a contact may send per minute.
 MESSENGER_MAX_FRAME_BYTES = env_int("MC_MESSENGER_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
+OPERATOR_MAX_FRAME_BYTES = env_int("MC_OPERATOR_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
+# permessage-deflate costs CPU per frame on every socket; the frames are small JSON.
+WS_COMPRESSION = env_bool("MC_WS_COMPRESSION", False)
 MESSENGER_RATE_PER_MINUTE = env_int("MC_MESSENGER_RATE_PER_MINUTE", 30, minimum=1)
 IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 

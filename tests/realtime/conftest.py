@@ -29,8 +29,11 @@ class LiveAsgi:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
+        from messagecenter.realtime.serving import uvicorn_options
+
+        # The server's own WebSocket settings, as ``messagecenter serve`` runs them.
         config = uvicorn.Config(
-            application, lifespan="off", log_level="warning", ws_max_size=1 << 20
+            application, lifespan="off", log_level="warning", **uvicorn_options()
         )
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()

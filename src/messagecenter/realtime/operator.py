@@ -25,6 +25,7 @@ MAX_SUBSCRIPTIONS = 50
 
 
 class OperatorConsumer(JsonConsumer):
+    frame_limit_setting = "OPERATOR_MAX_FRAME_BYTES"
     handlers = (
         "resume",
         "subscribe",

@@ -28,6 +28,9 @@ class JsonConsumer(AsyncWebsocketConsumer):
     underscores). Every failure answers with an ``error`` event and changes nothing."""
 
     handlers: tuple[str, ...] = ()
+    # The setting that bounds this socket's frames (the server refuses far larger ones before
+    # they are read whole, see realtime/serving.py).
+    frame_limit_setting = "MESSENGER_MAX_FRAME_BYTES"
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -59,7 +62,15 @@ class JsonConsumer(AsyncWebsocketConsumer):
         if message["type"] == "mc.event":
             await self.mc_event(message)
             return
+        if message["type"] == "mc.resync":
+            await self.mc_resync(message)
+            return
         await super().dispatch(message)
+
+    async def mc_resync(self, message: dict[str, Any]) -> None:
+        """The layer dropped this socket's backlog (realtime/layer.py): the client reloads
+        what it shows from the database instead of living with a silent gap."""
+        await self.send_json({"type": "resync", "reason": message.get("reason", "overflow")})
 
     async def mc_event(self, message: dict[str, Any]) -> None:
         """A domain event addressed to a group this socket joined."""
@@ -76,7 +87,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
 
     def _parse(self, text_data, bytes_data) -> dict[str, Any]:
         raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
-        if len(raw.encode("utf-8")) > settings.MESSENGER_MAX_FRAME_BYTES:
+        if len(raw.encode("utf-8")) > getattr(settings, self.frame_limit_setting):
             raise ProtocolError("frame_too_large", "The message is too large.")
         try:
             frame = json.loads(raw)
