@@ -60,6 +60,9 @@ class ConversationChangedEvent(TypedDict):
     kinds: list[str]
     # The write started the conversation (its first entry is seq 1).
     started: bool
+    # Status, LIVE, operator and group before the write (None for a new conversation): with
+    # ``summary`` a client moves its counters exactly, without holding every conversation.
+    previous: dict[str, Any] | None
     # Who wrote, for messages ("contact", "operator", "bot", "system"), else None: lets the
     # personal runtime sound "new message" for contact messages only.
     author_kind: str | None
@@ -216,6 +219,7 @@ def _changed(
         "kind": main.kind,
         "kinds": list(dict.fromkeys(e.kind for e in entries)),
         "started": entries[0].seq == 1,
+        "previous": _previous(conversation),
         "author_kind": main.message.author_kind if main.kind == EntryKind.MESSAGE else None,
         "preview": _preview(main),
         "summary": state,
@@ -249,6 +253,12 @@ def _preview(entry: TimelineEntry) -> str:
         return ""
     body = entry.message.body
     return body if len(body) <= PREVIEW_LENGTH else body[: PREVIEW_LENGTH - 1] + "…"
+
+
+def _previous(conversation: Conversation) -> dict[str, Any] | None:
+    # The write's unit (conversations.timeline.Pending) remembered it when it locked the row.
+    work = getattr(conversation, "_pending", None)
+    return work.before if work is not None else None
 
 
 def _pid(obj) -> str | None:

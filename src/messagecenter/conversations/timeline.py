@@ -42,6 +42,9 @@ class Pending:
     # The finished session's last activity, copied to its row when the next one starts.
     closed_session: tuple[int, Any] | None = None
     session_became_live: bool = False
+    # The conversation as inboxes counted it before this write (None: it is new), so clients
+    # keep their counters exact from one event (``conversation.changed``'s ``previous``).
+    before: dict[str, Any] | None = None
     # Presence known for this write: the contact, and operators by primary key.
     contact_online: bool | None = None
     available: dict[int, bool] = field(default_factory=dict)
@@ -81,7 +84,19 @@ def begin_new(conversation: Conversation) -> Conversation:
     conversation.locked_contact_online = None  # type: ignore[attr-defined]
     conversation.locked_operator_available = False  # type: ignore[attr-defined]
     _begin(conversation)
+    pending(conversation).before = None
     return conversation
+
+
+def inbox_state(conversation: Conversation) -> dict[str, Any]:
+    """What decides where a conversation is counted: status, LIVE, operator, group."""
+    operator, group = conversation.assigned_operator, conversation.assigned_group
+    return {
+        "status": conversation.status,
+        "is_live": conversation.is_live,
+        "assigned_operator": operator.public_id if operator else None,
+        "assigned_group": group.public_id if group else None,
+    }
 
 
 def pending(conversation: Conversation) -> Pending:
@@ -165,6 +180,7 @@ def _begin(conversation: Conversation) -> None:
     highest = conversation.locked_max_seq or 0  # type: ignore[attr-defined]
     conversation.last_seq = max(conversation.last_seq, highest)
     work = Pending(contact_online=conversation.locked_contact_online)  # type: ignore[attr-defined]
+    work.before = inbox_state(conversation)
     if conversation.assigned_operator_id is not None:
         work.available[conversation.assigned_operator_id] = bool(
             conversation.locked_operator_available  # type: ignore[attr-defined]

@@ -47,65 +47,52 @@ NEEDS_REPLY = (Status.NEW, Status.OPEN)
 
 @dataclass
 class ShellState:
-    """What every app page shows around its content, and what the shell module keeps live."""
+    """What every app page shows around its content, and what the shell module keeps live:
+    counts from one aggregate query (never the conversations themselves, so the shell costs
+    the same with 10 or 1,000,000 conversations). The shell module keeps them exact from each
+    ``conversation.changed``, which carries the conversation's state before and after."""
 
     me: str
     groups: list[str]
-    # id -> [status, is_live, assigned operator id, assigned group id] of active conversations
-    # that are mine or unassigned in my groups: enough to recount every badge on an event.
-    conversations: dict[str, list]
+    mine: int
+    unassigned: int
+    # The inbox badge: my conversations owing a reply, plus everything unassigned.
+    attention: int
+    slots_used: int
     unread_notifications: int
     # R-OP-1: a brand-new operator starts Away and is told once what that means (the shell
     # sets it from the presence and the hint's cookie).
     away_hint: bool = False
 
-    def _ids(self, keep) -> list[str]:
-        return [cid for cid, row in self.conversations.items() if keep(*row)]
-
-    @property
-    def mine(self) -> int:
-        return len(self._ids(lambda s, live, op, grp: op == self.me))
-
-    @property
-    def unassigned(self) -> int:
-        return len(self._ids(lambda s, live, op, grp: op is None))
-
-    @property
-    def attention(self) -> int:
-        """The inbox badge: my conversations owing a reply, plus everything unassigned."""
-        return len(
-            self._ids(lambda s, live, op, grp: op is None or (op == self.me and s in NEEDS_REPLY))
-        )
-
-    @property
-    def slots_used(self) -> int:
-        return len(self._ids(lambda s, live, op, grp: op == self.me and live))
-
     def as_json(self) -> dict:
         return {
             "me": self.me,
             "groups": self.groups,
-            "conversations": self.conversations,
+            "counts": {
+                "mine": self.mine,
+                "unassigned": self.unassigned,
+                "attention": self.attention,
+                "slots_used": self.slots_used,
+            },
             "unread": self.unread_notifications,
         }
 
 
 def shell_state(operator: Operator) -> ShellState:
-    """Three queries: my groups, my inbox's active conversations, my unread notifications."""
+    """Three queries: my groups, the counts of my inbox, my unread notifications."""
     groups = list(operator.groups.values_list("public_id", flat=True))
-    rows = (
-        _my_inbox(operator)
-        .values_list(
-            "public_id",
-            "status",
-            "is_live",
-            "assigned_operator__public_id",
-            "assigned_group__public_id",
-        )
-        .order_by()
+    mine = Q(assigned_operator=operator)
+    counts = _my_inbox(operator).aggregate(
+        mine=Count("pk", filter=mine),
+        unassigned=Count("pk", filter=Q(assigned_operator__isnull=True)),
+        attention=Count(
+            "pk", filter=Q(assigned_operator__isnull=True) | (mine & Q(status__in=NEEDS_REPLY))
+        ),
+        slots_used=Count("pk", filter=mine & Q(is_live=True)),
     )
-    conversations = {pid: [status, live, op, grp] for pid, status, live, op, grp in rows}
-    return ShellState(operator.public_id, groups, conversations, unread_count(operator))
+    return ShellState(
+        operator.public_id, groups, unread_notifications=unread_count(operator), **counts
+    )
 
 
 def _my_inbox(operator: Operator) -> QuerySet:

@@ -5,24 +5,24 @@ import { socket } from "./socket.js";
 import { config, getJson, gettext, post, readJson, startTickers, toast, typingIn } from "./util.js";
 
 const NEEDS_REPLY = ["new", "open"];
-const state = readJson("mc-shell") || { me: config.me.id, groups: [], conversations: {}, unread: 0 };
+const NO_COUNTS = { mine: 0, unassigned: 0, attention: 0, slots_used: 0 };
+const state = readJson("mc-shell") || { me: config.me.id, groups: [], counts: { ...NO_COUNTS }, unread: 0 };
 let maxSlots = config.me.maxSlots || 0;
 
-// --- badges, tab counts and the slot indicator, recounted from one map of conversations ----
+// --- badges, tab counts and the slot indicator ----------------------------------------------
+// The server counts once (one aggregate query); every conversation.changed then says where the
+// conversation was counted before the write ("previous") and after it ("summary"), so the
+// counts move by exactly that difference. A reconnect or a resync reads them anew.
 
 function recount() {
-  const rows = Object.values(state.conversations);
-  const mine = rows.filter(([, , op]) => op === state.me);
-  const unassigned = rows.filter(([, , op]) => op === null);
-  const attention = unassigned.length + mine.filter(([status]) => NEEDS_REPLY.includes(status)).length;
-  const used = mine.filter(([, live]) => live).length;
-  setBadge("badge-inbox", attention);
+  const counts = state.counts;
+  setBadge("badge-inbox", counts.attention);
   setBadge("badge-notifications", state.unread);
-  setText("[data-count=mine]", mine.length);
-  setText("[data-count=unassigned]", unassigned.length);
-  setText("[data-slots-used]", used);
+  setText("[data-count=mine]", counts.mine);
+  setText("[data-count=unassigned]", counts.unassigned);
+  setText("[data-slots-used]", counts.slots_used);
   setText("[data-slots-max]", maxSlots);
-  document.querySelector("[data-slots]")?.classList.toggle("slots--full", maxSlots > 0 && used >= maxSlots);
+  document.querySelector("[data-slots]")?.classList.toggle("slots--full", maxSlots > 0 && counts.slots_used >= maxSlots);
 }
 
 function setBadge(id, count) {
@@ -43,10 +43,26 @@ function inMyInbox(summary) {
   return summary.assigned_operator === null && (summary.assigned_group === null || state.groups.includes(summary.assigned_group));
 }
 
+/** Where one conversation in this state counts: 1 or 0 per counter. */
+function countsOf(summary) {
+  if (!summary || !inMyInbox(summary)) return NO_COUNTS;
+  const mine = summary.assigned_operator === state.me;
+  const unassigned = summary.assigned_operator === null;
+  return {
+    mine: Number(mine),
+    unassigned: Number(unassigned),
+    attention: Number(unassigned || (mine && NEEDS_REPLY.includes(summary.status))),
+    slots_used: Number(mine && summary.is_live),
+  };
+}
+
 function applyChange(event) {
-  const s = event.summary;
-  if (inMyInbox(s)) state.conversations[s.id] = [s.status, s.is_live, s.assigned_operator, s.assigned_group];
-  else delete state.conversations[s.id];
+  if (!event.summary) return;
+  const before = countsOf(event.previous);
+  const after = countsOf(event.summary);
+  for (const key of Object.keys(NO_COUNTS)) {
+    state.counts[key] = Math.max(0, state.counts[key] + after[key] - before[key]);
+  }
   recount();
 }
 
@@ -201,6 +217,8 @@ function wireSocket() {
     document.body.classList.remove("is-offline");
     if (resumed) resync();
   });
+  // The server dropped events this page was too slow to take: read the counts anew.
+  socket.on("resync", resync);
   socket.on("close", () => document.body.classList.add("is-offline"));
   socket.on("error", (event) => {
     if (event.code !== "not_found") toast(event.message, "error");
