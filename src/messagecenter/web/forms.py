@@ -25,17 +25,17 @@ def client_address(request) -> str | None:
 def throttled(request, email: str, attempt: Callable[[], object]) -> None:
     """Run ``attempt`` unless the e-mail or client is locked out.
 
-    A ``ValidationError`` from ``attempt`` counts as one failed attempt. A locked-out caller
-    is refused before the check, so even the right password or code tells them nothing.
+    Any exception from ``attempt`` (a ``ValidationError``: wrong password or code) leaves the
+    attempt counted as a failure. A locked-out caller is refused before the check, so even the
+    right password or code tells them nothing.
     """
-    keys = throttle.keys_for(email, client_address(request))
-    if throttle.is_blocked(keys):
+    counted = throttle.begin_login(throttle.keys_for(email, client_address(request)))
+    if counted is None:
         raise ValidationError(_throttled_message(), code="throttled")
-    try:
-        attempt()
-    except ValidationError:
-        throttle.record_failure(keys)
-        raise
+    # Counted before the check, so parallel requests cannot all slip under the limit; a
+    # failure simply keeps its count, a success takes it back.
+    attempt()
+    counted.forgive()
 
 
 def _throttled_message() -> str:
