@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from django.core import mail
 
 from messagecenter.accounts.auth import OperatorBackend
 from tests.realtime.conftest import LiveAsgi
@@ -87,3 +88,18 @@ def test_parallel_sign_ins_check_no_more_passwords_than_the_limit(
 
     assert set(statuses) == {200}
     assert 1 <= checked_passwords["count"] <= 5
+
+
+def test_parallel_password_resets_send_no_more_mails_than_the_limit(
+    live_server_url, alice, settings
+):
+    settings.PASSWORD_RESET_THROTTLE_PER_EMAIL = 3
+    token = csrf_cookie(live_server_url)
+    form = {"email": "alice@acme.test"}
+
+    statuses = in_parallel(
+        PARALLEL, lambda i: post_form(live_server_url, "/password/reset/", token, form, i)
+    )
+
+    assert set(statuses) == {302}
+    assert len(mail.outbox) == 3

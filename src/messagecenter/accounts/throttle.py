@@ -75,6 +75,25 @@ def begin_login(keys: Iterable[str]) -> Attempt | None:
     return begin([Limit(key, limit) for key in keys], window=settings.LOGIN_THROTTLE_WINDOW)
 
 
+def begin_password_reset(email: str, address: str | None) -> Attempt | None:
+    """Count one password-reset request; None when the address or client asked too often.
+
+    Every request counts, sent or not, for known and unknown addresses alike: the limit
+    protects a mailbox from being flooded and says nothing about which accounts exist.
+    """
+    limits = [
+        Limit(f"reset:{email_key(email)}"[:_KEY_MAX], settings.PASSWORD_RESET_THROTTLE_PER_EMAIL)
+    ]
+    if address:
+        limits.append(
+            Limit(
+                f"reset:{address_key(address)}"[:_KEY_MAX],
+                settings.PASSWORD_RESET_THROTTLE_PER_ADDRESS,
+            )
+        )
+    return begin(limits, window=settings.PASSWORD_RESET_THROTTLE_WINDOW)
+
+
 def begin(limits: Sequence[Limit], *, window: int) -> Attempt | None:
     """Count one attempt against every limit's key, then allow it only within all limits.
 

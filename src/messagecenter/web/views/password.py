@@ -3,14 +3,19 @@ password change, on Django's views with our templates."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from messagecenter.accounts import throttle
-from messagecenter.web.forms import OperatorPasswordResetForm
+from messagecenter.web.forms import OperatorPasswordResetForm, client_address
+
+log = logging.getLogger(__name__)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -21,6 +26,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if throttle.begin_password_reset(email, client_address(self.request)) is None:
+            # The same answer as a sent mail: no hint which addresses exist or were limited.
+            log.warning("password reset throttled for a recipient or client address")
+            return HttpResponseRedirect(self.get_success_url())
         # Links are built from the configured public URL, never from the request's Host
         # header, so a forged Host cannot send reset tokens to someone else's server.
         self.extra_email_context = {
