@@ -12,7 +12,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import throttle
+from messagecenter.accounts import sessions, throttle
 from messagecenter.web.forms import OperatorPasswordResetForm, client_address
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         # Whoever holds the mailbox is the owner: let them sign in at once after a lock-out.
         throttle.clear_email(form.user.email)
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        # A new password ends every other sign-in, and their open sockets with them.
+        sessions.revoke_live_sessions(form.user)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -65,5 +68,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # The other sessions end (their password hash is stale), and their sockets with them.
+        # This browser stays signed in under the new key Django gave its session; its sockets
+        # held the old key and reconnect with the page this form leads to.
+        sessions.revoke_live_sessions(form.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
