@@ -192,6 +192,21 @@ else:
         "immediate": env_bool("MC_JOBS_IMMEDIATE", False),
         "consumer": {"workers": env_int("MC_JOB_WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
+# The cache holds nothing whose loss or per-process copy could weaken a rule: the sign-in and
+# password-reset counters are database rows (accounts.throttle), because a cache's ``incr`` is
+# atomic on Redis and within one process only (the database cache reads, then writes). So the
+# embedded single process uses memory, and scale-out shares Redis so every process sees the
+# same entries.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mc",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # True when the job consumer runs inside the ASGI server process (messagecenter serve).
 EMBEDDED = not REDIS_URL
 
@@ -254,6 +269,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 LOGIN_THROTTLE_ATTEMPTS = env_int("MC_LOGIN_THROTTLE_ATTEMPTS", 5, minimum=1)
 LOGIN_THROTTLE_WINDOW = env_int("MC_LOGIN_THROTTLE_WINDOW", 900, minimum=1)
+# Reset e-mails per e-mail address and per client address within the window (seconds).
+PASSWORD_RESET_THROTTLE_PER_EMAIL = env_int("MC_PASSWORD_RESET_PER_EMAIL", 3, minimum=1)
+PASSWORD_RESET_THROTTLE_PER_ADDRESS = env_int("MC_PASSWORD_RESET_PER_ADDRESS", 10, minimum=1)
+PASSWORD_RESET_THROTTLE_WINDOW = env_int("MC_PASSWORD_RESET_WINDOW", 3600, minimum=1)
 SESSION_COOKIE_AGE = env_int("MC_SESSION_AGE", 14 * 24 * 3600, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pyotp
 from django.urls import reverse
 
 from messagecenter.accounts import services as accounts
-from tests.web.conftest import sign_in
+from messagecenter.accounts import totp
+from tests.conftest import as_actor
+from tests.web.conftest import previous_code, sign_in
 
 
 def test_login_page_is_german_for_a_german_browser(client, db):
@@ -70,3 +73,19 @@ def test_lock_out_message_is_german_for_a_german_browser(client, alice, throttle
     response = sign_in(client, "alice@acme.test", "wrong", HTTP_ACCEPT_LANGUAGE="de")
 
     assert "Zu viele fehlgeschlagene Anmeldeversuche" in response.content.decode()
+
+
+def test_recovery_codes_speak_german(client, account, clock):
+    """GIVEN a German operator with 2FA, THEN the security page counts her recovery codes
+    in German."""
+    dora = accounts.create_operator(
+        account, name="Dora", email="dora@acme.test", password="dora-pass-1234", language="de"
+    )
+    secret = pyotp.random_base32()
+    totp.enable(dora, secret=secret, code=previous_code(secret), actor=as_actor(dora))
+    client.force_login(dora)
+
+    html = client.get(reverse("security")).content.decode()
+
+    assert "Noch 10 Wiederherstellungscodes." in html
+    assert "Neue Wiederherstellungscodes" in html

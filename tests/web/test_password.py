@@ -154,3 +154,62 @@ def test_password_change_refuses_a_too_short_password(client, alice):
     )
 
     assert "too short" in response.content.decode()
+
+
+SPAMMER = {"REMOTE_ADDR": "203.0.113.66"}
+
+
+def without_csrf_token(response) -> str:
+    # The only part of a page that differs between two requests by design.
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_a_mailbox_gets_no_more_reset_mails_than_the_limit(client, alice, settings, clock):
+    """GIVEN a limit of 3 mails per address, WHEN 30 resets are asked for alice's address,
+    THEN 3 mails are sent and every answer is the same neutral page."""
+    settings.PASSWORD_RESET_THROTTLE_PER_EMAIL = 3
+
+    responses = [request_reset(client, "alice@acme.test") for _ in range(30)]
+
+    assert len(mail.outbox) == 3
+    assert {r["Location"] for r in responses} == {reverse("password_reset_done")}
+
+
+def test_the_reset_limit_ends_with_its_window(client, alice, settings, clock):
+    settings.PASSWORD_RESET_THROTTLE_PER_EMAIL = 1
+    settings.PASSWORD_RESET_THROTTLE_WINDOW = 3600
+    request_reset(client, "alice@acme.test")
+    request_reset(client, "alice@acme.test")
+    clock.shift(3601)
+
+    request_reset(client, "alice@acme.test")
+
+    assert len(mail.outbox) == 2
+
+
+def test_one_client_cannot_ask_resets_for_many_addresses(client, alice, bob, settings, clock):
+    """GIVEN a limit of 2 requests per client address, WHEN a client asks for two unknown
+    addresses first, THEN its request for bob sends nothing, while alice from elsewhere
+    still gets her mail."""
+    settings.PASSWORD_RESET_THROTTLE_PER_ADDRESS = 2
+    for email in ["x@acme.test", "y@acme.test"]:
+        client.post(reverse("password_reset"), {"email": email}, **SPAMMER)
+
+    refused = client.post(reverse("password_reset"), {"email": "bob@acme.test"}, **SPAMMER)
+    request_reset(client, "alice@acme.test")
+
+    assert refused["Location"] == reverse("password_reset_done")
+    assert [m.to for m in mail.outbox] == [["alice@acme.test"]]
+
+
+def test_a_throttled_reset_answers_like_one_for_an_unknown_address(client, alice, settings, clock):
+    """No enumeration: known, unknown and throttled requests all lead to the same page."""
+    settings.PASSWORD_RESET_THROTTLE_PER_EMAIL = 1
+    request_reset(client, "alice@acme.test")
+
+    throttled = client.post(reverse("password_reset"), {"email": "alice@acme.test"}, follow=True)
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@acme.test"}, follow=True)
+
+    assert throttled.redirect_chain == unknown.redirect_chain
+    assert without_csrf_token(throttled) == without_csrf_token(unknown)
+    assert len(mail.outbox) == 1

@@ -24,3 +24,14 @@ def presence_event(operator: Operator) -> OperatorPresenceEvent:
         "presence": operator.presence,
         "max_slots": operator.max_slots,
     }
+
+
+class OperatorSessionsChangedEvent(TypedDict):
+    type: Literal["operator.sessions_changed"]
+    operator: str
+
+
+def sessions_changed_event(operator: Operator) -> OperatorSessionsChangedEvent:
+    """Who receives it: the operator's own sockets, which re-check their sign-in and close
+    when it is gone. Never forwarded to a client."""
+    return {"type": "operator.sessions_changed", "operator": operator.public_id}

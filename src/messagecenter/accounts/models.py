@@ -82,6 +82,8 @@ class Operator(AbstractBaseUser):
     is_active = models.BooleanField(default=True)
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(default=False)
+    # The last accepted 30-second step: a code (or an older step) never signs in twice.
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
     mute_all = models.BooleanField(default=False)
     preferences = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,6 +137,23 @@ class OperatorConnection(models.Model):
     channel_name = models.CharField(max_length=200, unique=True)
     connected_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app, stored as a SHA-256 hash.
+
+    Ten are made when two-factor sign-in is turned on (or regenerated) and shown once.
+    """
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "code_hash"], name="recovery_code_unique")
+        ]
 
 
 class TokenKind(models.TextChoices):

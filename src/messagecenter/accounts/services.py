@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import audit, preferences
+from messagecenter.accounts import audit, preferences, sessions
 from messagecenter.accounts.events import presence_event
 from messagecenter.accounts.models import (
     Account,
@@ -157,6 +157,9 @@ def update_operator(
             operator.max_slots = max_slots
         if is_active is not None:
             operator.is_active = is_active
+            if not is_active:
+                # Their open sockets close once this commits (accounts.sessions).
+                sessions.revoke_live_sessions(operator)
         operator.save(update_fields=["role", "max_slots", "is_active"])
         if groups is not None:
             operator.groups.set([g for g in groups if g.account_id == operator.account_id])

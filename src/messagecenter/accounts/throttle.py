@@ -1,16 +1,26 @@
-"""Login throttling on stored failed attempts (``LoginAttempt`` rows).
+"""Throttling on stored attempts (``LoginAttempt`` rows), counted before the check.
 
 After ``LOGIN_THROTTLE_ATTEMPTS`` failures within ``LOGIN_THROTTLE_WINDOW`` seconds, an e-mail
 address or a client address is refused until enough of its failures leave the window. Two keys,
 because an attacker either tries many passwords for one operator (the e-mail key stops them
 from anywhere) or one password for many operators (the address key stops them).
 
+Check-then-count lets parallel requests all pass the check before any of them is counted (60
+parallel sign-ins once checked 55 passwords against a limit of 5). So an attempt is counted
+*first*: its row is committed, then the rows in the window are counted, and the attempt goes
+ahead only if its count is within the limit. Whatever the interleaving, the n-th committed row
+counts at least n, so no more than the limit get through. Rows live in the database, so the
+rule holds across processes on SQLite and PostgreSQL alike (no cache needed: a cache's
+``incr`` is atomic only on some backends). A refused attempt takes its row back, so hammering
+a locked key does not stretch the lock-out; a successful one too (``Attempt.forgive``).
+
 Time comes from ``core.clock`` so tests move it with time-machine instead of sleeping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +33,25 @@ from messagecenter.core import clock
 _KEY_MAX = LoginAttempt._meta.get_field("key").max_length
 
 
+@dataclass(frozen=True)
+class Limit:
+    """At most ``attempts`` counted attempts of ``key`` within the rule's window."""
+
+    key: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt that was counted and allowed; its rows, to take back on success."""
+
+    row_ids: tuple[int, ...]
+
+    def forgive(self) -> None:
+        """Take the attempt back: it succeeded, so it must not count as a failure."""
+        LoginAttempt.objects.filter(pk__in=self.row_ids).delete()
+
+
 def email_key(email: str) -> str:
     # The backend matches e-mails case-insensitively, so the counter must too.
     return f"email:{email.strip().lower()}"[:_KEY_MAX]
@@ -33,30 +62,56 @@ def address_key(address: str) -> str:
 
 
 def keys_for(email: str, address: str | None) -> list[str]:
-    """The counters one attempt touches: its e-mail and the client's address."""
+    """The counters one sign-in attempt touches: its e-mail and the client's address."""
     keys = [email_key(email)] if email.strip() else []
     if address:
         keys.append(address_key(address))
     return keys
 
 
-def is_blocked(keys: Iterable[str]) -> bool:
-    """True when any of the keys has used up its attempts within the window."""
-    counts = (
-        LoginAttempt.objects.filter(key__in=list(keys), at__gte=_window_start())
-        .values("key")
-        .annotate(failures=Count("id"))
-    )
-    return any(row["failures"] >= settings.LOGIN_THROTTLE_ATTEMPTS for row in counts)
+def begin_login(keys: Iterable[str]) -> Attempt | None:
+    """Count one sign-in attempt (password or code); None when it is refused."""
+    limit = settings.LOGIN_THROTTLE_ATTEMPTS
+    return begin([Limit(key, limit) for key in keys], window=settings.LOGIN_THROTTLE_WINDOW)
 
 
-def record_failure(keys: Iterable[str]) -> None:
-    """Count one failed attempt against every key, and forget attempts that left the window."""
+def begin_password_reset(email: str, address: str | None) -> Attempt | None:
+    """Count one password-reset request; None when the address or client asked too often.
+
+    Every request counts, sent or not, for known and unknown addresses alike: the limit
+    protects a mailbox from being flooded and says nothing about which accounts exist.
+    """
+    limits = [
+        Limit(f"reset:{email_key(email)}"[:_KEY_MAX], settings.PASSWORD_RESET_THROTTLE_PER_EMAIL)
+    ]
+    if address:
+        limits.append(
+            Limit(
+                f"reset:{address_key(address)}"[:_KEY_MAX],
+                settings.PASSWORD_RESET_THROTTLE_PER_ADDRESS,
+            )
+        )
+    return begin(limits, window=settings.PASSWORD_RESET_THROTTLE_WINDOW)
+
+
+def begin(limits: Sequence[Limit], *, window: int) -> Attempt | None:
+    """Count one attempt against every limit's key, then allow it only within all limits.
+
+    Returns the counted attempt, or None (and counts nothing) when any key is over its limit.
+    Must run outside a transaction: the rows have to be committed before the count, or two
+    parallel attempts would not see each other.
+    """
     now = clock.now()
+    start = now - timedelta(seconds=window)
     with transaction.atomic():
-        # Pruning here keeps the table as small as the window without a periodic job.
-        LoginAttempt.objects.filter(at__lt=_window_start()).delete()
-        LoginAttempt.objects.bulk_create([LoginAttempt(key=key, at=now) for key in keys])
+        rows = LoginAttempt.objects.bulk_create([LoginAttempt(key=x.key, at=now) for x in limits])
+    attempt = Attempt(row_ids=tuple(row.pk for row in rows))
+    counts = _counts([x.key for x in limits], start)
+    if any(counts.get(x.key, 0) > x.attempts for x in limits):
+        attempt.forgive()
+        return None
+    _prune()
+    return attempt
 
 
 def clear_email(email: str) -> None:
@@ -73,5 +128,16 @@ def window_minutes() -> int:
     return -(-settings.LOGIN_THROTTLE_WINDOW // 60)
 
 
-def _window_start() -> datetime:
-    return clock.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
+def _counts(keys: list[str], start: datetime) -> dict[str, int]:
+    rows = (
+        LoginAttempt.objects.filter(key__in=keys, at__gte=start)
+        .values("key")
+        .annotate(attempts=Count("id"))
+    )
+    return {row["key"]: row["attempts"] for row in rows}
+
+
+def _prune() -> None:
+    # Keeps the table as small as the longest window without a periodic job.
+    longest = max(settings.LOGIN_THROTTLE_WINDOW, settings.PASSWORD_RESET_THROTTLE_WINDOW)
+    LoginAttempt.objects.filter(at__lt=clock.now() - timedelta(seconds=longest)).delete()

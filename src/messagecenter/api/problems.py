@@ -14,11 +14,13 @@ from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from messagecenter.api import limits
 from messagecenter.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ def install(api: NinjaAPI) -> None:
         AuthenticationError: on_missing_credentials,
         HttpError: on_http_error,
         Http404: on_not_found,
+        RequestDataTooBig: on_body_too_large,
         Exception: on_unexpected,
     }
     for exc_class, handler in handlers.items():
@@ -86,6 +89,13 @@ def on_not_found(request, exc: Exception) -> HttpResponse:
     return problem(404, _("Not found."), code="not_found")
 
 
+def on_body_too_large(request, exc: Exception | None = None) -> HttpResponse:
+    detail = _("The request body is larger than the limit of %(limit)d MiB.") % {
+        "limit": limits.limit_mib()
+    }
+    return problem(413, detail, code="body_too_large")
+
+
 def on_unexpected(request, exc: Exception) -> HttpResponse:
     # A bug, not a client mistake: log it in full, tell the client nothing internal.
     log.exception("API request %s %s failed", request.method, request.path)
@@ -100,10 +110,13 @@ def unknown_endpoint(request, *args, **kwargs) -> HttpResponse:
 def outside_handlers(view):
     """Two answers of ninja's bypass its exception handlers: a wrong method gets a plain-text
     405 from deep inside its path view, and the API root raises Django's (HTML) 404. This turns
-    both into problems."""
+    both into problems. It also applies the body limit (``limits``) to every endpoint."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        # Before authentication and parsing: an oversized body is refused unread.
+        if limits.body_too_large(request):
+            return on_body_too_large(request)
         try:
             response = view(request, *args, **kwargs)
         except Http404:

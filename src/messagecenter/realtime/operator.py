@@ -3,16 +3,24 @@
 Authenticated by the Django session (same-origin page), Origin checked. On connect the socket
 joins the account group (inbox state) and the operator's own group (mentions, assignments);
 ``subscribe`` joins a conversation's group after sending what the client missed.
+
+The socket lives only as long as its sign-in (``accounts.sessions``): every subscribe
+re-checks the session, other frames and events do once the last answer ran out (at the
+session's expiry, or after a few minutes), and ``operator.sessions_changed`` (logout, password
+change, deactivation) asks at once. A socket whose session is gone is closed with 4401, which
+sends the app to the sign-in page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from messagecenter.accounts import sessions
 from messagecenter.accounts.models import Operator
 from messagecenter.conversations import presence, queries, services
 from messagecenter.conversations.events import summary
 from messagecenter.conversations.models import Conversation
+from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.events import account_group, conversation_group, operator_group
 from messagecenter.core.scoping import get_scoped
@@ -22,6 +30,8 @@ from messagecenter.realtime.protocol import JsonConsumer, ProtocolError, db, seq
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
 MAX_SUBSCRIPTIONS = 50
+# Frames that reach a timeline: they re-check the session every time, not only when due.
+_FRESH_SESSION_FRAMES = frozenset({"subscribe", "resume"})
 
 
 class OperatorConsumer(JsonConsumer):
@@ -45,6 +55,12 @@ class OperatorConsumer(JsonConsumer):
             await self.close(code=CLOSE_FORBIDDEN_ORIGIN)
             return
         self.operator: Operator = user
+        self.session_key = self.scope["session"].session_key
+        self.session_ended = False
+        self.session_valid_until = await db(sessions.valid_until)(self.session_key, user.pk)
+        if self.session_valid_until is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         self.account_id = await db(lambda: user.account.public_id)()
         self.subscribed: set[str] = set()
         await self.accept()
@@ -62,13 +78,44 @@ class OperatorConsumer(JsonConsumer):
 
     async def disconnect(self, code):
         operator = getattr(self, "operator", None)
-        if operator is None:
+        # Once only: a socket closed for its session left already (``_end_session``).
+        if operator is None or not hasattr(self, "account_id") or getattr(self, "left", False):
             return
+        self.left = True
         groups = [account_group(self.account_id), operator_group(operator.public_id)]
         groups += [conversation_group(pid) for pid in self.subscribed]
         for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         await db(presence.operator_tab_closed)(operator, self.channel_name)
+
+    async def dispatch_frame(self, frame: dict[str, Any]) -> None:
+        if await self._session_alive(recheck=frame.get("type") in _FRESH_SESSION_FRAMES):
+            await super().dispatch_frame(frame)
+
+    async def mc_event(self, message: dict[str, Any]) -> None:
+        if message["event"].get("type") == "operator.sessions_changed":
+            await self._session_alive(recheck=True)
+        elif await self._session_alive(recheck=False):
+            await super().mc_event(message)
+
+    async def _session_alive(self, *, recheck: bool) -> bool:
+        """Whether the sign-in still holds; closes the socket (4401) when it does not."""
+        if self.session_ended:
+            return False
+        if not recheck and clock.now() < self.session_valid_until:
+            return True
+        until = await db(sessions.valid_until)(self.session_key, self.operator.pk)
+        if until is None:
+            await self._end_session()
+            return False
+        self.session_valid_until = until
+        return True
+
+    async def _end_session(self) -> None:
+        # Leave the groups at once: events queued before the close must not reach it.
+        self.session_ended = True
+        await self.disconnect(CLOSE_UNAUTHENTICATED)
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await db(presence.heartbeat_operator)(self.channel_name)

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from messagecenter.accounts import throttle, totp
 from messagecenter.accounts.models import Operator
+from messagecenter.core.errors import DomainError
 
 
 def client_address(request) -> str | None:
@@ -25,17 +26,17 @@ def client_address(request) -> str | None:
 def throttled(request, email: str, attempt: Callable[[], object]) -> None:
     """Run ``attempt`` unless the e-mail or client is locked out.
 
-    A ``ValidationError`` from ``attempt`` counts as one failed attempt. A locked-out caller
-    is refused before the check, so even the right password or code tells them nothing.
+    Any exception from ``attempt`` (a ``ValidationError``: wrong password or code) leaves the
+    attempt counted as a failure. A locked-out caller is refused before the check, so even the
+    right password or code tells them nothing.
     """
-    keys = throttle.keys_for(email, client_address(request))
-    if throttle.is_blocked(keys):
+    counted = throttle.begin_login(throttle.keys_for(email, client_address(request)))
+    if counted is None:
         raise ValidationError(_throttled_message(), code="throttled")
-    try:
-        attempt()
-    except ValidationError:
-        throttle.record_failure(keys)
-        raise
+    # Counted before the check, so parallel requests cannot all slip under the limit; a
+    # failure simply keeps its count, a success takes it back.
+    attempt()
+    counted.forgive()
 
 
 def _throttled_message() -> str:
@@ -93,14 +94,36 @@ class CodeForm(forms.Form):
 
 
 class OperatorCodeForm(CodeForm):
-    """A code from the operator's enabled authenticator: the second login step, and the proof
-    asked before switching 2FA off. Wrong codes count toward the same lock-out as passwords,
-    so neither a half-signed-in visitor nor a stolen session can guess their way through."""
+    """A code from the operator's enabled authenticator (or one of their recovery codes): the
+    second login step, and the proof asked before switching 2FA off or making new recovery
+    codes. Wrong codes count toward the same lock-out as passwords, so neither a
+    half-signed-in visitor nor a stolen session can guess their way through.
 
-    def __init__(self, *args, operator: Operator, request, **kwargs):
+    ``action`` is the service call the code unlocks (it checks the code itself, once: a code
+    is good for one use); its result is kept as ``result``. Without one, the form checks a
+    sign-in code.
+    """
+
+    def __init__(
+        self,
+        *args,
+        operator: Operator,
+        request,
+        action: Callable[[str], object] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.operator = operator
         self.request = request
+        self.action = action or self._sign_in
+        self.result: object = None
+
+    def clean_code(self) -> str:
+        # A recovery code stands in for the app (a lost phone); the service tells them apart.
+        code = self.cleaned_data["code"]
+        if totp.RECOVERY_CODE_PATTERN.fullmatch(totp.normalise_recovery(code)):
+            return code
+        return super().clean_code()
 
     def clean(self):
         if "code" in self.cleaned_data:
@@ -108,7 +131,13 @@ class OperatorCodeForm(CodeForm):
         return self.cleaned_data
 
     def _check(self) -> None:
-        if not totp.check_login_code(self.operator, self.cleaned_data["code"]):
+        try:
+            self.result = self.action(self.cleaned_data["code"])
+        except DomainError as error:
+            raise ValidationError(str(error.message)) from None
+
+    def _sign_in(self, code: str) -> None:
+        if not totp.check_login_code(self.operator, code):
             raise ValidationError(_("That code is not valid. Check your app and try again."))
 
 

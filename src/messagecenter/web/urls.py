@@ -79,6 +79,7 @@ urlpatterns = [
     path("security/password/", password.PasswordChangeView.as_view(), name="password_change"),
     path("security/two-factor/setup/", security.totp_setup, name="totp_setup"),
     path("security/two-factor/disable/", security.totp_disable, name="totp_disable"),
+    path("security/two-factor/recovery-codes/", security.recovery_codes, name="recovery_codes"),
     # Django's set_language view: the language switch on the sign-in pages.
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from messagecenter.accounts import throttle
+from messagecenter.accounts import sessions, throttle
 from messagecenter.accounts.models import Operator
 from messagecenter.core import clock
 from messagecenter.web.forms import LoginForm, OperatorCodeForm
@@ -66,7 +66,11 @@ class LoginCodeView(FormView):
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
+        operator = request.user
         response = super().post(request, *args, **kwargs)
+        if operator.is_authenticated:
+            # The sockets of this browser's session close; the operator's others stay.
+            sessions.revoke_live_sessions(operator)
         # Added after logout flushed the session; the message cookie carries it.
         messages.success(request, _("You have been signed out."))
         return response

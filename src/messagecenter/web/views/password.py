@@ -3,14 +3,19 @@ password change, on Django's views with our templates."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import throttle
-from messagecenter.web.forms import OperatorPasswordResetForm
+from messagecenter.accounts import sessions, throttle
+from messagecenter.web.forms import OperatorPasswordResetForm, client_address
+
+log = logging.getLogger(__name__)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -21,6 +26,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if throttle.begin_password_reset(email, client_address(self.request)) is None:
+            # The same answer as a sent mail: no hint which addresses exist or were limited.
+            log.warning("password reset throttled for a recipient or client address")
+            return HttpResponseRedirect(self.get_success_url())
         # Links are built from the configured public URL, never from the request's Host
         # header, so a forged Host cannot send reset tokens to someone else's server.
         self.extra_email_context = {
@@ -41,7 +51,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         # Whoever holds the mailbox is the owner: let them sign in at once after a lock-out.
         throttle.clear_email(form.user.email)
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        # A new password ends every other sign-in, and their open sockets with them.
+        sessions.revoke_live_sessions(form.user)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -55,5 +68,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # The other sessions end (their password hash is stale), and their sockets with them.
+        # This browser stays signed in under the new key Django gave its session; its sockets
+        # held the old key and reconnect with the page this form leads to.
+        sessions.revoke_live_sessions(form.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
