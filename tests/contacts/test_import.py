@@ -157,3 +157,48 @@ def test_ten_thousand_rows(account, alice):
     )
     assert (job.created_count, job.refused_count) == (10_000, 0)
     assert Contact.objects.filter(account=account).count() == 10_000
+
+
+# An unclosed quote: without the check, everything from line 4 on became one contact's name.
+UNCLOSED = (
+    b"Name,E-Mail\n"
+    b"Anna,anna@example.de\n"
+    b'Ben,"ben@example.de\n'
+    b"Clara,clara@example.de\n"
+    b"Dora,dora@example.de\n"
+)
+UNCLOSED_MESSAGE = "Line 3 has a quotation mark that is never closed"
+
+
+def test_dry_run_refuses_an_unclosed_quote_with_its_line(account):
+    with pytest.raises(ValidationFailed) as refused:
+        importer.dry_run(account, UNCLOSED, {"Name": "name", "E-Mail": "email"}, "skip")
+    assert UNCLOSED_MESSAGE in str(refused.value.message)
+
+
+def test_unclosed_quote_is_explained_in_german(account):
+    from django.utils import translation
+
+    with translation.override("de"), pytest.raises(ValidationFailed) as refused:
+        importer.dry_run(account, UNCLOSED, {"Name": "name", "E-Mail": "email"}, "skip")
+    assert "Zeile 3 enthält ein Anführungszeichen, das nie geschlossen wird" in str(
+        refused.value.message
+    )
+
+
+def test_import_of_an_unclosed_quote_fails_and_writes_nothing(account, alice):
+    job = run(account, alice, UNCLOSED, mapping={"Name": "name", "E-Mail": "email"})
+    assert job.state == ImportState.FAILED
+    assert UNCLOSED_MESSAGE in job.error
+    assert not Contact.objects.filter(account=account).exists()
+
+
+def test_closed_multi_line_value_at_the_end_is_still_read():
+    data = b'Name,Notiz\nAnna,"erste Zeile\nzweite Zeile"\n'
+    _header, rows = importer.read_rows(importer.decode(data))
+    assert list(rows) == [["Anna", "erste Zeile\nzweite Zeile"]]
+
+
+def test_header_with_an_unclosed_quote_is_refused_on_line_1():
+    with pytest.raises(ValidationFailed, match="Line 1 has"):
+        importer.read_rows(importer.decode(b'"Name,E-Mail\nAnna,a@example.de\n'))

@@ -74,11 +74,71 @@ def read_rows(text: str) -> tuple[list[str], Iterator[list[str]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = _records(text, dialect)
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise ValidationFailed(_("The file has no header row."))
     return [h.strip() for h in header], reader
+
+
+def _records(text: str, dialect) -> Iterator[list[str]]:
+    """The file's records, refusing an unclosed quote. Python's lenient reader ends such a
+    field at the end of the file, so the rest of the file would become one value (one
+    contact named with thousands of lines); a record that runs to the end of the file is
+    read again strictly, which tells a never-closed quote from a closed multi-line value."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, dialect)
+    start, record = 1, None
+    for record in reader:
+        if lines.ended and reader.line_num > start:
+            _refuse_unclosed(lines.since(start), dialect, start)
+        yield record
+        start = reader.line_num + 1
+        lines.forget_before(start)
+
+
+class _Lines:
+    """The file's lines for the reader, keeping those of the record being read."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text))
+        self._kept: list[str] = []
+        self._first = 1  # the line number of ``_kept[0]``
+        self.ended = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+        self._kept.append(line)
+        return line
+
+    def since(self, number: int) -> str:
+        return "".join(self._kept[number - self._first :])
+
+    def forget_before(self, number: int) -> None:
+        del self._kept[: number - self._first]
+        self._first = number
+
+
+def _refuse_unclosed(raw: str, dialect, line: int) -> None:
+    try:
+        list(csv.reader(io.StringIO(raw), dialect, strict=True))
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise ValidationFailed(
+                _(
+                    "Line %(line)d has a quotation mark that is never closed, so everything "
+                    "after it would be read as one value. Close or remove that quotation "
+                    "mark and upload the file again; nothing was imported."
+                )
+                % {"line": line}
+            ) from None
 
 
 def preview(data: bytes, rows: int = 5) -> dict:
@@ -269,13 +329,14 @@ def start_import(account: Account, stored_file, mapping: dict, on_duplicate: str
 
 def run_import(job: ContactImport, data: bytes) -> ContactImport:
     """Write the plan batch by batch; each batch commits with its progress."""
-    _header, rows = read_rows(decode(data))
-    # Counted first, so the progress bar has its total from the start.
-    job.total_rows = sum(1 for row in rows if any(cell.strip() for cell in row))
-    ContactImport.objects.filter(pk=job.pk).update(
-        state=ImportState.RUNNING, total_rows=job.total_rows
-    )
     try:
+        _header, rows = read_rows(decode(data))
+        # Counted first, so the progress bar has its total from the start (and a broken
+        # file fails here, before any row is written).
+        job.total_rows = sum(1 for row in rows if any(cell.strip() for cell in row))
+        ContactImport.objects.filter(pk=job.pk).update(
+            state=ImportState.RUNNING, total_rows=job.total_rows
+        )
         for batch in plan(job.account, data, job.mapping, job.on_duplicate):
             with transaction.atomic():
                 _write_batch(job, batch)
