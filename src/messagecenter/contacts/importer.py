@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -179,7 +179,13 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
 
 
 def plan(
-    account: Account, data: bytes, mapping: dict, on_duplicate: str, *, done: int = 0
+    account: Account,
+    data: bytes,
+    mapping: dict,
+    on_duplicate: str,
+    *,
+    done: int = 0,
+    beat: Callable[[], None] | None = None,
 ) -> Iterator[list[Outcome]]:
     """Classify every row, batch by batch, without writing anything (also the dry run).
     A resumed run passes the rows it has ``done``: they are read again only to know the
@@ -202,6 +208,8 @@ def plan(
         if done:
             done -= 1
             _remember(_clean_row(number, raw, definitions), seen)
+            if beat is not None and done % BATCH == 0:
+                beat()  # re-reading a long file must not look like a dead worker
             continue
         batch.append((number, raw))
         if len(batch) == BATCH:
@@ -395,7 +403,9 @@ def run_import(job: ContactImport, data: bytes, lease: runner.Lease | None = Non
             state=ImportState.RUNNING, total_rows=job.total_rows
         )
         done = job.processed_rows
-        for batch in plan(job.account, data, job.mapping, job.on_duplicate, done=done):
+        beat = lease.beat if lease is not None else None
+        batches = plan(job.account, data, job.mapping, job.on_duplicate, done=done, beat=beat)
+        for batch in batches:
             with transaction.atomic():
                 _write_batch(job, batch)
                 job.save(update_fields=PROGRESS)
