@@ -193,6 +193,17 @@ def test_import_of_an_unclosed_quote_fails_and_writes_nothing(account, alice):
     assert not Contact.objects.filter(account=account).exists()
 
 
+def test_unclosed_quote_on_the_last_line_is_refused_too():
+    _header, rows = importer.read_rows(importer.decode(b'Name,E-Mail\nAnna,a@example.de\nBen,"b'))
+    with pytest.raises(ValidationFailed, match="Line 3 has"):
+        list(rows)
+
+
+def test_last_line_without_a_line_break_is_still_read():
+    _header, rows = importer.read_rows(importer.decode(b'Name,E-Mail\nAnna,"a@example.de"'))
+    assert list(rows) == [["Anna", "a@example.de"]]
+
+
 def test_closed_multi_line_value_at_the_end_is_still_read():
     data = b'Name,Notiz\nAnna,"erste Zeile\nzweite Zeile"\n'
     _header, rows = importer.read_rows(importer.decode(data))

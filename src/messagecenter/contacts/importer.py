@@ -96,9 +96,9 @@ def _records(text: str, dialect) -> Iterator[list[str]]:
     read again strictly, which tells a never-closed quote from a closed multi-line value."""
     lines = _Lines(text)
     reader = csv.reader(lines, dialect)
-    start, record = 1, None
+    start = 1
     for record in reader:
-        if lines.ended and reader.line_num > start:
+        if lines.ended:
             _refuse_unclosed(lines.since(start), dialect, start)
         yield record
         start = reader.line_num + 1
