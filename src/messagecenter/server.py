@@ -84,9 +84,12 @@ def start_consumer(workers: int | None = None) -> RunningConsumer:
 def resume_interrupted_jobs() -> None:
     """Jobs a killed process left running continue now, not at the next minute's sweep
     (``messagecenter.jobs``); they are queued before the workers start."""
+    from django.db import connections
+
     from messagecenter.jobs.runner import resume_stale
 
     resumed = resume_stale()
+    connections.close_all()  # this thread goes on to serve; the workers open their own
     if resumed:
         log.info("resuming %d interrupted job(s)", len(resumed))
 
