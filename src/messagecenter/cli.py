@@ -142,6 +142,9 @@ def worker(argv: list[str]) -> int:
     logging.getLogger("huey.consumer").setLevel(logging.INFO)  # a worker says what it runs
     from django.core.management import call_command
 
+    from messagecenter import server
+
+    server.resume_interrupted_jobs()
     call_command("run_huey", *argv)  # not via execute_from_command_line: it resets logging
     return 0
 

@@ -66,6 +66,7 @@ def start_consumer(workers: int | None = None) -> RunningConsumer:
     from huey.contrib.djhuey import HUEY
 
     autodiscover_modules("tasks")  # registers the periodic tasks, as run_huey does
+    resume_interrupted_jobs()
     options = dict(_consumer_settings())
     options.update(worker_type="thread", periodic=True)
     if workers is not None:
@@ -78,6 +79,19 @@ def start_consumer(workers: int | None = None) -> RunningConsumer:
     )
     supervisor.start()
     return RunningConsumer(consumer, supervisor, stopping)
+
+
+def resume_interrupted_jobs() -> None:
+    """Jobs a killed process left running continue now, not at the next minute's sweep
+    (``messagecenter.jobs``); they are queued before the workers start."""
+    from django.db import connections
+
+    from messagecenter.jobs.runner import resume_stale
+
+    resumed = resume_stale()
+    connections.close_all()  # this thread goes on to serve; the workers open their own
+    if resumed:
+        log.info("resuming %d interrupted job(s)", len(resumed))
 
 
 def _consumer_settings() -> dict[str, Any]:

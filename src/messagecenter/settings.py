@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "messagecenter.core",
+    "messagecenter.jobs",
     "messagecenter.accounts",
     "messagecenter.widgets",
     "messagecenter.contacts",
@@ -207,6 +208,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A running job's lease: a job whose worker sent no heartbeat for this long is resumed.
+JOB_LEASE_SECONDS = env_int("MC_JOB_LEASE_SECONDS", 60, minimum=1)
 # True when the job consumer runs inside the ASGI server process (messagecenter serve).
 EMBEDDED = not REDIS_URL
 

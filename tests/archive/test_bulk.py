@@ -285,3 +285,53 @@ def test_a_changed_selection_needs_a_new_confirmation(make, alice, account):
 
     assert refused.value.details == {"count": 1}
     assert Conversation.objects.filter(pk=ended.pk).exists()
+
+
+# --- crashes (issue 17) -------------------------------------------------------------------
+
+
+class WorkerDied(BaseException):
+    """Stands for the worker process being killed: nothing catches it."""
+
+
+def test_bulk_job_killed_mid_way_resumes_after_the_last_conversation_done(
+    alice_client, make, alice, clock, monkeypatch
+):
+    """GIVEN a bulk "set topic" over five conversations whose worker dies on the third
+    WHEN the lease has expired and the sweep runs THEN the job continues with the third:
+    each conversation gets its topic (and its timeline entry) exactly once."""
+    from messagecenter.archive import actions
+    from messagecenter.jobs import runner
+
+    topic = create_topic(alice.account, "Rechnung", actor=Actor.for_operator(alice))
+    conversations = [make() for _ in range(5)]
+    real_apply = actions.ACTIONS["set_topic"].apply
+    applied: list[int] = []
+
+    def dies_on_the_third(conversation, target, actor):
+        applied.append(conversation.pk)
+        real_apply(conversation, target, actor)
+        if len(applied) == 3:
+            raise WorkerDied
+
+    monkeypatch.setitem(
+        actions.ACTIONS,
+        "set_topic",
+        actions.BulkAction("set_topic", "Set topic", actions._topic, dies_on_the_third),
+    )
+    with pytest.raises(WorkerDied):
+        post_job(alice_client, action="set_topic", topic=topic.public_id,
+                 ids=[c.public_id for c in conversations])  # fmt: skip
+    job = BulkJob.objects.get()
+    assert (job.state, job.processed) == (JobState.RUNNING, 2)
+
+    clock.shift(61)
+    with capture_events():
+        runner.resume_stale()
+
+    job.refresh_from_db()
+    assert (job.state, job.total, job.processed, job.done_count) == (JobState.DONE, 5, 5, 5)
+    assert Conversation.objects.filter(topic=topic).count() == 5
+    # Each once, but the third twice: its first attempt died before commit and rolled back.
+    newest_first = [c.pk for c in reversed(conversations)]
+    assert applied == newest_first[:3] + newest_first[2:]

@@ -153,3 +153,45 @@ def test_blocked_contact_messages_are_kept_for_audit_but_reach_nobody(
 
     set_blocked(contact, False, actor=Actor.for_operator(alice))
     services.post_contact_message(conversation, "Wieder da", actor=Actor.for_contact(contact))
+
+
+class WorkerDied(BaseException):
+    """Stands for the worker process being killed: nothing catches it."""
+
+
+def test_erasure_whose_worker_died_between_rows_and_files_is_finished_on_resume(
+    doomed, alice, clock, monkeypatch
+):
+    """GIVEN an erasure whose worker died after the rows were erased and before the file's
+    bytes were deleted WHEN the lease has expired and the sweep runs THEN the next worker
+    deletes the bytes (and does not erase anything twice)."""
+    from django.core.files.storage import default_storage
+
+    from messagecenter.files.models import StoredFile
+    from messagecenter.jobs import runner
+    from messagecenter.jobs.models import Job
+
+    [key] = StoredFile.objects.filter(contact=doomed).values_list("storage_key", flat=True)
+    real_delete = gdpr._delete_stored
+    deaths = iter([WorkerDied])
+
+    def dies_once(keys):
+        for death in deaths:
+            raise death
+        real_delete(keys)
+
+    monkeypatch.setattr(gdpr, "_delete_stored", dies_once)
+    with pytest.raises(WorkerDied):
+        gdpr.request_erasure(doomed, actor=Actor.for_operator(alice))  # runs at commit
+    assert not Contact.objects.filter(pk=doomed.pk).exists()
+    assert default_storage.exists(key)  # the crash left the bytes behind
+    job = Job.objects.get(kind="contacts.erase")
+    assert (job.state, job.checkpoint["step"]) == ("running", "files")
+
+    clock.shift(61)
+    runner.resume_stale()
+
+    assert not default_storage.exists(key)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.checkpoint) == ("done", 2, {"step": "done"})
+    assert AuditEntry.objects.filter(action="contact.erased").count() == 1

@@ -11,10 +11,11 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from messagecenter.accounts import services as accounts
-from messagecenter.contacts import importer, tasks
+from messagecenter.contacts import importer
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import create_contact
 from messagecenter.core.actors import Actor
+from messagecenter.jobs import tasks
 from tests.realtime.conftest import session_cookie
 
 ROWS = 12
@@ -69,7 +70,7 @@ def slow_background_import(monkeypatch):
             yield batch
 
     monkeypatch.setattr(importer, "plan", slow_plan)
-    run = tasks.run_contact_import.call_local
+    run = tasks.run_job.call_local
     threads = []
 
     def in_background(job_pk):
@@ -83,7 +84,7 @@ def slow_background_import(monkeypatch):
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr(tasks, "run_contact_import", in_background)
+    monkeypatch.setattr(tasks, "run_job", in_background)
     yield
     for thread in threads:
         thread.join(timeout=30)

@@ -328,3 +328,30 @@ def test_windows_spreadsheet_export_is_accepted(bob_client):
     response = upload(bob_client, data, "export.csv")
     assert response.status_code == 302
     assert "Jürgen Weiß" in bob_client.get(response["Location"]).content.decode()
+
+
+def test_dry_run_page_refuses_an_unclosed_quote_with_its_line(bob_client, account):
+    """GIVEN a file whose ninth line opens a quote that never closes (past the rows the
+    upload step previews) WHEN the dry run is asked for THEN it is refused naming line 9,
+    and nothing is imported."""
+    good = "".join(f"Kundin {n},k{n}@example.de\n" for n in range(7))
+    data = f'Name,E-Mail\n{good}Ben,"ben@example.de\nClara,clara@example.de\n'.encode()
+    file_id = uploaded_file_id(upload(bob_client, data))
+
+    response = bob_client.post(
+        reverse("contact_import_check", args=[file_id]),
+        {"col_0": "name", "col_1": "email", "on_duplicate": "skip"},
+    )
+
+    assert response.status_code == 422
+    assert "Line 9 has a quotation mark that is never closed" in response.content.decode()
+    assert not Contact.objects.filter(account=account).exists()
+    assert not ContactImport.objects.exists()
+
+
+def test_upload_refuses_an_unclosed_quote_it_sees_in_the_preview(bob_client):
+    data = b'Name,E-Mail\nAnna,anna@example.de\nBen,"ben@example.de\nClara,c@example.de\n'
+    response = upload(bob_client, data)
+    assert response.status_code == 422
+    assert "Line 3 has a quotation mark that is never closed" in response.content.decode()
+    assert not StoredFile.objects.exists()

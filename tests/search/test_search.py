@@ -368,3 +368,51 @@ def test_deleted_and_erased_words_leave_the_vocabulary(account, say, alice, sqli
     left = _vocabulary()
     assert not {"unikatname", "xylophon42", "quokka7", "pelikan"} & left
     assert {"hallo", "vermerk", "neuer"} <= left
+
+
+# --- indexing in batches (issue "Speed", item 4) -------------------------------------------
+
+
+def indexed_contacts(account, text: str) -> list[int]:
+    """The contacts whose index document holds the words (as the contact list looks them up)."""
+    from messagecenter.directory.search import _indexed
+
+    return sorted(_indexed(account, text))
+
+
+def test_a_batch_of_contacts_is_indexed_with_a_constant_number_of_queries(
+    account, django_assert_max_num_queries
+):
+    """GIVEN 60 contacts written without signals, as the importer's bulk insert writes them
+    WHEN they are indexed together THEN one bulk delete and one bulk insert do it, whatever
+    the batch size (not a DELETE and an INSERT per contact)."""
+    from messagecenter.contacts.models import Contact, ContactIdentity
+
+    contacts = Contact.objects.bulk_create(
+        [Contact(account=account, name=f"Stapel {n}", company="Massenimport") for n in range(60)]
+    )
+    ContactIdentity.objects.bulk_create(
+        [
+            ContactIdentity(account=account, contact=c, kind="email", value=f"s{n}@stapel.example")
+            for n, c in enumerate(contacts)
+        ]
+    )
+
+    with django_assert_max_num_queries(6):
+        indexing.index_contacts([c.pk for c in contacts])
+
+    assert ContactDocument.objects.filter(account=account).count() == 60
+    assert set(indexed_contacts(account, "Massenimport")) == {c.pk for c in contacts}
+
+
+def test_re_indexing_a_batch_replaces_documents_and_forgets_old_words(account):
+    from messagecenter.contacts.models import Contact
+
+    first, second = new_contact(account, name="Altwort Eins"), new_contact(account, name="Zwei")
+    Contact.objects.filter(pk=first.pk).update(name="Neuwort Eins")  # bypasses save()
+
+    indexing.index_contacts([first.pk, second.pk])
+
+    assert indexed_contacts(account, "Neuwort") == [first.pk]
+    assert indexed_contacts(account, "Altwort") == []
+    assert ContactDocument.objects.filter(account=account).count() == 2

@@ -1,15 +1,18 @@
 """Running a bulk job: the action's service per conversation, progress stored as it goes.
 
-The job claims itself with a compare-and-set (pending -> running), so a retried or duplicated
-task never runs it twice. It walks the selection in batches by the list's cursor (constant
-memory), calls the action per conversation in the job creator's language and time zone, and
-stores progress after each batch, which the page polls.
+Each bulk job runs as a resumable job (``messagecenter.jobs``): claimed with a compare-and-set,
+so a retried or duplicated task never runs it twice, and resumed from its checkpoint when its
+worker dies. It walks the selection in batches by the list's cursor (constant memory), calls
+the action per conversation in the job creator's language and time zone, and commits each
+conversation with the progress the page polls and the checkpoint (the cursor position).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
 
@@ -20,9 +23,12 @@ from messagecenter.conversations.models import Conversation
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import DomainError
+from messagecenter.jobs import runner
+from messagecenter.jobs.models import Job
 
 log = logging.getLogger(__name__)
 MAX_EXAMPLES = 20
+JOB_KIND = "archive.bulk"
 
 
 def selected_conversations(account, selection: dict) -> QuerySet:
@@ -34,24 +40,44 @@ def selected_conversations(account, selection: dict) -> QuerySet:
 
 
 def run(job_pk: int) -> BulkJob | None:
-    claimed = BulkJob.objects.filter(pk=job_pk, state=JobState.PENDING).update(
-        state=JobState.RUNNING, started_at=clock.now()
-    )
-    if not claimed:
+    """Run the bulk job's resumable job (tests and the job queue call this by the row)."""
+    job = Job.objects.filter(kind=JOB_KIND, payload__bulk_job=job_pk).first()
+    if job is None or runner.run(job.pk) is None:
         return None  # already run (a retry, or a second worker)
-    job = BulkJob.objects.select_related("account", "created_by").get(pk=job_pk)
+    return BulkJob.objects.get(pk=job_pk)
+
+
+def work(lease: runner.Lease) -> None:
+    """The job: the action per conversation, continuing after the checkpoint's position."""
+    job = BulkJob.objects.select_related("account", "created_by").get(
+        pk=lease.job.payload["bulk_job"]
+    )
+    if job.finished:
+        return
+    if job.state == JobState.PENDING:
+        job.state, job.started_at = JobState.RUNNING, clock.now()
+        job.save(update_fields=["state", "started_at"])
     try:
-        _work(job)
+        _work(job, lease)
         job.state = JobState.DONE
+    except runner.LeaseLost:
+        raise
     except Exception as error:  # the job must end in a state the page can show
         log.exception("bulk job %s failed", job.public_id)
         job.state, job.error = JobState.FAILED, type(error).__name__
     job.finished_at = clock.now()
     job.save()
-    return job
 
 
-def _work(job: BulkJob) -> None:
+def give_up(job: Job) -> None:
+    """After the last attempt: the bulk job fails; what it did stays done and counted."""
+    bulk = BulkJob.objects.filter(
+        pk=job.payload["bulk_job"], state__in=(JobState.PENDING, JobState.RUNNING)
+    )
+    bulk.update(state=JobState.FAILED, error="WorkerLost", finished_at=clock.now())
+
+
+def _work(job: BulkJob, lease: runner.Lease) -> None:
     operator = job.created_by
     if operator is None or not operator.is_active:
         raise RuntimeError("the operator who started the job is gone")
@@ -60,15 +86,31 @@ def _work(job: BulkJob) -> None:
     with translation.override(operator.language), operator_time_zone(operator):
         target = action.resolve(job.account, job.params)
         selection = selected_conversations(job.account, job.selection)
-        for batch in queries.in_batches(selection):
+        for batch in queries.in_batches(selection, position=_position(lease.checkpoint)):
             for conversation in batch:
-                _one(job, action, conversation, target, actor)
-            _save_progress(job)
+                # One conversation, its counters and the checkpoint commit together: a job
+                # resumed after a crash neither repeats nor skips one.
+                with transaction.atomic():
+                    _one(job, action, conversation, target, actor)
+                    _save_progress(job)
+                    lease.save(_checkpoint(conversation), done=job.processed, total=job.total)
+
+
+def _checkpoint(conversation: Conversation) -> dict:
+    return {"after": [conversation.last_activity_at.isoformat(), conversation.pk]}
+
+
+def _position(checkpoint: dict) -> tuple[datetime, int] | None:
+    if "after" not in checkpoint:
+        return None
+    at, pk = checkpoint["after"]
+    return datetime.fromisoformat(at), pk
 
 
 def _one(job: BulkJob, action, conversation: Conversation, target, actor: Actor) -> None:
     try:
-        action.apply(conversation, target, actor)
+        with transaction.atomic():  # a refusal takes back whatever the service began
+            action.apply(conversation, target, actor)
         job.done_count += 1
     except DomainError as error:
         reason = str(error.message)
@@ -87,3 +129,6 @@ def _save_progress(job: BulkJob) -> None:
         job.total = job.processed
         fields.append("total")
     job.save(update_fields=fields)
+
+
+runner.register(runner.Kind(JOB_KIND, work, give_up))

@@ -127,12 +127,16 @@ def count(filters: ArchiveFilter) -> int:
     return conversations.count()
 
 
-def in_batches(conversations: QuerySet, size: int = BATCH_SIZE) -> Iterator[list[Conversation]]:
-    """All of a selection, newest first, ``size`` rows per query (constant memory).
-    Jobs change status, topic or assignment, never the last activity, so walking by the
-    cursor neither skips nor repeats a row while the job works on them."""
+def in_batches(
+    conversations: QuerySet,
+    size: int = BATCH_SIZE,
+    position: tuple[datetime, int] | None = None,
+) -> Iterator[list[Conversation]]:
+    """All of a selection (after ``position``, where a resumed job left off), newest first,
+    ``size`` rows per query (constant memory). Jobs change status, topic or assignment,
+    never the last activity, so walking by the cursor neither skips nor repeats a row
+    while the job works on them."""
     conversations = newest_first(conversations).select_related("account", "contact")
-    position = None
     while True:
         batch = list(after(conversations, position)[:size])
         if not batch:

@@ -29,7 +29,12 @@ from messagecenter.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from messagecenter.jobs import runner
 from messagecenter.search import indexing as search_index
+
+# The kind archive.jobs registers (named here, so this module and the job never import each
+# other).
+JOB_KIND = "archive.bulk"
 
 MAX_SELECTED_IDS = 5000
 
@@ -130,8 +135,7 @@ def start_bulk_job(
             created_at=clock.now(),
         )
         audit.record(actor, f"bulk_job.{action}", "bulk_job", job.public_id, total=total)
-        pk = job.pk
-        transaction.on_commit(lambda: _enqueue(pk))
+        runner.submit(JOB_KIND, {"bulk_job": job.pk}, account=account, total=total)
     return job
 
 
@@ -140,12 +144,6 @@ def selection_count(account: Account, selection: dict, operator) -> int:
 
     with operator_time_zone(operator):
         return selected_conversations(account, selection).count()
-
-
-def _enqueue(job_pk: int) -> None:
-    from messagecenter.archive.tasks import run_bulk_job
-
-    run_bulk_job(job_pk)
 
 
 def _selection(ids: list[str] | None, filter_query: str | None) -> dict:

@@ -24,22 +24,30 @@ from messagecenter.contacts.models import Contact
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import NotFound, PermissionDenied
 from messagecenter.files.models import StoredFile
+from messagecenter.jobs import runner
+from messagecenter.jobs.models import Job
+
+ERASURE = "contacts.erase"
 
 
 def request_erasure(contact: Contact, *, actor: Actor) -> None:
-    """Check the caller, then erase in a job (large histories take a while)."""
+    """Check the caller, then erase in a resumable job (large histories take a while)."""
     _require_team(actor, contact)
-    pk, actor_ref = contact.pk, (actor.kind, actor.public_id)
-
-    def enqueue():
-        from messagecenter.contacts.tasks import erase_contact_job
-
-        erase_contact_job(pk, *actor_ref)
-
-    transaction.on_commit(enqueue)
+    payload = {"contact": contact.pk, "actor": [actor.kind, actor.public_id]}
+    with transaction.atomic():
+        runner.submit(ERASURE, payload, account=contact.account)
 
 
 def erase_contact(contact: Contact, *, actor: Actor) -> dict[str, int]:
+    with transaction.atomic():
+        counts, keys = _erase_rows(contact, actor)
+        transaction.on_commit(lambda: _delete_stored(keys))
+    return counts
+
+
+def _erase_rows(contact: Contact, actor: Actor) -> tuple[dict[str, int], list[str]]:
+    """Everything of the contact in the database, in the caller's transaction; returns the
+    counts and the storage keys of their files, whose bytes go after commit."""
     _require_team(actor, contact)
     conversations = list(contact.conversations.values_list("pk", "public_id"))
     files = list(_files_of(contact))
@@ -50,20 +58,49 @@ def erase_contact(contact: Contact, *, actor: Actor) -> dict[str, int]:
         "identities": contact.identities.count(),
         "page_views": contact.page_views.count(),
     }
-    keys = [f.storage_key for f in files]
-    with transaction.atomic():
-        _forget_in_search(contact.pk, [pk for pk, _pid in conversations])
-        _forget_api_replays(contact, [pid for _pk, pid in conversations])
-        StoredFile.objects.filter(pk__in=[f.pk for f in files]).delete()
-        contact.delete()  # cascades: identities, conversations, timeline, messages, notes…
-        audit.record(actor, "contact.erased", "contact", "", **counts)
-        transaction.on_commit(lambda: _delete_stored(keys))
-    return counts
+    _forget_in_search(contact.pk, [pk for pk, _pid in conversations])
+    _forget_api_replays(contact, [pid for _pk, pid in conversations])
+    StoredFile.objects.filter(pk__in=[f.pk for f in files]).delete()
+    contact.delete()  # cascades: identities, conversations, timeline, messages, notes…
+    audit.record(actor, "contact.erased", "contact", "", **counts)
+    return counts, [f.storage_key for f in files]
 
 
 def _delete_stored(keys: list[str]) -> None:
     for key in keys:
         default_storage.delete(key)
+
+
+def work(lease: runner.Lease) -> None:
+    """The erasure job in two steps, each resumable: the rows (one transaction, with the
+    checkpoint naming the files left), then the files' bytes in storage. A worker dying
+    between the two leaves no file behind: the next attempt deletes them."""
+    if lease.checkpoint.get("step") != "files":
+        _erase_step(lease)
+    _delete_stored(lease.checkpoint.get("keys", []))
+    lease.save({"step": "done"})  # the storage keys do not outlive the erasure
+
+
+def _erase_step(lease: runner.Lease) -> None:
+    from messagecenter.accounts.models import Operator
+
+    payload = lease.job.payload
+    with transaction.atomic():
+        contact = Contact.objects.select_related("account").filter(pk=payload["contact"]).first()
+        operator = Operator.objects.filter(public_id=payload["actor"][1]).first()
+        keys: list[str] = []
+        if contact is not None and operator is not None:
+            # Gone already (erased by another way), or the requester was removed: nothing to do.
+            _counts, keys = _erase_rows(contact, Actor.for_operator(operator))
+        lease.save({"step": "files", "keys": keys})
+
+
+def give_up(job: Job) -> None:
+    """Nothing to mark: the erasure's steps each commit whole; the failed job row, logged,
+    tells the administrator the contact is still there."""
+
+
+runner.register(runner.Kind(ERASURE, work, give_up))
 
 
 def export_contact(contact: Contact, *, actor: Actor) -> bytes:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from messagecenter.accounts import audit
@@ -34,14 +35,21 @@ from messagecenter.contacts.models import (
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import DomainError, InvalidTransition, ValidationFailed
+from messagecenter.jobs import runner
+from messagecenter.jobs.models import Job
 from messagecenter.search.indexing import index_contacts
 
 BATCH = 1000
 UNDO_WINDOW = timedelta(hours=24)
+# A failed import (a broken row further down, or given up after crashes) keeps what it wrote
+# until then, so it can be undone like a finished one.
+UNDOABLE = (ImportState.DONE, ImportState.FAILED)
 MAX_ROWS = 500_000
 PROFILE = ("name", "company", "customer_id", "country", "postcode", "locale")
 IDENTITIES = ("email", "phone")
 TARGETS = (*PROFILE, *IDENTITIES)
+JOB_KIND = "contacts.import"
+PROGRESS = ["processed_rows", "created_count", "updated_count", "refused_count", "problems"]
 
 
 @dataclass
@@ -74,11 +82,71 @@ def read_rows(text: str) -> tuple[list[str], Iterator[list[str]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = _records(text, dialect)
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise ValidationFailed(_("The file has no header row."))
     return [h.strip() for h in header], reader
+
+
+def _records(text: str, dialect) -> Iterator[list[str]]:
+    """The file's records, refusing an unclosed quote. Python's lenient reader ends such a
+    field at the end of the file, so the rest of the file would become one value (one
+    contact named with thousands of lines); a record that runs to the end of the file is
+    read again strictly, which tells a never-closed quote from a closed multi-line value."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, dialect)
+    start = 1
+    for record in reader:
+        if lines.ended:
+            _refuse_unclosed(lines.since(start), dialect, start)
+        yield record
+        start = reader.line_num + 1
+        lines.forget_before(start)
+
+
+class _Lines:
+    """The file's lines for the reader, keeping those of the record being read."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text))
+        self._kept: list[str] = []
+        self._first = 1  # the line number of ``_kept[0]``
+        self.ended = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+        self._kept.append(line)
+        return line
+
+    def since(self, number: int) -> str:
+        return "".join(self._kept[number - self._first :])
+
+    def forget_before(self, number: int) -> None:
+        del self._kept[: number - self._first]
+        self._first = number
+
+
+def _refuse_unclosed(raw: str, dialect, line: int) -> None:
+    try:
+        list(csv.reader(io.StringIO(raw), dialect, strict=True))
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise ValidationFailed(
+                _(
+                    "Line %(line)d has a quotation mark that is never closed, so everything "
+                    "after it would be read as one value. Close or remove that quotation "
+                    "mark and upload the file again; nothing was imported."
+                )
+                % {"line": line}
+            ) from None
 
 
 def preview(data: bytes, rows: int = 5) -> dict:
@@ -111,9 +179,17 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
 
 
 def plan(
-    account: Account, data: bytes, mapping: dict, on_duplicate: str
+    account: Account,
+    data: bytes,
+    mapping: dict,
+    on_duplicate: str,
+    *,
+    done: int = 0,
+    beat: Callable[[], None] | None = None,
 ) -> Iterator[list[Outcome]]:
-    """Classify every row, batch by batch, without writing anything (also the dry run)."""
+    """Classify every row, batch by batch, without writing anything (also the dry run).
+    A resumed run passes the rows it has ``done``: they are read again only to know the
+    file's earlier contacts (a later row repeating one is refused as before), not planned."""
     _check_mapping(account, mapping, on_duplicate)
     header, reader = read_rows(decode(data))
     missing = [c for c in mapping if c not in header]
@@ -129,6 +205,12 @@ def plan(
         if number > MAX_ROWS + 1:
             raise ValidationFailed(_("At most %(n)d rows per import.") % {"n": MAX_ROWS})
         raw = {mapping[c]: (row[i] if i < len(row) else "") for c, i in index.items()}
+        if done:
+            done -= 1
+            _remember(_clean_row(number, raw, definitions), seen)
+            if beat is not None and done % BATCH == 0:
+                beat()  # re-reading a long file must not look like a dead worker
+            continue
         batch.append((number, raw))
         if len(batch) == BATCH:
             yield _classify(account, batch, definitions, on_duplicate, seen)
@@ -151,23 +233,32 @@ def _classify(account, batch, definitions, on_duplicate, seen) -> list[Outcome]:
     outcomes = [_clean_row(number, raw, definitions) for number, raw in batch]
     existing = _existing_matches(account, [o for o in outcomes if o.action != "refuse"])
     for outcome in outcomes:
-        if outcome.action == "refuse":
+        if outcome.action == "refuse" or not _remember(outcome, seen):
             continue
         keys = _keys(outcome.values)
-        earlier = next((seen[k] for k in keys if k in seen), None)
-        if earlier is not None:
-            outcome.action = "refuse"
-            outcome.problems.append(
-                _problem(outcome.row, "", _("Same contact as row %(n)d.") % {"n": earlier})
-            )
-            continue
-        for key in keys:
-            seen[key] = outcome.row
         match = next((existing[k] for k in keys if k in existing), None)
         if match is not None:
             outcome.contact_id = match
             outcome.action = "update" if on_duplicate == "update" else "skip"
     return outcomes
+
+
+def _remember(outcome: Outcome, seen: dict[tuple[str, str], int]) -> bool:
+    """Note the row's identifiers; False (and the row refused) when an earlier row of the
+    file had one of them."""
+    if outcome.action == "refuse":
+        return False
+    keys = _keys(outcome.values)
+    earlier = next((seen[k] for k in keys if k in seen), None)
+    if earlier is not None:
+        outcome.action = "refuse"
+        outcome.problems.append(
+            _problem(outcome.row, "", _("Same contact as row %(n)d.") % {"n": earlier})
+        )
+        return False
+    for key in keys:
+        seen[key] = outcome.row
+    return True
 
 
 def _clean_row(number: int, raw: dict, definitions) -> Outcome:
@@ -248,46 +339,79 @@ def _check_mapping(account: Account, mapping: dict, on_duplicate: str) -> None:
 def start_import(account: Account, stored_file, mapping: dict, on_duplicate: str, *, actor: Actor):
     """Record the import and hand it to the job queue."""
     _check_mapping(account, mapping, on_duplicate)
-    job = ContactImport.objects.create(
-        account=account,
-        created_by=actor.operator,
-        source=stored_file,
-        mapping=mapping,
-        on_duplicate=on_duplicate,
-        created_at=clock.now(),
-    )
-    audit.record(actor, "contacts.import_started", "import", job.public_id)
-
-    def enqueue():
-        from messagecenter.contacts.tasks import run_contact_import
-
-        run_contact_import(job.pk)
-
-    transaction.on_commit(enqueue)
+    with transaction.atomic():
+        job = ContactImport.objects.create(
+            account=account,
+            created_by=actor.operator,
+            source=stored_file,
+            mapping=mapping,
+            on_duplicate=on_duplicate,
+            created_at=clock.now(),
+        )
+        audit.record(actor, "contacts.import_started", "import", job.public_id)
+        runner.submit(JOB_KIND, {"import": job.pk}, account=account)
     return job
 
 
-def run_import(job: ContactImport, data: bytes) -> ContactImport:
-    """Write the plan batch by batch; each batch commits with its progress."""
-    _header, rows = read_rows(decode(data))
-    # Counted first, so the progress bar has its total from the start.
-    job.total_rows = sum(1 for row in rows if any(cell.strip() for cell in row))
-    ContactImport.objects.filter(pk=job.pk).update(
-        state=ImportState.RUNNING, total_rows=job.total_rows
+def work(lease: runner.Lease) -> None:
+    """The job: run the import from its checkpoint (rows done), reading the stored file."""
+    job = ContactImport.objects.select_related("account", "source").get(
+        pk=lease.job.payload["import"]
     )
+    if job.state not in (ImportState.PENDING, ImportState.RUNNING):
+        _drop_source(job)  # finished by an earlier worker that died before tidying up
+        return
+    if job.source is None:
+        fail(job, "The uploaded file is gone.")
+        return
+    from messagecenter.files.services import open_file
+
+    with open_file(job.source) as handle:
+        data = handle.read()
+    run_import(job, data, lease=lease)
+
+
+def give_up(job: Job) -> None:
+    """After the last attempt: the import fails, and what it wrote can still be undone."""
+    contact_import = ContactImport.objects.select_related("created_by").filter(
+        pk=job.payload["import"], state__in=(ImportState.PENDING, ImportState.RUNNING)
+    )
+    found = contact_import.first()
+    if found is None:
+        return
+    language = found.created_by.language if found.created_by else None
+    with translation.override(language):
+        message = _(
+            "The import stopped %(n)d times and was given up. The rows it imported can be undone."
+        ) % {"n": job.attempts}
+    _finish(found, ImportState.FAILED, message)
+
+
+runner.register(runner.Kind(JOB_KIND, work, give_up))
+
+
+def run_import(job: ContactImport, data: bytes, lease: runner.Lease | None = None) -> ContactImport:
+    """Write the plan batch by batch; each batch commits with its progress and the job's
+    checkpoint, so a resumed run (``lease`` of a later attempt) continues after the last
+    committed batch: every row is written exactly once."""
     try:
-        for batch in plan(job.account, data, job.mapping, job.on_duplicate):
+        _header, rows = read_rows(decode(data))
+        # Counted first, so the progress bar has its total from the start (and a broken
+        # file fails here, before any row is written).
+        job.total_rows = sum(1 for row in rows if any(cell.strip() for cell in row))
+        ContactImport.objects.filter(pk=job.pk).update(
+            state=ImportState.RUNNING, total_rows=job.total_rows
+        )
+        done = job.processed_rows
+        beat = lease.beat if lease is not None else None
+        batches = plan(job.account, data, job.mapping, job.on_duplicate, done=done, beat=beat)
+        for batch in batches:
             with transaction.atomic():
                 _write_batch(job, batch)
-                job.save(
-                    update_fields=[
-                        "processed_rows",
-                        "created_count",
-                        "updated_count",
-                        "refused_count",
-                        "problems",
-                    ]
-                )
+                job.save(update_fields=PROGRESS)
+                if lease is not None:
+                    rows = job.processed_rows
+                    lease.save({"rows": rows}, done=rows, total=job.total_rows)
     except DomainError as exc:
         return _finish(job, ImportState.FAILED, str(exc))
     return _finish(job, ImportState.DONE)
@@ -388,7 +512,7 @@ def undo_import(job: ContactImport, *, actor: Actor) -> dict:
     been in a conversation since are kept, and the result names them."""
     if actor.account.pk != job.account_id or actor.operator is None:
         raise ValidationFailed(_("Not found."))
-    if job.state != ImportState.DONE:
+    if job.state not in UNDOABLE:
         raise InvalidTransition(_("Only a finished import can be undone."))
     if clock.now() - (job.finished_at or job.created_at) > UNDO_WINDOW:
         raise InvalidTransition(_("An import can only be undone within 24 hours."))

@@ -138,8 +138,14 @@ class Run:
         return min(100, self.job.processed_rows * 100 // self.total)
 
     @property
+    def wrote_anything(self) -> bool:
+        return bool(self.job.created_count or self.job.updated_count)
+
+    @property
     def undo_until(self) -> datetime | None:
-        if self.job.state != ImportState.DONE:
+        if self.job.state not in importer.UNDOABLE:
+            return None
+        if self.job.state == ImportState.FAILED and not self.wrote_anything:
             return None
         deadline = (self.job.finished_at or self.job.created_at) + importer.UNDO_WINDOW
         return deadline if deadline > clock.now() else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.db import connection
+from django.db import connection, transaction
 
 from messagecenter.contacts.models import Contact, IdentityKind
 from messagecenter.conversations.models import Message, Note
@@ -108,9 +108,28 @@ def index_contact(contact: Contact) -> None:
 
 
 def index_contacts(contact_ids: Iterable[int]) -> None:
-    """Re-read and re-index these contacts (for writers that bypass ``save()``)."""
-    for contact, emails in _with_emails(Contact.objects.filter(pk__in=list(contact_ids))):
-        _replace_contact(contact, contact_terms(contact, emails))
+    """Re-read and re-index these contacts (for writers that bypass ``save()``), a chunk at
+    a time: one bulk delete and one bulk insert per chunk, not a statement per contact (an
+    import indexes each of its batches this way)."""
+    ids = list(contact_ids)
+    for start in range(0, len(ids), REBUILD_BATCH):
+        chunk = Contact.objects.filter(pk__in=ids[start : start + REBUILD_BATCH])
+        _replace_contacts(list(_with_emails(chunk)))
+
+
+def _replace_contacts(contacts: list[tuple[Contact, list[str]]]) -> int:
+    documents = [
+        ContactDocument(contact=contact, account_id=contact.account_id, document=terms)
+        for contact, emails in contacts
+        if (terms := contact_terms(contact, emails))
+    ]
+    current = ContactDocument.objects.filter(pk__in=[contact.pk for contact, _e in contacts])
+    old = _words_of(current)
+    current.delete()
+    ContactDocument.objects.bulk_create(documents)
+    # Words only the replaced documents held go (as when one document is replaced).
+    vocabulary.forget_unused(old - {word for d in documents for word in d.document})
+    return len(documents)
 
 
 def forget_contact(contact_id: int) -> None:
@@ -168,10 +187,23 @@ def rebuild(account_id: int | None = None) -> dict[str, int]:
     notes = Note.objects.filter(deleted_at__isnull=True, **scope)
     for batch in _batches(notes.values_list("entry_id", "account_id", "conversation_id", "body")):
         counts["notes"] += _replace_batch(batch)
-    for contact, emails in _with_emails(Contact.objects.filter(**scope)):
-        _replace_contact(contact, contact_terms(contact, emails))
-        counts["contacts"] += 1
+    contacts = Contact.objects.filter(**scope).values_list("pk", flat=True).order_by("pk")
+    for pks in _id_batches(contacts.iterator(chunk_size=REBUILD_BATCH)):
+        with transaction.atomic():
+            _replace_contacts(list(_with_emails(Contact.objects.filter(pk__in=pks))))
+        counts["contacts"] += len(pks)
     return counts
+
+
+def _id_batches(ids: Iterator[int]) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for pk in ids:
+        batch.append(pk)
+        if len(batch) >= REBUILD_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _batches(rows) -> Iterator[list[tuple]]:
@@ -186,8 +218,6 @@ def _batches(rows) -> Iterator[list[tuple]]:
 
 
 def _replace_batch(rows: list[tuple]) -> int:
-    from django.db import transaction
-
     documents = [
         MessageDocument(entry_id=pk, account_id=acc, conversation_id=conv, document=terms)
         for pk, acc, conv, body in rows

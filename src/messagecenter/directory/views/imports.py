@@ -140,8 +140,9 @@ def import_start(request, file_id: str):
     form, preview = _mapping_form(request, stored, request.POST)
     if not form.is_valid():
         return _mapping_page(request, stored, form, preview, status=422)
-    data = imports.read(stored)
     try:
+        # Counted before the job exists: a file the reader refuses starts nothing.
+        total = imports.count_rows(imports.read(stored))
         job = importer.start_import(
             request.user.account,
             stored,
@@ -152,7 +153,7 @@ def import_start(request, file_id: str):
     except DomainError as error:
         form.add_error(None, str(error.message))
         return _mapping_page(request, stored, form, preview, status=422)
-    imports.remember_total(job, imports.count_rows(data))
+    imports.remember_total(job, total)
     return redirect("contact_import_run", job.public_id)
 
 

@@ -1,0 +1,111 @@
+"""A real crash: ``kill -9`` of the server (and its embedded job consumer) in the middle of a
+large contact import, then a fresh server resumes the import from its checkpoint."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli import procs
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
+
+# Four batches of the importer's 1,000 rows: killed after the first, resumed for the rest.
+ROWS = 4_000
+
+SET_UP = f"""
+import io
+from messagecenter.accounts import services as accounts
+from messagecenter.contacts import importer
+from messagecenter.core.actors import Actor
+from messagecenter.files.services import store_file
+
+account = accounts.create_account("Crash GmbH")
+alice = accounts.create_operator(account, email="alice@crash.example", name="Alice",
+                                 password="a long enough password", role="admin")
+rows = "".join(f"Kundin {{n}},kundin{{n}}@crash.example\\n" for n in range({ROWS}))
+data = ("Name,E-Mail\\n" + rows).encode()
+me = Actor.for_operator(alice)
+stored = store_file(account, io.BytesIO(data), "kontakte.csv", actor=me)
+importer.start_import(account, stored, {{"Name": "name", "E-Mail": "email"}}, "skip", actor=me)
+"""
+
+UNDO = """
+from messagecenter.contacts import importer
+from messagecenter.contacts.models import ContactImport
+from messagecenter.core.actors import Actor
+
+job = ContactImport.objects.select_related("created_by").get()
+importer.undo_import(job, actor=Actor.for_operator(job.created_by))
+"""
+
+
+def query(data_dir: Path, sql: str) -> tuple:
+    with sqlite3.connect(data_dir / "messagecenter.sqlite3", timeout=30) as db:
+        return db.execute(sql).fetchone()
+
+
+def the_import(data_dir: Path) -> tuple[str, int, int]:
+    return query(
+        data_dir, "SELECT state, processed_rows, created_count FROM contacts_contactimport"
+    )
+
+
+def wait_for(condition, timeout: float, server: procs.Server) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out; server output:\n{server.output}")
+
+
+def shell(data_dir: Path, script: str) -> None:
+    done = procs.run(data_dir, "shell", "-c", script)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_import_killed_with_sigkill_is_resumed_by_a_fresh_server_exactly_once(tmp_path):
+    """GIVEN an import of 4,000 rows queued in embedded mode WHEN the server is killed
+    with SIGKILL after the first batch THEN the import still says "running" part-way; a
+    fresh server resumes it at start-up from its checkpoint: every row imported exactly once
+    (no duplicate contacts), the counters right, and undo works."""
+    assert procs.run(tmp_path, "migrate").returncode == 0
+    shell(tmp_path, SET_UP)
+
+    first = procs.Server(tmp_path, "--no-demo")
+    try:
+        wait_for(lambda: the_import(tmp_path)[1] >= 1000, 120, first)
+    finally:
+        first.kill()  # SIGKILL: no shutdown, no cleanup
+    state, processed, created = the_import(tmp_path)
+    assert state == "running" and 1000 <= processed < ROWS, (state, processed)
+    assert query(tmp_path, "SELECT COUNT(*) FROM contacts_contact")[0] == created == processed
+
+    second = procs.Server(tmp_path, "--no-demo")
+    try:
+        job_done = "SELECT state = 'done' FROM jobs_job"
+        wait_for(lambda: query(tmp_path, job_done)[0], 300, second)
+    finally:
+        second.kill()
+
+    assert the_import(tmp_path) == ("done", ROWS, ROWS)
+    contacts, emails = query(
+        tmp_path,
+        "SELECT COUNT(*), COUNT(DISTINCT value) FROM contacts_contactidentity WHERE kind='email'",
+    )
+    assert contacts == emails == ROWS
+    assert query(tmp_path, "SELECT COUNT(*) FROM contacts_contact")[0] == ROWS
+    assert query(tmp_path, "SELECT COUNT(*) FROM contacts_importchange")[0] == ROWS
+    assert query(tmp_path, "SELECT state, attempts, progress_done FROM jobs_job") == (
+        "done",
+        2,
+        ROWS,
+    )
+
+    shell(tmp_path, UNDO)
+    assert query(tmp_path, "SELECT COUNT(*) FROM contacts_contact")[0] == 0
+    assert the_import(tmp_path)[0] == "undone"
