@@ -70,3 +70,13 @@ def test_lock_out_message_is_german_for_a_german_browser(client, alice, throttle
     response = sign_in(client, "alice@acme.test", "wrong", HTTP_ACCEPT_LANGUAGE="de")
 
     assert "Zu viele fehlgeschlagene Anmeldeversuche" in response.content.decode()
+
+
+def test_the_script_catalogue_has_the_mention_picker_in_german(client, db):
+    """The composer's strings live in the web app's own djangojs catalogue, merged with the
+    project-wide one by /jsi18n/."""
+    german = client.get(reverse("javascript-catalog") + "?l=de", HTTP_ACCEPT_LANGUAGE="de")
+    text = german.content.decode()
+
+    assert "Kollegen erw\\u00e4hnen" in text or "Kollegen erwähnen" in text
+    assert "Chat-Befehle" in text  # the project-wide strings are still there

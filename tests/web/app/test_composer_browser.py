@@ -7,6 +7,9 @@ import contextlib
 import json
 
 import pytest
+from playwright.sync_api import expect
+
+from messagecenter.conversations.models import Note
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,3 +90,40 @@ def test_a_note_sends_no_typing_indicator(app_for, alice, alices):
 
     sent.flush(page)
     assert sent.typing() == []
+
+
+def test_at_in_a_note_offers_colleagues_and_inserts_the_handle(app_for, alice, bob, alices):
+    """GIVEN colleagues Bea and Bob WHEN Alice types `@b` in a note THEN both are offered (not
+    Alice herself); the keys choose one, Enter inserts the handle the mention parser reads,
+    and the saved note mentions Bob."""
+    from messagecenter.accounts import services as accounts
+
+    accounts.create_operator(alice.account, name="Bea Berger", email="bea@acme.test")
+    page, _sent, composer = open_conversation(app_for, alice, alices)
+    picker = page.locator("[data-picker]")
+
+    composer.press("Alt+n")
+    composer.press_sequentially("Bitte @b", delay=20)
+    expect(picker.locator(".picker__label")).to_have_text(["Bea Berger", "Bob Builder"])
+    composer.press("ArrowDown")
+    expect(picker.locator("[aria-selected=true] .picker__label")).to_have_text("Bob Builder")
+    composer.press_sequentially("o", delay=20)
+    expect(picker.locator(".picker__label")).to_have_text(["Bob Builder"])
+    composer.press("Enter")
+
+    expect(composer).to_have_value("Bitte @bob ")
+    expect(picker).to_be_hidden()
+    composer.press_sequentially("übernehmen", delay=10)
+    composer.press("Enter")
+    expect(page.locator(".timeline .note", has_text="übernehmen")).to_be_visible()
+    note = Note.objects.get(conversation=alices)
+    assert note.body == "Bitte @bob übernehmen"
+    assert note.mentions == [bob.public_id]
+
+
+def test_at_in_a_reply_offers_nobody(app_for, alice, bob, alices):
+    page, _sent, composer = open_conversation(app_for, alice, alices)
+
+    composer.press_sequentially("Schreib an @b", delay=20)
+
+    expect(page.locator("[data-picker]")).to_be_hidden()
