@@ -19,9 +19,10 @@ from messagecenter.conversations.notes import mention_handle
 from messagecenter.macros import services as macros
 from messagecenter.macros.models import Macro, MacroKind
 from messagecenter.web import reads
+from messagecenter.web.access import actor
 from messagecenter.web.views.actions import back_to
 from messagecenter.web.views.conversation import load
-from messagecenter.web.views.respond import actor, not_found_as_404, perform
+from messagecenter.web.views.respond import not_found_as_404, perform
 
 
 @login_required
