@@ -260,3 +260,23 @@ def test_changing_language_updates_contact_profile(mine, alice):
     assert mine.contact.locale == "de"
     with pytest.raises(ValidationFailed):
         services.set_locale(mine, "xx", actor=Actor.for_operator(alice))
+
+
+def test_the_mention_handle_resolves_to_exactly_that_operator(account, mine, alice, bob):
+    """GIVEN two Bobs and an e-mail local part shared across domains WHEN the picker's handle
+    of each is written in a note THEN it mentions that operator and nobody else."""
+    other_bob = accounts.create_operator(account, name="Bob Other", email="bobby@acme.test")
+    twin = accounts.create_operator(account, name="Anna Alt", email="bob@elsewhere.test")
+    colleagues = [alice, bob, other_bob, twin]
+
+    handles = {op.name: notes.mention_handle(op, colleagues) for op in colleagues}
+
+    assert handles == {
+        "Alice Admin": "alice",
+        "Bob Builder": "[Bob Builder]",  # "bob" is also the start of Anna's address
+        "Bob Other": "bobby",
+        "Anna Alt": "[Anna Alt]",
+    }
+    for operator in colleagues:
+        body = f"Bitte @{handles[operator.name]} übernehmen"
+        assert notes.find_mentions(account.pk, body) == [operator]

@@ -70,7 +70,7 @@ def open_as(page, app, operator, path):
 
 def wait_for_socket(page):
     """The page's socket said hello: it has joined the account and operator groups."""
-    page.wait_for_function("window.__frames.includes('hello')", polling=100)
+    page.wait_for_function("window.__frames.includes('hello')")
 
 
 def test_operators_page_shows_a_colleague_going_online_live(page, app, alice, bob):
@@ -103,7 +103,7 @@ def test_a_mention_appears_live_as_a_row_and_a_browser_notification(
     expect(mention).to_have_class("notification notification--unread notification--new")
     expect(page.locator(".notification")).to_have_count(2)
     expect(page.locator("[data-unread-summary]")).to_have_text("You have 2 unread notifications.")
-    page.wait_for_function("window.__shown.length === 2", polling=100)
+    page.wait_for_function("window.__shown.length === 2")
     titles = [shown["title"] for shown in page.evaluate("window.__shown")]
     assert titles == ["New conversation", "You were mentioned in a note"]
 
@@ -165,7 +165,6 @@ def test_inactivity_alarm_plays_after_the_countdown_and_repeats_until_i_reply(
     page.wait_for_function(
         f"window.mcPersonal.state.conversations.get('{conversation.public_id}').status"
         " === 'waiting'",
-        polling=100,
     )
     page.clock.run_for(120_000)
     assert alarms() == 2
@@ -281,7 +280,7 @@ def test_signals_follow_my_choices_for_my_and_my_groups_conversations(
 
     contact_writes(bobs, "Hallo Bob")
     contact_writes(mine, "Hallo Alice")
-    page.wait_for_function("window.__shown.length === 1", polling=100)
+    page.wait_for_function("window.__shown.length === 1")
     assert page.evaluate("window.__shown") == [
         {"title": "New message", "body": "Hallo Alice", "tag": f"mc-{mine.public_id}"}
     ]
@@ -294,6 +293,6 @@ def test_signals_follow_my_choices_for_my_and_my_groups_conversations(
     changes = "window.__frames.filter((type) => type === 'conversation.changed').length"
     before = page.evaluate(changes)
     contact_writes(mine, "Noch da?")
-    page.wait_for_function(f"{changes} > {before}", polling=100)
+    page.wait_for_function(f"{changes} > {before}")
     assert len(page.evaluate("window.__shown")) == 1
     assert page.evaluate("window.__mcAudio.played") == ["message"]

@@ -67,3 +67,33 @@ def test_notification_titles_are_german(admin_client, alice, bob, widget, contac
     assert "Bob Builder hat Sie in einer Notiz erwähnt" in html
     assert "Unterhaltung mit Clara Kundin" in html
     assert "gerade eben" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "started", "message"),
+    [
+        ("de", "Ein Besucher hat eine Unterhaltung begonnen", "Neue Nachricht von einem Besucher"),
+        ("en", "A visitor started a conversation", "New message from a visitor"),
+    ],
+)
+def test_an_unnamed_visitor_is_named_in_the_right_case(
+    admin_client, alice, widget, language, started, message
+):
+    """GIVEN a visitor without a name WHEN their conversation notifies Alice THEN the title
+    starts with "Ein Besucher" (the subject), and "von einem Besucher" follows a preposition."""
+    from messagecenter.contacts.services import create_contact
+    from messagecenter.conversations.models import Status
+    from tests.conftest import capture_events
+    from tests.helpers import conversation_in, start
+
+    update_profile(alice, actor=as_actor(alice), language=language)
+    with capture_events():
+        start(widget, create_contact(widget.account, name=""))
+        # Open and Alice's: the visitor's second message notifies her.
+        conversation_in(Status.OPEN, widget, create_contact(widget.account), alice)
+
+    html = admin_client.get(reverse("notifications")).content.decode()
+
+    assert started in html
+    assert message in html
+    assert "einem Besucher hat" not in html

@@ -13,6 +13,14 @@ from messagecenter.widgets.models import MEDIA_TYPES, Widget
 
 pytestmark = pytest.mark.django_db
 
+ALL_ON = {"files": True, "voice": True, "calls": True}
+
+
+@pytest.fixture
+def all_features(settings):
+    """The installation turned on files, voice messages and calls (MC_FEATURE_*)."""
+    settings.FEATURES = ALL_ON
+
 
 def widget_form(**changes) -> dict:
     data = {
@@ -32,7 +40,7 @@ def widget_form(**changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_creating_a_widget_with_every_setting(admin_client, account, support_group):
+def test_creating_a_widget_with_every_setting(admin_client, account, support_group, all_features):
     response = admin_client.post(
         reverse("settings_widget_new"),
         widget_form(operator_group=support_group.public_id, privacy_mode="on"),
@@ -54,7 +62,7 @@ def test_creating_a_widget_with_every_setting(admin_client, account, support_gro
     assert AuditEntry.objects.filter(action="widget.created", target_id=widget.public_id).exists()
 
 
-def test_the_new_widget_form_starts_from_the_defaults(admin_client):
+def test_the_new_widget_form_starts_from_the_defaults(admin_client, all_features):
     html = admin_client.get(reverse("settings_widget_new")).content.decode()
 
     assert 'name="conversation_timeout_minutes" value="30"' in html
@@ -88,7 +96,7 @@ def test_the_edit_page_has_the_snippet_and_the_identity_secret(admin_client, wid
     assert "How signed identities work" in html
 
 
-def test_editing_saves_what_changed(admin_client, account, widget):
+def test_editing_saves_what_changed(admin_client, account, widget, all_features):
     sales = accounts.create_group(account, "Sales")
 
     response = admin_client.post(
@@ -149,3 +157,58 @@ def test_outsider_cannot_edit(outsider_client, widget):
     assert response.status_code == 404
     widget.refresh_from_db()
     assert widget.name == "Website"
+
+
+def test_switches_of_unfinished_features_are_hidden_by_default(admin_client, widget):
+    """GIVEN no MC_FEATURE_* switched on WHEN an admin opens the widget editor THEN it offers
+    no file, voice message or call switches."""
+    html = admin_client.get(reverse("settings_widget", args=[widget.public_id])).content.decode()
+
+    for name in ("media_enabled", "media_types", "calls_enabled", "video_enabled"):
+        assert f'name="{name}"' not in html
+    assert "Allow file uploads" not in html and "Voice calls" not in html
+    assert 'name="rating_enabled"' in html  # the finished switches stay
+
+
+def test_saving_with_features_off_keeps_their_stored_values(admin_client, widget):
+    before = (widget.media, widget.calls_enabled, widget.video_enabled)
+
+    form = widget_form(media_enabled=None, media_types=None, calls_enabled=None, name="Neu")
+    admin_client.post(reverse("settings_widget", args=[widget.public_id]), form)
+
+    widget.refresh_from_db()
+    assert widget.name == "Neu"
+    assert (widget.media, widget.calls_enabled, widget.video_enabled) == before
+
+
+@pytest.mark.parametrize(
+    ("feature", "offered", "hidden"),
+    [
+        ("files", ['name="media_enabled"', 'value="image"'], ['value="audio"', "calls_enabled"]),
+        ("calls", ['name="calls_enabled"', 'name="video_enabled"'], ["media_enabled"]),
+    ],
+)
+def test_each_feature_flag_offers_its_own_switches(
+    admin_client, widget, settings, feature, offered, hidden
+):
+    settings.FEATURES = {"files": False, "voice": False, "calls": False, feature: True}
+
+    html = admin_client.get(reverse("settings_widget", args=[widget.public_id])).content.decode()
+
+    assert all(text in html for text in offered)
+    assert not any(text in html for text in hidden)
+
+
+def test_voice_messages_off_keeps_the_stored_voice_type(admin_client, widget, settings):
+    """GIVEN a widget that allows audio WHEN files are on but voice messages off THEN saving
+    the editor (which does not offer audio) keeps audio allowed."""
+    settings.FEATURES = {"files": True, "voice": False, "calls": False}
+    widget.media = {"enabled": True, "types": ["image", "audio"]}
+    widget.save(update_fields=["media"])
+
+    admin_client.post(
+        reverse("settings_widget", args=[widget.public_id]), widget_form(media_types=["image"])
+    )
+
+    widget.refresh_from_db()
+    assert sorted(widget.media["types"]) == ["audio", "image"]

@@ -89,3 +89,11 @@ def test_recovery_codes_speak_german(client, account, clock):
 
     assert "Noch 10 Wiederherstellungscodes." in html
     assert "Neue Wiederherstellungscodes" in html
+def test_the_script_catalogue_has_the_mention_picker_in_german(client, db):
+    """The composer's strings live in the web app's own djangojs catalogue, merged with the
+    project-wide one by /jsi18n/."""
+    german = client.get(reverse("javascript-catalog") + "?l=de", HTTP_ACCEPT_LANGUAGE="de")
+    text = german.content.decode()
+
+    assert "Kollegen erw\\u00e4hnen" in text or "Kollegen erwähnen" in text
+    assert "Chat-Befehle" in text  # the project-wide strings are still there

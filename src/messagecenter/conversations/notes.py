@@ -109,6 +109,23 @@ def find_mentions(account_id: int, body: str, *, exclude: Operator | None = None
     return sorted(found.values(), key=lambda op: op.pk)
 
 
+def mention_handle(operator: Operator, operators: list[Operator]) -> str:
+    """The token (without ``@``) that ``find_mentions`` resolves to exactly ``operator`` among
+    the account's ``operators``: the e-mail local part when it is unique, else the full name
+    in brackets. The composer's mention picker inserts it, so a pick always notifies the one
+    colleague picked (two Annas, or an "anna@" of another domain, stay apart)."""
+    local = operator.email.split("@")[0]
+    full = f"[{operator.name}]"
+    for token in (local, full):
+        if _MENTION.fullmatch(f"@{token}") and _match(_token(token), operators) == [operator]:
+            return token
+    return full
+
+
+def _token(handle: str) -> str:
+    return handle.strip("[]").strip().lower()
+
+
 def _match(token: str, operators: list[Operator]) -> list[Operator]:
     by_full = [op for op in operators if op.name.lower() == token]
     if by_full:

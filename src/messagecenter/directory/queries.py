@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from messagecenter.contacts.models import Contact, ContactIdentity, IdentityKind
 from messagecenter.conversations.models import Conversation, Message
+from messagecenter.core.scoping import get_scoped
 from messagecenter.directory import search
 
 PAGE_SIZE = 50
@@ -172,3 +173,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
         return (created_at, int(pk)) if created_at.tzinfo else None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+
+
+def contact_for(account, public_id: str, queryset=None) -> Contact:
+    """The account's contact, or ``NotFound`` (another account's id included)."""
+    source = queryset if queryset is not None else Contact.objects.all()
+    return get_scoped(source, account, public_id)

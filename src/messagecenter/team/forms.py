@@ -294,12 +294,27 @@ class WidgetForm(forms.Form):
 
     # Service field names that differ from the form's.
     ERROR_FIELDS = {"media": "media_types"}
+    # Switches of features still being built (settings.FEATURES): left out while a feature is
+    # off, so the editor promises nothing that does nothing and saving keeps stored values.
+    FEATURE_FIELDS = {
+        "files": ("media_enabled", "media_types"),
+        "calls": ("calls_enabled", "video_enabled"),
+    }
+    VOICE_TYPE = "audio"  # "Audio and voice messages" (R-FILE-2)
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         cast(
             forms.ModelChoiceField, self.fields["operator_group"]
         ).queryset = account.groups.order_by("name")
+        self.offers = dict(settings.FEATURES)
+        for feature, names in self.FEATURE_FIELDS.items():
+            if not self.offers[feature]:
+                for name in names:
+                    del self.fields[name]
+        if "media_types" in self.fields and not self.offers["voice"]:
+            types = cast(forms.MultipleChoiceField, self.fields["media_types"])
+            types.choices = [c for c in types.choices if c[0] != self.VOICE_TYPE]
 
     @classmethod
     def initial_for(cls, widget) -> dict:
@@ -322,10 +337,17 @@ class WidgetForm(forms.Form):
     def to_changes(self) -> dict:
         """Everything the services' ``EDITABLE`` names, as the services expect it."""
         data = dict(self.cleaned_data)
-        data["media"] = {"enabled": data.pop("media_enabled"), "types": data.pop("media_types")}
+        if "media_types" in data:
+            types = data.pop("media_types") + self._kept_voice_type()
+            data["media"] = {"enabled": data.pop("media_enabled"), "types": types}
         origins = data.pop("allowed_origins")
         data["allowed_origins"] = [line.strip() for line in origins.splitlines() if line.strip()]
         return data
+
+    def _kept_voice_type(self) -> list[str]:
+        """While voice messages are off their media type is not offered: keep what is stored."""
+        stored = self.initial.get("media_types", [])
+        return [self.VOICE_TYPE] if not self.offers["voice"] and self.VOICE_TYPE in stored else []
 
 
 # --- chat tools: macros ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from messagecenter.core import clock
 from messagecenter.notifications.models import Kind, Notification
@@ -60,12 +60,12 @@ class NotificationView:
 
 def present(row: Notification, operator_names: dict[str, str]) -> NotificationView:
     actor = _actor_name(row, operator_names)
-    contact = _contact_name(row)
+    names = (_contact_name(row), _contact_name(row, as_subject=True))
     return NotificationView(
         public_id=row.public_id,
         kind=row.kind,
         icon=ICONS.get(row.kind, "activity"),
-        title=_title(row.kind, actor, contact, row.action),
+        title=_title(row.kind, actor, names, row.action),
         context=_context(row),
         created_at=row.created_at,
         when=relative_time(row.created_at),
@@ -75,7 +75,8 @@ def present(row: Notification, operator_names: dict[str, str]) -> NotificationVi
     )
 
 
-def _title(kind: str, actor: str, contact: str, action: str) -> str:
+def _title(kind: str, actor: str, names: tuple[str, str], action: str) -> str:
+    contact, subject = names  # "with a visitor" / "A visitor started…" (see _contact_name)
     if kind == Kind.ASSIGNED:
         return _("The conversation with %(contact)s was assigned to you") % {"contact": contact}
     if kind == Kind.FORWARDED:
@@ -87,7 +88,7 @@ def _title(kind: str, actor: str, contact: str, action: str) -> str:
         return _("New message from %(contact)s") % {"contact": contact}
     if kind == Kind.NEW_UNASSIGNED:
         return _("%(contact)s started a conversation; nobody is assigned yet") % {
-            "contact": contact
+            "contact": subject
         }
     if kind == Kind.MENTION:
         return _("%(actor)s mentioned you in a note") % {"actor": actor}
@@ -119,16 +120,24 @@ def _actor_name(row: Notification, operator_names: dict[str, str]) -> str:
     if row.actor_kind == "operator":
         return operator_names.get(row.actor_id) or _("A former colleague")
     if row.actor_kind == "contact":
-        return _contact_name(row)
+        return _contact_name(row, as_subject=True)
     if row.actor_kind in ("bot", "token"):
         return _("An integration")
     return _("Message Center")
 
 
-def _contact_name(row: Notification) -> str:
-    if row.conversation is None:
-        return _("a contact")
-    return row.conversation.contact.name or _("a visitor")
+def _contact_name(row: Notification, *, as_subject: bool = False) -> str:
+    """The contact's name, or a stand-in for a nameless one. German declines the stand-in:
+    "Ein Besucher hat…" as the subject of a sentence, "mit/von einem Besucher" after a
+    preposition, so the two are separate messages (and English capitalises the first)."""
+    named = row.conversation.contact.name if row.conversation is not None else ""
+    if named:
+        return named
+    if as_subject:
+        if row.conversation is None:
+            return pgettext("subject of a sentence", "A contact")
+        return pgettext("subject of a sentence", "A visitor")
+    return _("a contact") if row.conversation is None else _("a visitor")
 
 
 def _target(row: Notification) -> str:

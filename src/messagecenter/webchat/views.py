@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from messagecenter.web import csp
 from messagecenter.widgets.models import Widget
 
 SCRIPT_PATH = "webchat/messenger.js"
@@ -87,7 +88,9 @@ def hosted_chat(request: HttpRequest, widget_key: str) -> HttpResponse:
     widget = Widget.objects.filter(key=widget_key).first()
     if widget is None:
         raise Http404("Unknown widget")
-    return render(request, "webchat/chat.html", {"widget": widget})
+    # Embeddable only by the widget's allowed websites (none listed: only by this server).
+    response = render(request, "webchat/chat.html", {"widget": widget})
+    return csp.allow_framing_by(response, widget.allowed_origins)
 
 
 DEMO_TEXT = {

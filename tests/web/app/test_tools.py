@@ -49,7 +49,7 @@ def tools(client, conversation):
 # --- the pickers' data ------------------------------------------------------------------------
 
 
-def test_tools_list_commands_completions_and_macros(alice_client, alices, greeting):
+def test_tools_list_commands_completions_and_macros(alice_client, alices, greeting, bob):
     alices.locale = "de"
     alices.save(update_fields=["locale"])
 
@@ -63,6 +63,8 @@ def test_tools_list_commands_completions_and_macros(alice_client, alices, greeti
     assert data["completions"]["locales"] == ["en", "de"]
     assert "Alice Admin" in data["completions"]["operators"]
     assert data["completions"]["groups"] == ["Support"]
+    # Colleagues a note can mention, with the handle the mention parser understands.
+    assert data["mentions"] == [{"name": "Bob Builder", "email": "bob@acme.test", "handle": "bob"}]
     assert data["macros"] == [
         {
             "name": "Hallo",

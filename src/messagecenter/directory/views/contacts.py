@@ -13,8 +13,8 @@ from messagecenter.contacts import gdpr
 from messagecenter.contacts import services as contacts
 from messagecenter.core.errors import DomainError
 from messagecenter.directory import queries
-from messagecenter.directory.access import actor, operator_page
 from messagecenter.directory.forms import AddContactForm, ContactFilterForm, show_error
+from messagecenter.web.access import actor, operator_page
 
 
 @operator_page

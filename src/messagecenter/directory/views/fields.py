@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from messagecenter.contacts import fields
 from messagecenter.contacts.models import CustomField
 from messagecenter.core.errors import DomainError, NotFound
-from messagecenter.directory.access import actor, admin_page
 from messagecenter.directory.forms import CustomFieldForm, show_error
+from messagecenter.web.access import actor, admin_page
 
 
 @admin_page

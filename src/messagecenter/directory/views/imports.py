@@ -14,10 +14,10 @@ from messagecenter.contacts.models import ContactImport
 from messagecenter.core.errors import DomainError
 from messagecenter.core.scoping import get_scoped
 from messagecenter.directory import imports
-from messagecenter.directory.access import actor, operator_page
 from messagecenter.directory.forms import MappingForm, UploadForm
 from messagecenter.files.models import StoredFile
 from messagecenter.files.services import delete_file, store_file
+from messagecenter.web.access import actor, operator_page
 
 RECENT = 5
 

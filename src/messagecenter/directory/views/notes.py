@@ -10,15 +10,16 @@ from django.views.decorators.http import require_POST
 
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.directory import notes
-from messagecenter.directory.access import actor, contact_for, operator_page
 from messagecenter.directory.forms import NoteForm, show_error
+from messagecenter.directory.queries import contact_for
 from messagecenter.directory.views.profile import render_profile
+from messagecenter.web.access import actor, operator, operator_page
 
 
 @operator_page
 @require_POST
 def note_add(request, public_id: str):
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     form = NoteForm(request.POST)
     form.is_valid()
     try:
@@ -33,7 +34,7 @@ def note_add(request, public_id: str):
 @operator_page
 @require_POST
 def note_edit(request, public_id: str, note_id: int):
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     note = notes.note_of(contact, note_id)
     try:
         notes.edit_note(note, request.POST.get("body", ""), actor=actor(request))
@@ -47,7 +48,7 @@ def note_edit(request, public_id: str, note_id: int):
 @operator_page
 @require_POST
 def note_delete(request, public_id: str, note_id: int):
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     notes.delete_note(notes.note_of(contact, note_id), actor=actor(request))
     messages.success(request, _("The note has been deleted."))
     return _back(contact)

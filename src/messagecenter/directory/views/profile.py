@@ -15,13 +15,14 @@ from messagecenter.conversations import services as conversations
 from messagecenter.core.errors import DomainError
 from messagecenter.core.scoping import get_scoped
 from messagecenter.directory import presenters
-from messagecenter.directory.access import actor, contact_for, operator_page
 from messagecenter.directory.forms import (
     NoteForm,
     ProfileForm,
     StartConversationForm,
     show_error,
 )
+from messagecenter.directory.queries import contact_for
+from messagecenter.web.access import actor, operator, operator_page
 from messagecenter.widgets.models import Widget
 
 # Typing the contact's name, or this word, confirms an erasure.
@@ -31,7 +32,7 @@ ERASE_WORD = gettext_noop("ERASE")
 @operator_page
 def contact_profile(request, public_id: str):
     """The profile; a POST saves the edited fields through ``update_contact``."""
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     defined = presenters.definitions(contact)
     if request.method != "POST":
         return _render(request, contact, ProfileForm(contact=contact, definitions=defined))
@@ -78,7 +79,7 @@ def render_profile(request, contact, *, status=422, **forms):
 @operator_page
 @require_POST
 def contact_block(request, public_id: str):
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     blocked = request.POST.get("blocked") == "yes"
     contacts.set_blocked(contact, blocked, actor=actor(request))
     if blocked:
@@ -94,7 +95,7 @@ def contact_block(request, public_id: str):
 def contact_export(request, public_id: str):
     """Right of access: a ZIP with the contact's data as JSON and their files. A POST, as
     it writes an audit entry."""
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     archive = gdpr.export_contact(contact, actor=actor(request))
     response = HttpResponse(archive, content_type="application/zip")
     filename = f"contact-{contact.public_id}.zip"
@@ -106,7 +107,7 @@ def contact_export(request, public_id: str):
 @require_POST
 def contact_erase(request, public_id: str):
     """GDPR erasure from the profile, confirmed by typing the contact's name or ERASE."""
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     if not _erasure_confirmed(contact, request.POST.get("confirm", "")):
         messages.error(
             request,
@@ -133,7 +134,7 @@ def _erasure_confirmed(contact, typed: str) -> bool:
 @require_POST
 def contact_start(request, public_id: str):
     """Start a webchat from the profile (R-CONTACT-5); the conversation opens afterwards."""
-    contact = contact_for(request, public_id)
+    contact = contact_for(operator(request).account, public_id)
     widgets = list(Widget.objects.filter(account=request.user.account))
     form = StartConversationForm(request.POST, widgets=widgets)
     if form.is_valid():

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from messagecenter.notifications.services import mark_read, unread_count
 from messagecenter.team import queries
-from messagecenter.team.access import operator_page
 from messagecenter.team.presenters import present
+from messagecenter.web.access import operator_page
 
 
 @operator_page

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from messagecenter.team import queries
-from messagecenter.team.access import operator_page
+from messagecenter.web.access import operator_page
 
 
 @operator_page

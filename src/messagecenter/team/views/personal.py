@@ -19,9 +19,9 @@ from messagecenter.accounts.models import Operator
 from messagecenter.accounts.services import set_max_slots, update_profile
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.errors import ValidationFailed
-from messagecenter.team.access import actor, operator_page
 from messagecenter.team.forms import AlertsForm, ProfileForm, apply_error
 from messagecenter.team.links import PLACEHOLDER, url_template
+from messagecenter.web.access import actor, operator_page
 
 # How many of my active conversations the runtime tracks from the start; later ones arrive as
 # events. Far above any operator's real workload.

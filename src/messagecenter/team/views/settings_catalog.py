@@ -23,7 +23,7 @@ from messagecenter.conversations import services as conversations
 from messagecenter.conversations.models import Topic
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.core.scoping import get_scoped
-from messagecenter.team.access import actor, admin_page
+from messagecenter.web.access import actor, admin_page
 
 
 @dataclass(frozen=True)

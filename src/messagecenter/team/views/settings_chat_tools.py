@@ -14,8 +14,8 @@ from messagecenter.core.scoping import get_scoped
 from messagecenter.macros import services as macros
 from messagecenter.macros import transfer
 from messagecenter.macros.models import Macro, MacroGroup, MacroKind
-from messagecenter.team.access import actor, admin_page
 from messagecenter.team.forms import MacroForm, apply_error
+from messagecenter.web.access import actor, admin_page
 
 MAX_UPLOAD = 5 * 1024 * 1024
 

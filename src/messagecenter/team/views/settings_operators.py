@@ -11,9 +11,9 @@ from messagecenter.accounts.models import Operator, Role
 from messagecenter.accounts.services import create_operator, update_operator
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.core.scoping import get_scoped
-from messagecenter.team.access import actor, admin_page
 from messagecenter.team.forms import EditOperatorForm, InviteOperatorForm, apply_error
 from messagecenter.team.invitations import send_invitation
+from messagecenter.web.access import actor, admin_page
 
 
 @admin_page

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.core.scoping import get_scoped
-from messagecenter.team.access import actor, admin_page
 from messagecenter.team.forms import WidgetForm, apply_error
+from messagecenter.web.access import actor, admin_page
 from messagecenter.widgets.models import Widget
 from messagecenter.widgets.services import create_widget, update_widget
 

@@ -19,8 +19,9 @@ from messagecenter.conversations.models import Status, Topic
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.core.scoping import get_scoped
 from messagecenter.web import reads
+from messagecenter.web.access import actor
 from messagecenter.web.views.conversation import load
-from messagecenter.web.views.respond import actor, perform
+from messagecenter.web.views.respond import perform
 
 
 def back_to(item) -> str:

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from messagecenter.contacts import services as contacts
 from messagecenter.core.errors import DomainError, NotFound
 from messagecenter.web import reads
+from messagecenter.web.access import actor
 from messagecenter.web.views.actions import back_to
 from messagecenter.web.views.conversation import load
-from messagecenter.web.views.respond import actor
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
-from messagecenter.web import reads
+from messagecenter.web import csp, reads
 from messagecenter.web.views.inbox import current_tab
 from messagecenter.web.views.respond import not_found_as_404
 
@@ -16,6 +16,7 @@ def load(request, conversation_id: str):
 
 
 @login_required
+@csp.allow_style_attributes  # the composer's emoji picker
 def conversation(request, conversation_id: str):
     item = load(request, conversation_id)
     tab = current_tab(request)

@@ -13,12 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 
-from messagecenter.core.actors import Actor
 from messagecenter.core.errors import DomainError, NotFound
-
-
-def actor(request) -> Actor:
-    return Actor.for_operator(request.user)
 
 
 def wants_json(request) -> bool:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from messagecenter.accounts import services as accounts
 from messagecenter.conversations import presence
-from messagecenter.web.views.respond import actor, perform, wants_json
+from messagecenter.web.access import actor
+from messagecenter.web.views.respond import perform, wants_json
 
 AWAY_HINT_COOKIE = "mc_away_hint"
 AWAY_HINT_MAX_AGE = 5 * 365 * 24 * 3600

@@ -15,12 +15,14 @@ from messagecenter.accounts.models import Operator, OperatorGroup
 from messagecenter.contacts.services import is_online
 from messagecenter.conversations.commands import catalogue, run_command
 from messagecenter.conversations.models import Status, Topic
+from messagecenter.conversations.notes import mention_handle
 from messagecenter.macros import services as macros
 from messagecenter.macros.models import Macro, MacroKind
 from messagecenter.web import reads
+from messagecenter.web.access import actor
 from messagecenter.web.views.actions import back_to
 from messagecenter.web.views.conversation import load
-from messagecenter.web.views.respond import actor, not_found_as_404, perform
+from messagecenter.web.views.respond import not_found_as_404, perform
 
 
 @login_required
@@ -52,6 +54,7 @@ def tools(request, conversation_id: str):
                 "statuses": [Status.OPEN, Status.WAITING, Status.ENDED],
                 "locales": [code for code, _name in settings.LANGUAGES],
             },
+            "mentions": _mentionable(request.user),
             "macros": [
                 {
                     "name": m.name,
@@ -67,6 +70,17 @@ def tools(request, conversation_id: str):
             ],
         }
     )
+
+
+def _mentionable(me: Operator) -> list[dict[str, str]]:
+    """The colleagues a note can mention (R-RULES Mentions), each with the handle the mention
+    parser resolves to them alone; not the author, whom a mention never notifies."""
+    colleagues = list(Operator.objects.filter(account=me.account, is_active=True).order_by("name"))
+    return [
+        {"name": op.name, "email": op.email, "handle": mention_handle(op, colleagues)}
+        for op in colleagues
+        if op.pk != me.pk
+    ]
 
 
 def _grouped(macro: Macro) -> tuple:

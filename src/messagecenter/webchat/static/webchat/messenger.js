@@ -448,7 +448,16 @@ function mount({ key, identity, language, mode }) {
   host.style.setProperty("display", "block", "important");
   const shadow = host.attachShadow({ mode: "open" });
   const root = h("div", { class: "root" });
-  shadow.append(h("style", {}, CSS), root);
+  // A constructed stylesheet, not a <style>: a strict Content-Security-Policy (ours on the
+  // hosted chat page, or the customer's site's) forbids inline <style> text but not this.
+  if ("adoptedStyleSheets" in shadow && "replaceSync" in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+    shadow.append(root);
+  } else {
+    shadow.append(h("style", {}, CSS), root);
+  }
 
   const badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
   const launcher = h("button", { class: "launcher", type: "button", "aria-controls": "mc-panel", hidden: true, onclick: () => toggle() }, badge);

@@ -21,7 +21,7 @@ if (card) {
 function show(status) {
   const bar = card.querySelector("[data-bar]");
   bar.setAttribute("aria-valuenow", String(status.percent));
-  bar.firstElementChild.style.width = `${status.percent}%`;
+  bar.querySelector("rect").setAttribute("width", `${status.percent}%`);
   card.querySelector("[data-percent]").textContent = String(status.percent);
   card.querySelector("[data-processed]").textContent = String(status.processed);
   card.querySelector("[data-total]").textContent = String(status.total);

@@ -35,7 +35,7 @@ export class Composer {
       this.autosize();
       if (!this.picker.kind) this.picker.dismissed = false;
       this.picker.update();
-      if (!this.picker.kind) this.typing();
+      this.typing();
     });
     this.input.addEventListener("blur", () => setTimeout(() => {
       if (!this.form.contains(document.activeElement)) this.picker.close();
@@ -151,9 +151,13 @@ export class Composer {
     this.onSent(result.data.entry);
   }
 
+  // "Typing…" is for a reply the contact will read: never for a note, a `$` command or a
+  // `!` macro (also not with spaces before the sign, which still runs as a command), and not
+  // before the first visible character tells which of them the draft is.
   typing() {
     const now = Date.now();
-    if (this.mode !== "message" || now - this.lastTyping < TYPING_EVERY_MS) return;
+    if (this.mode !== "message" || !/^\s*[^\s$!]/.test(this.input.value)) return;
+    if (now - this.lastTyping < TYPING_EVERY_MS) return;
     this.lastTyping = now;
     socket.send({ type: "typing", conversation: this.conversation });
   }

@@ -1,6 +1,7 @@
-// The composer's pickers (R-CMD, R-MACRO-2): `$` lists chat commands with argument completion,
-// `!` lists the account's macros. Arrow keys move, Tab/Enter pick, Esc closes. A full command
-// runs through the command engine; its answer (or refusal) is shown as a toast.
+// The composer's pickers (R-CMD, R-MACRO-2, R-RULES Mentions): `$` lists chat commands with
+// argument completion, `!` lists the account's macros, and `@` in a note lists the colleagues
+// it can mention. Arrow keys move, Tab/Enter pick, Esc closes. A full command runs through the
+// command engine; its answer (or refusal) is shown as a toast.
 
 import { format, getJson, gettext } from "./util.js";
 
@@ -23,7 +24,19 @@ export class Picker {
     const value = this.input.value;
     if (value.startsWith("$")) return "command";
     if (value.startsWith("!")) return "macro";
+    if (this.composer.mode === "note" && this.mentionAt()) return "mention";
     return "";
+  }
+
+  // The `@token` being typed at the caret, as the mention parser (conversations/notes.py)
+  // reads it: after a space or the start, `@name` or `@[Full Name`. Null when there is none.
+  mentionAt() {
+    const caret = this.input.selectionStart;
+    if (caret !== this.input.selectionEnd) return null;
+    const before = this.input.value.slice(0, caret);
+    const match = before.match(/(?:^|[^\p{L}\p{N}_@])@(\[[^\]\n]*|[\p{L}\p{N}_.\-]*)$/u);
+    if (!match) return null;
+    return { start: caret - match[1].length - 1, end: caret, query: match[1].replace(/^\[/, "").toLowerCase() };
   }
 
   async update() {
@@ -45,7 +58,8 @@ export class Picker {
       }
       if (!this.open) return;
     }
-    this.items = kind === "command" ? this.commandItems() : this.macroItems();
+    const items = { command: () => this.commandItems(), macro: () => this.macroItems(), mention: () => this.mentionItems() };
+    this.items = items[kind]();
     this.active = Math.min(this.active, Math.max(this.items.length - 1, 0));
     this.render(kind);
   }
@@ -101,13 +115,20 @@ export class Picker {
       }));
   }
 
+  mentionItems() {
+    const { query } = this.mentionAt() || { query: "" };
+    return (this.tools.mentions || [])
+      .filter((colleague) => [colleague.name, colleague.email, colleague.handle].some((text) => text.toLowerCase().includes(query)))
+      .map((colleague) => ({ label: colleague.name, hint: colleague.email, mention: colleague.handle }));
+  }
+
   // --- showing ------------------------------------------------------------------------------------
 
   render(kind) {
     const nodes = [];
     const heading = document.createElement("p");
     heading.className = "picker__title";
-    heading.textContent = kind === "command" ? gettext("Chat commands") : gettext("Macros");
+    heading.textContent = { command: gettext("Chat commands"), macro: gettext("Macros"), mention: gettext("Mention a colleague") }[kind];
     nodes.push(heading);
     let group = null;
     this.items.forEach((item, index) => {
@@ -135,6 +156,7 @@ export class Picker {
       option.addEventListener("click", () => {
         this.active = index;
         if (item.macro) this.composer.runCommand(item.text);
+        else if (item.mention) this.insertMention();
         else this.pick();
       });
       if (item.macro && !item.push) {
@@ -157,9 +179,11 @@ export class Picker {
     }
     const keys = document.createElement("p");
     keys.className = "picker__keys";
-    keys.textContent = kind === "command"
-      ? gettext("↑↓ choose · Tab complete · Enter run · Esc close")
-      : gettext("↑↓ choose · Enter send · Tab insert for editing · Esc close");
+    keys.textContent = {
+      command: gettext("↑↓ choose · Tab complete · Enter run · Esc close"),
+      macro: gettext("↑↓ choose · Enter send · Tab insert for editing · Esc close"),
+      mention: gettext("↑↓ choose · Enter or Tab insert · Esc close"),
+    }[kind];
     nodes.push(keys);
     this.node.replaceChildren(...nodes);
     this.input.setAttribute("aria-activedescendant", this.items.length ? `picker-item-${this.active}` : "");
@@ -192,6 +216,10 @@ export class Picker {
       this.render(this.kind);
       return true;
     }
+    if ((event.key === "Tab" || event.key === "Enter") && !event.shiftKey && count && this.kind === "mention") {
+      this.insertMention();
+      return true;
+    }
     if (event.key === "Tab" && !event.shiftKey && count) {
       if (this.kind === "macro") this.insert();
       else this.pick();
@@ -217,6 +245,17 @@ export class Picker {
     this.input.value = item.text;
     this.input.setSelectionRange(item.text.length, item.text.length);
     this.active = 0;
+    this.input.dispatchEvent(new Event("input"));
+  }
+
+  // Replaces the `@token` at the caret with the colleague's handle and a space.
+  insertMention() {
+    const item = this.items[this.active];
+    const at = this.mentionAt();
+    if (!item?.mention || !at) return;
+    this.input.setRangeText(`@${item.mention} `, at.start, at.end, "end");
+    this.close();
+    this.input.focus();
     this.input.dispatchEvent(new Event("input"));
   }
 

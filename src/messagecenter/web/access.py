@@ -1,15 +1,16 @@
-"""Who may open which team page, and how domain refusals become HTTP answers.
+"""Who may open which page of the operator app, and how domain refusals become HTTP answers.
 
-Every page needs a signed-in operator. Account settings are for administrators: a teammate
-gets a 403 page that says so; an id from another account is simply not found (404), as
-everywhere in the Message Center.
+The one access module of the UI apps (web, team, directory, archive). Every page needs a
+signed-in operator. Account settings are for administrators: a teammate gets a 403 page that
+says so. A refusal by a domain service (``PermissionDenied``) shows the same page with the
+service's reason. An id from another account is simply not found (404), as everywhere in the
+Message Center.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,9 @@ from messagecenter.core.actors import Actor
 from messagecenter.core.errors import NotFound, PermissionDenied
 
 View = Callable[..., HttpResponse]
+
+# The navigation entry a 403 page keeps current, by the first part of the refused path.
+_SECTIONS = {"conversations": "archive", "me": "settings"}
 
 
 def operator_page(view: View) -> View:
@@ -43,7 +47,7 @@ def admin_page(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not signed_in(request).is_admin:
+        if not operator(request).is_admin:
             return forbidden(request)
         return view(request, *args, **kwargs)
 
@@ -51,14 +55,18 @@ def admin_page(view: View) -> View:
 
 
 def forbidden(request: HttpRequest, reason: str = "") -> HttpResponse:
-    context = {"section": "settings", "reason": reason}
-    return render(request, "team/forbidden.html", context, status=403)
+    """The 403 page: without a reason it says the page is for administrators."""
+    first = request.path.strip("/").split("/")[0]
+    context = {"section": _SECTIONS.get(first, first), "reason": reason}
+    return render(request, "web/forbidden.html", context, status=403)
 
 
-def signed_in(request: HttpRequest) -> Operator:
-    """The operator of a request that passed ``operator_page`` (so never anonymous)."""
-    return cast(Operator, request.user)
+def operator(request: HttpRequest) -> Operator:
+    """The signed-in operator (every view here runs behind ``operator_page``)."""
+    user = request.user
+    assert isinstance(user, Operator)
+    return user
 
 
 def actor(request: HttpRequest) -> Actor:
-    return Actor.for_operator(signed_in(request))
+    return Actor.for_operator(operator(request))
