@@ -66,6 +66,8 @@ socket.on("timeline.entry", (frame) => {
 });
 socket.on("typing", (frame) => frame.conversation === id && frame.who === "contact" && showTyping());
 socket.subscribe(id, timeline.last);
+// The timeline resumes by itself (the socket re-subscribes); header and sidebar re-read.
+socket.onResume(() => refreshDetails());
 
 async function reloadEntry(seq) {
   const data = await getJson(`${base}timeline/?seq=${seq}`);

@@ -55,7 +55,7 @@ export class InboxList {
     this.list.replaceChildren();
     this.render();
     socket.on("conversation.changed", (event) => this.apply(event));
-    socket.on("open", ({ resumed }) => resumed && this.reload());
+    socket.onResume(() => this.reload());
     // The rows' waiting times are this template's own nodes: a tick re-renders them.
     onTick(() => this.render());
   }
