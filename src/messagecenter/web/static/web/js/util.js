@@ -12,6 +12,12 @@ export function gettext(text) {
   return typeof window.gettext === "function" ? window.gettext(text) : text;
 }
 
+// Singular or plural by count (the catalogue knows the language's plural rules).
+export function ngettext(singular, plural, count) {
+  if (typeof window.ngettext === "function") return window.ngettext(singular, plural, count);
+  return count === 1 ? singular : plural;
+}
+
 // Fill %(name)s placeholders of an already translated text:
 // format(gettext("%(name)s is typing…"), { name }) — gettext() stays visible to makemessages.
 export function format(text, values) {
