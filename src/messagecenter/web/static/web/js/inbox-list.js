@@ -56,8 +56,14 @@ export class InboxList {
     this.render();
     socket.on("conversation.changed", (event) => this.apply(event));
     socket.onResume(() => this.reload());
+    // A contact's name shows in its rows: re-read them when it changed.
+    socket.on("contact.changed", (event) => this.shows(event.contact) && this.refetch());
     // The rows' waiting times are this template's own nodes: a tick re-renders them.
     onTick(() => this.render());
+  }
+
+  shows(contactId) {
+    return [...this.rows.values()].some((row) => row.contact_id === contactId);
   }
 
   belongs(summary) {
