@@ -75,8 +75,10 @@ async function readBody(response) {
 const zone = config.timeZone || undefined;
 const language = config.language || "en";
 const timeFormat = new Intl.DateTimeFormat(language, { hour: "numeric", minute: "2-digit", timeZone: zone });
-const dateFormat = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: zone });
-const dateTimeFormat = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
+// "1. Dez. 2026" / "Dec 1, 2026": the month as a word in the operator's language.
+const DATE = { day: "numeric", month: "short", year: "numeric" };
+const dateFormat = new Intl.DateTimeFormat(language, { ...DATE, timeZone: zone });
+const dateTimeFormat = new Intl.DateTimeFormat(language, { ...DATE, hour: "numeric", minute: "2-digit", timeZone: zone });
 // "vor 4 Min." / "4 min. ago", "vor 2 Tagen" / "2 days ago", "jetzt" / "now".
 const relativeFormat = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
 const TICK_MS = 15000;
