@@ -56,7 +56,8 @@ CANDIDATES = """(samples) => import("/static/web/js/timeline.js").then((m) =>
                  actor: {kind: "system", id: "", name: ""}};
   const context = {directory: {operators: [], groups: []}, mayDelete: () => false};
   new m.Timeline(root, {entries: [entry], sessions: {}}, context);
-  return root.querySelector("summary").textContent;
+  const items = [...root.querySelectorAll(".event__candidates li")].map((li) => li.textContent);
+  return [root.querySelector("summary").textContent, ...items];
 }))"""
 
 
@@ -128,11 +129,23 @@ def test_ratings_transcripts_blocks_and_verifications_render_live_and_on_load(
 
 def test_routing_candidates_are_counted_in_both_languages(app_for, alice, dora, widget, contact):
     conversation = conversation_in(Status.OPEN, widget, contact, alice)
-    one = {"winner": None, "candidates": [{"name": "Alice Admin", "free": 2}]}
-    two = {"winner": None, "candidates": [{"name": "A", "free": 1}, {"name": "B", "free": 0}]}
+    one = {"winner": None, "candidates": [{"name": "Alice Admin", "free": 1}]}
+    two = {"winner": None, "candidates": [{"name": "A", "free": 2}, {"name": "B", "free": 0}]}
     for operator, texts in (
-        (alice, ["1 candidate", "2 candidates"]),
-        (dora, ["1 Kandidat", "2 Kandidaten"]),
+        (
+            alice,
+            [
+                ["1 candidate", "Alice Admin: 1 free slot"],
+                ["2 candidates", "A: 2 free slots", "B: 0 free slots"],
+            ],
+        ),
+        (
+            dora,
+            [
+                ["1 Kandidat", "Alice Admin: 1 freier Slot"],
+                ["2 Kandidaten", "A: 2 freie Slots", "B: 0 freie Slots"],
+            ],
+        ),
     ):
         page = app_for(operator).open(f"/inbox/{conversation.public_id}/")
         labels = page.evaluate(CANDIDATES, [one, two])

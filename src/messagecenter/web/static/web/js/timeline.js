@@ -332,6 +332,6 @@ function candidates(entry) {
   if (!list.length) return nothing;
   const count = list.length;
   return html` <details><summary>${format(ngettext("%(count)s candidate", "%(count)s candidates", count), { count })}</summary>
-    <ul class="event__candidates">${list.map((c) => html`<li>${format(gettext("%(name)s: %(free)s free slots"), { name: c.name, free: c.free })}</li>`)}</ul>
+    <ul class="event__candidates">${list.map((c) => html`<li>${format(ngettext("%(name)s: %(free)s free slot", "%(name)s: %(free)s free slots", c.free), { name: c.name, free: c.free })}</li>`)}</ul>
   </details>`;
 }
