@@ -53,3 +53,29 @@ def test_a_name_command_of_a_colleague_shows_at_once(app_for, alice, bob, widget
 
     expect(page.locator("#conv-title")).to_have_text("Klara Kundig")
     expect(page.get_by_label("Name", exact=True)).to_have_value("Klara Kundig")
+
+
+def test_a_change_elsewhere_waits_while_i_edit_the_contact(app_for, alice, bob, widget, contact):
+    """GIVEN Alice typing in the contact form
+    WHEN a colleague changes the contact meanwhile
+    THEN her typing is not replaced; the panel catches up once she leaves the form."""
+    conversation = conversation_in(Status.OPEN, widget, contact, alice)
+    app = app_for(alice)
+    app.page.add_init_script(
+        'window.__frames = []; addEventListener("mc:event", (e) => __frames.push(e.detail.type));'
+    )
+    app.page.clock.install()
+    page = open_conversation(app, conversation)
+    phone = page.get_by_label("Phone", exact=True)
+    phone.fill("+49 30 1234")
+
+    contacts.update_contact(contact, actor=Actor.for_operator(bob), name="Berta Neumann")
+    page.wait_for_function("window.__frames.includes('contact.changed')", polling=100)
+    page.clock.run_for(2_000)  # past the refresh's debounce
+
+    expect(phone).to_have_value("+49 30 1234")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Clara Kundin")
+    page.locator("#timeline").click()  # leaves the form
+    page.clock.run_for(2_000)
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Berta Neumann")
+    expect(page.locator("#conv-title")).to_have_text("Berta Neumann")
