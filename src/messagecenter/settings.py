@@ -318,6 +318,8 @@ LANGUAGE_CODE = env_choice("MC_DEFAULT_LANGUAGE", "en", ("en", "de"))
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+# Our own DATE_FORMAT/DATETIME_FORMAT per language (templates use the names, never patterns).
+FORMAT_MODULE_PATH = ["messagecenter.formats"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 

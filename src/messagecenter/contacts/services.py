@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account
+from messagecenter.contacts.events import announce_contact_changed
 from messagecenter.contacts.fields import clean_values
 from messagecenter.contacts.identities import normalise
 from messagecenter.contacts.models import (
@@ -89,6 +90,7 @@ def update_contact(contact: Contact, *, actor: Actor, **changes) -> Contact:
         for kind, value in identities.items():
             _replace_identity(contact, kind, value)
         audit.record(actor, "contact.updated", "contact", contact.public_id, fields=sorted(changes))
+        announce_contact_changed(contact)  # open conversation pages re-read header and sidebar
     return contact
 
 

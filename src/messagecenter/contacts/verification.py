@@ -49,6 +49,8 @@ def start_verification(
             expires_at=now + CODE_TTL,
         )
         audit.record(actor, "contact.verification_started", "contact", contact.public_id)
+        if conversation is not None:
+            _tell_conversation(conversation, "started", actor)
         transaction.on_commit(lambda: _send_code(record.pk, code))
         send_on_commit(
             {
@@ -94,6 +96,8 @@ def _accept(contact: Contact, record: VerificationCode, now, actor: Actor) -> Co
     record.save(update_fields=["attempts", "used_at"])
     identity = _verify_identity(contact, record.email, now)
     audit.record(actor, "contact.email_verified", "contact", contact.public_id)
+    if record.conversation_id is not None:
+        _tell_conversation(record.conversation, "verified", actor)
     send_on_commit(
         {
             "type": "messenger.verification",
@@ -125,6 +129,14 @@ def _verify_identity(contact: Contact, email: str, now, via: str = "code") -> Co
     identity.verified_at, identity.verified_via = now, via
     identity.save(update_fields=["verified_at", "verified_via"])
     return identity
+
+
+def _tell_conversation(conversation, state: str, actor: Actor) -> None:
+    """The conversation the code was asked from records it in its timeline. Imported here:
+    conversations depend on contacts, not the other way round at import time."""
+    from messagecenter.conversations.contact_entries import record_verification
+
+    record_verification(conversation, state, actor=actor)
 
 
 def _open_codes(contact: Contact):

@@ -171,6 +171,8 @@ class EntryKind(models.TextChoices):
     VERIFICATION = "verification"
     TRANSCRIPT = "transcript"
     PUSH = "push"
+    # The contact was blocked or unblocked from this conversation ($block, $unblock).
+    BLOCKED = "blocked"
 
 
 class TimelineEntry(models.Model):

@@ -62,9 +62,9 @@ def submit_rating(
         if conversation.rating_requested_at is None:
             raise InvalidTransition(_("No rating was requested for this conversation."))
         conversation.rating, conversation.feedback = stars, feedback
-        entry = timeline.stage(
-            conversation, EntryKind.RATING, actor, data={"state": "rated", "rating": stars}
-        )
+        # The comment travels with the entry: the timeline shows stars and words together.
+        data = {"state": "rated", "rating": stars, "feedback": feedback}
+        entry = timeline.stage(conversation, EntryKind.RATING, actor, data=data)
         timeline.flush(conversation)
         announce_entry(conversation, entry)
     return conversation

@@ -131,6 +131,7 @@ def inbox_row(conversation: Conversation) -> dict:
     return {
         "id": conversation.public_id,
         "contact": contact_label(contact, getattr(conversation, "contact_email", "")),
+        "contact_id": contact.public_id,
         "subject": conversation.subject,
         "status": conversation.status,
         "live": conversation.is_live,
@@ -270,6 +271,7 @@ def conversation_state(conversation: Conversation) -> dict:
     """What the page header and the action bar show; sent back after every action."""
     return {
         "id": conversation.public_id,
+        "contact": conversation.contact.public_id,
         "status": conversation.status,
         "live": conversation.is_live,
         "subject": conversation.subject,

@@ -36,6 +36,7 @@ conversation_urls = [
     path("notes/<int:seq>/edit/", notes.edit, name="note_edit"),
     path("notes/<int:seq>/delete/", notes.delete, name="note_delete"),
     path("contact/", contact.update_contact, name="conversation_contact"),
+    path("contact/panel/", conversation.contact_panel, name="conversation_contact_panel"),
     path("transcript/", actions.send_transcript, name="conversation_transcript"),
     path("verify-email/", actions.verify_email, name="conversation_verify_email"),
     path("tools/", tools.tools, name="conversation_tools"),

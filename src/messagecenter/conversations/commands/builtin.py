@@ -9,7 +9,7 @@ from messagecenter.accounts.models import Operator, OperatorGroup
 from messagecenter.accounts.services import available_operators
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts import verification
-from messagecenter.conversations import notes, ratings, services, transcripts
+from messagecenter.conversations import contact_entries, notes, ratings, services, transcripts
 from messagecenter.conversations.commands.engine import command
 from messagecenter.conversations.models import Conversation, Status, Topic
 from messagecenter.core.actors import Actor
@@ -151,13 +151,13 @@ def webtransfer(conversation: Conversation, actor: Actor, argument: str) -> str:
 
 @command("block", "$block", "Block the contact")
 def block(conversation: Conversation, actor: Actor, argument: str) -> str:
-    contacts.set_blocked(conversation.contact, True, actor=actor)
+    contact_entries.block_contact(conversation, True, actor=actor)
     return _("The contact is blocked.")
 
 
 @command("unblock", "$unblock", "Unblock the contact")
 def unblock(conversation: Conversation, actor: Actor, argument: str) -> str:
-    contacts.set_blocked(conversation.contact, False, actor=actor)
+    contact_entries.block_contact(conversation, False, actor=actor)
     return _("The contact is unblocked.")
 
 

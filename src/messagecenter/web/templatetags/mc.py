@@ -52,6 +52,7 @@ def shell_config(context) -> dict:
             "awayHint": reverse("dismiss_away_hint"),
             "inbox": reverse("inbox"),
             "inboxRows": reverse("inbox_rows"),
+            "login": reverse("login"),
             "socket": "/ws/operator",
         },
     }

@@ -61,6 +61,15 @@ def details(request, conversation_id: str):
     return render(request, "web/conversation/_details.html", sidebar_context(item))
 
 
+@login_required
+def contact_panel(request, conversation_id: str):
+    """The sidebar's contact panel and the header's name, re-fetched (htmx) when the contact
+    changed anywhere (``contact.changed``: another operator, the API, a command)."""
+    item = load(request, conversation_id)
+    context = sidebar_context(item) | {"values": reads.contact_values(item.contact), "oob": True}
+    return render(request, "web/conversation/_contact_panel.html", context)
+
+
 def sidebar_context(item) -> dict:
     contact = item.contact
     return {

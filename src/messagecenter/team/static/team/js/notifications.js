@@ -1,9 +1,11 @@
 /*
- * Notifications page: new notifications arrive live (window "mc:event" of type
- * notification.created): the row is fetched as HTML and put on top. "Mark all as read" and
+ * Notifications page: new notifications arrive live (notification.created on the app's one
+ * socket): the row is fetched as HTML and put on top. "Mark all as read" and
  * "Show older" work without reloading; without JavaScript they are a form and a link.
  * After "Mark all as read" it tells the shell's badge: document "mc:unread" {unread: 0}.
  */
+
+import { socket } from "../../web/js/socket.js";
 
 const list = document.querySelector("[data-notification-list]");
 const empty = document.querySelector("[data-notifications-empty]");
@@ -13,9 +15,7 @@ const announcer = document.querySelector("[data-live-announcer]");
 const paged = new URLSearchParams(location.search).has("before");
 
 if (list) {
-  window.addEventListener("mc:event", (event) => {
-    if (event.detail?.type === "notification.created") arrived(event.detail);
-  });
+  socket.on("notification.created", arrived);
   readAll?.addEventListener("submit", markAllRead);
   document.addEventListener("click", loadOlder);
 }

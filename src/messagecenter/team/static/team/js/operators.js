@@ -1,9 +1,11 @@
 /*
  * Operators page: keeps the board live. On a presence change or a conversation event that
  * changes someone's load, it re-fetches the board partial (the same template the page was
- * rendered with) and swaps it in, flashing the rows that changed. Events arrive as window
- * "mc:event"s (from the shell's socket, or personal.js's fallback socket).
+ * rendered with) and swaps it in, flashing the rows that changed. Events come from the app's
+ * one socket (web/js/socket.js).
  */
+
+import { socket } from "../../web/js/socket.js";
 
 const board = document.querySelector("[data-operators-board]");
 const badge = document.querySelector("[data-live-badge]");
@@ -18,18 +20,17 @@ let inflight = false;
 let again = false;
 
 if (board) {
-  window.addEventListener("mc:event", (event) => {
-    setConnected(true);
-    if (matters(event.detail)) schedule();
-  });
-  window.addEventListener("mc:connection", (event) => setConnected(event.detail.connected));
+  socket.on("operator.presence", schedule);
+  socket.on("hello", schedule);
+  socket.on("conversation.changed", (frame) => changesLoad(frame) && schedule());
+  socket.on("open", () => setConnected(true));
+  socket.on("close", () => setConnected(false));
+  socket.onResume(schedule);
+  setConnected(socket.connected);
   setInterval(refresh, REFRESH_MS);
 }
 
-function matters(frame) {
-  if (!frame) return false;
-  if (frame.type === "operator.presence" || frame.type === "hello") return true;
-  if (frame.type !== "conversation.changed") return false;
+function changesLoad(frame) {
   // One event per write; it lists every kind of entry the write added.
   return frame.started || (frame.kinds || [frame.kind]).some((kind) => LOAD_KINDS.has(kind));
 }

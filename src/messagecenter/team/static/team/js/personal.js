@@ -2,10 +2,8 @@
  * Message Center: the personal runtime (R-OP-4). One ES module, loaded on every app page.
  *
  * - Reads my preferences, groups and active conversations from /me/preferences.json.
- * - Listens to every socket event as `window` CustomEvent "mc:event" (detail = the frame), as
- *   dispatched by the app shell. If nothing arrives within 2 s (a page without the shell's
- *   socket), it opens /ws/operator itself and dispatches the same "mc:event"s, so page modules
- *   have one interface either way. If the shell's events show up later, it closes its own.
+ * - Listens to conversation.changed and notification.created on the app's one socket
+ *   (web/js/socket.js, shared with the shell and the page modules; it opens no socket of its own).
  * - Plays sounds with the Web Audio API (generated tones, no files) and shows browser
  *   notifications (Web Notifications API), per event, separately for my conversations and my
  *   groups' conversations; "mute all" silences everything.
@@ -21,11 +19,10 @@
  * API: window.mcPersonal {play, preview, feedback, requestPermission, state}.
  */
 
+import { socket } from "../../web/js/socket.js";
+
 const PREFERENCES_URL = "/me/preferences.json";
-const SHELL_GRACE_MS = 2000;
 const TICK_MS = 1000;
-const PING_MS = 25000;
-const MAX_BACKOFF_MS = 30000;
 const SIGNAL_GAP_MS = 2000;
 const PROMPT_KEY = "mc.notifications.prompt";
 const WAITING_STATUSES = new Set(["open", "new"]);
@@ -58,17 +55,12 @@ const state = {
   colleagues: new Set(),
   conversations: new Map(),
   strings: {},
-  urls: { socket: "/ws/operator", conversation: "", placeholder: "" },
+  urls: { conversation: "", placeholder: "" },
 };
 const pending = [];
 const alarmed = new Map(); // conversation id -> {since, at}: when its alarm last played
 const lastSignal = new Map(); // conversation id -> when it last made a sound or notification
-const ownFrames = new WeakSet();
 let audio = null;
-let ownSocket = null;
-let shellSeen = false;
-let backoff = 1000;
-let graceOver = false;
 
 if (!window.mcPersonal) {
   window.mcPersonal = {
@@ -86,7 +78,8 @@ if (!window.mcPersonal) {
 }
 
 function boot() {
-  window.addEventListener("mc:event", onEvent);
+  socket.on("conversation.changed", onEvent);
+  socket.on("notification.created", onEvent);
   window.addEventListener("mc:feedback", () => feedback());
   // The shell's personal menu switches "mute all" and says so.
   document.addEventListener("mc:mute", (event) => {
@@ -97,10 +90,6 @@ function boot() {
     // Browsers start audio only after a gesture: resume the context on the first one.
     window.addEventListener(type, unlockAudio, { capture: true, passive: true });
   }
-  setTimeout(() => {
-    graceOver = true;
-    maybeOpenSocket();
-  }, SHELL_GRACE_MS);
   setInterval(checkInactivity, TICK_MS);
   load();
 }
@@ -129,18 +118,13 @@ async function load() {
   document.documentElement.dataset.mcPersonal = "ready";
   pending.splice(0).forEach(handle);
   showPermissionPrompt();
-  maybeOpenSocket();
+  socket.connect(); // the shell has opened it already; a page without the shell opens it here
 }
 
 // --- events ----------------------------------------------------------------------------------
 
-function onEvent(event) {
-  const frame = event.detail;
+function onEvent(frame) {
   if (!frame || typeof frame !== "object") return;
-  if (!ownFrames.has(frame)) {
-    shellSeen = true;
-    if (ownSocket) closeOwnSocket(); // the shell's socket is here: one is enough
-  }
   if (!state.ready) pending.push(frame);
   else handle(frame);
 }
@@ -414,51 +398,4 @@ function addPromptStyles() {
     }
   `);
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-}
-
-// --- fallback socket -------------------------------------------------------------------------
-
-function maybeOpenSocket() {
-  if (graceOver && state.ready && !shellSeen && !window.__mcShellSocket && !ownSocket) openSocket();
-}
-
-function openSocket() {
-  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-  const socket = new WebSocket(scheme + location.host + state.urls.socket);
-  let ping = null;
-  ownSocket = socket;
-  socket.addEventListener("open", () => {
-    backoff = 1000;
-    ping = setInterval(() => socket.send(JSON.stringify({ type: "ping" })), PING_MS);
-    connection(true);
-  });
-  socket.addEventListener("message", (message) => {
-    let frame;
-    try {
-      frame = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    ownFrames.add(frame);
-    window.dispatchEvent(new CustomEvent("mc:event", { detail: frame }));
-  });
-  socket.addEventListener("close", (event) => {
-    clearInterval(ping);
-    if (ownSocket !== socket) return;
-    ownSocket = null;
-    connection(false);
-    if (event.code === 4401 || event.code === 4403) return; // signed out: stay quiet
-    setTimeout(() => !shellSeen && !ownSocket && openSocket(), backoff);
-    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-  });
-}
-
-function closeOwnSocket() {
-  const socket = ownSocket;
-  ownSocket = null;
-  socket.close(1000);
-}
-
-function connection(connected) {
-  window.dispatchEvent(new CustomEvent("mc:connection", { detail: { connected } }));
 }

@@ -51,6 +51,7 @@ function applyEntry(entry) {
   if (entry.kind === "note_edited") reloadEntry(entry.data.note_seq);
   if (entry.kind === "updated") applyUpdate(entry.data);
   if (["assigned", "status_changed", "updated", "live_changed", "message"].includes(entry.kind)) refreshDetails();
+  if (entry.kind === "blocked" || entry.kind === "verification") refreshContact();
 }
 
 socket.on("timeline.batch", (frame) => {
@@ -66,6 +67,24 @@ socket.on("timeline.entry", (frame) => {
 });
 socket.on("typing", (frame) => frame.conversation === id && frame.who === "contact" && showTyping());
 socket.subscribe(id, timeline.last);
+// The timeline resumes by itself (the socket re-subscribes); header and sidebar re-read.
+socket.onResume(() => {
+  refreshDetails();
+  refreshContact();
+});
+// The contact changed anywhere (another operator, the API, a $command): header and sidebar.
+socket.on("contact.changed", (frame) => frame.contact === state.contact && refreshContact());
+
+// Re-fetches the contact panel (htmx, "mc:contact"); its response also replaces the header's
+// name. Never pulls the form from under the operator's fingers: it waits until they leave it.
+const refreshContact = debounce(() => {
+  const form = document.querySelector("[data-contact-form]");
+  if (form?.contains(document.activeElement)) {
+    form.addEventListener("focusout", () => setTimeout(refreshContact), { once: true });
+    return;
+  }
+  document.body.dispatchEvent(new CustomEvent("mc:contact"));
+}, 250);
 
 async function reloadEntry(seq) {
   const data = await getJson(`${base}timeline/?seq=${seq}`);

@@ -6,4 +6,4 @@ import { debounce } from "./util.js";
 const refresh = debounce(() => document.body.dispatchEvent(new CustomEvent("mc:refresh")), 600);
 socket.on("conversation.changed", refresh);
 socket.on("operator.presence", refresh);
-socket.on("open", ({ resumed }) => resumed && refresh());
+socket.onResume(refresh);

@@ -6,7 +6,7 @@ import { repeat } from "../../vendor/lit-html/directives/repeat.js";
 import { classMap } from "../../vendor/lit-html/directives/class-map.js";
 import { socket } from "./socket.js";
 import { shellState } from "./shell.js";
-import { config, debounce, getJson, gettext, since } from "./util.js";
+import { config, debounce, formatDateTime, getJson, gettext, onTick, since } from "./util.js";
 
 const CHANNEL_ICONS = {
   webchat: "message-square",
@@ -55,7 +55,15 @@ export class InboxList {
     this.list.replaceChildren();
     this.render();
     socket.on("conversation.changed", (event) => this.apply(event));
-    socket.on("open", ({ resumed }) => resumed && this.reload());
+    socket.onResume(() => this.reload());
+    // A contact's name shows in its rows: re-read them when it changed.
+    socket.on("contact.changed", (event) => this.shows(event.contact) && this.refetch());
+    // The rows' waiting times are this template's own nodes: a tick re-renders them.
+    onTick(() => this.render());
+  }
+
+  shows(contactId) {
+    return [...this.rows.values()].some((row) => row.contact_id === contactId);
   }
 
   belongs(summary) {
@@ -131,7 +139,7 @@ export class InboxList {
       <a class="row__link" href=${`/inbox/${row.id}/?tab=${this.tab}`} aria-current=${current ? "page" : "false"}>
         <span class="row__top">
           <span class="row__name">${row.contact}</span>
-          <time class="row__time ticker" data-since=${waited}>${since(waited)}</time>
+          <time class="row__time" datetime=${waited} title=${formatDateTime(waited)}>${since(waited)}</time>
         </span>
         <span class="row__preview">${channelIcon(row.channel)}<span class="row__text">${row.preview || row.subject}</span></span>
         <span class="row__meta">${statusBadge(row.status, row.live)}${row.subject ? html`<span class="row__subject">${row.subject}</span>` : ""}</span>

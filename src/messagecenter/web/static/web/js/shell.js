@@ -213,12 +213,8 @@ function wireSocket() {
     state.unread = event.detail.unread;
     recount();
   });
-  socket.on("open", ({ resumed }) => {
-    document.body.classList.remove("is-offline");
-    if (resumed) resync();
-  });
-  // The server dropped events this page was too slow to take: read the counts anew.
-  socket.on("resync", resync);
+  socket.on("open", () => document.body.classList.remove("is-offline"));
+  socket.onResume(resync);
   socket.on("close", () => document.body.classList.add("is-offline"));
   socket.on("error", (event) => {
     if (event.code !== "not_found") toast(event.message, "error");

@@ -7,7 +7,7 @@ import { html, nothing, render } from "../../vendor/lit-html/lit-html.js";
 import { repeat } from "../../vendor/lit-html/directives/repeat.js";
 import { unsafeHTML } from "../../vendor/lit-html/directives/unsafe-html.js";
 import { channelIcon, icon } from "./inbox-list.js";
-import { config, format, formatDateTime, formatTime, gettext } from "./util.js";
+import { config, format, formatDateTime, formatTime, gettext, ngettext } from "./util.js";
 
 // Marks texts for makemessages; they are translated where shown.
 const gettext_noop = (text) => text;
@@ -46,6 +46,13 @@ const LIVE_REASONS = {
   inactive: gettext_noop("no activity for the widget’s timeout"),
 };
 const GROUP_MS = 5 * 60 * 1000;
+// Every entry kind this timeline renders (conversations.models.EntryKind): a test compares the
+// two lists, so a new kind cannot reach operators as a raw "someone: kind".
+export const RENDERED_KINDS = [
+  "message", "note", "note_edited", "note_deleted", "message_deleted", "status_changed",
+  "assigned", "routing_decision", "live_changed", "updated", "call", "command", "rating",
+  "verification", "transcript", "push", "blocked",
+];
 
 export class Timeline {
   constructor(root, page, context) {
@@ -194,7 +201,7 @@ export class Timeline {
     const [iconName, text] = describe(entry, this.context.directory, implicit(entry, previous));
     if (text === null) return nothing;
     return html`<li class="event" data-seq=${entry.seq} data-kind=${entry.kind}>
-      ${icon(iconName)}<span>${text} <span class="event__time">· <time datetime=${entry.at}>${formatTime(entry.at)}</time></span>${entry.kind === "routing_decision" ? candidates(entry) : nothing}</span>
+      ${icon(iconName)}<span>${text} <span class="event__time">· <time datetime=${entry.at}>${formatTime(entry.at)}</time></span>${entry.kind === "routing_decision" ? candidates(entry) : nothing}${entry.kind === "rating" ? ratingDetail(entry.data) : nothing}</span>
     </li>`;
   }
 }
@@ -206,7 +213,8 @@ function nameOf(directory, kind, id) {
 
 function actorName(entry) {
   if (entry.actor.kind === "system") return gettext("Message Center");
-  return entry.actor.name || gettext("someone");
+  if (entry.actor.name) return entry.actor.name;
+  return entry.actor.kind === "contact" ? gettext("The contact") : gettext("someone");
 }
 
 // A status change that a message caused (same actor, same moment) needs no actor sentence.
@@ -251,6 +259,22 @@ export function describe(entry, directory, caused = false) {
       return ["phone", format(gettext("Call: %(event)s"), { event: data.event || "" })];
     case "push":
       return ["arrow-up-right", format(gettext("%(who)s sent the contact to %(url)s."), { who, url: data.url || "" })];
+    case "rating":
+      return ["smile", data.state === "rated"
+        ? format(gettext("%(who)s rated the conversation %(stars)s of 5."), { who, stars: data.rating })
+        : format(gettext("%(who)s asked the contact for a rating."), { who })];
+    case "transcript":
+      return ["mail", transcriptText(who, data)];
+    case "verification":
+      return ["shield", data.state === "verified"
+        ? format(gettext("%(who)s verified the e-mail address."), { who })
+        : format(gettext("%(who)s sent the contact a verification code."), { who })];
+    case "blocked":
+      return ["lock", data.blocked
+        ? format(gettext("%(who)s blocked the contact."), { who })
+        : format(gettext("%(who)s unblocked the contact."), { who })];
+    case "command":
+      return ["terminal", format(gettext("%(who)s ran %(command)s."), { who, command: data.command || data.name || "" })];
     default:
       return ["info", format(gettext("%(who)s: %(kind)s"), { who, kind: entry.kind })];
   }
@@ -279,10 +303,35 @@ function updatedText(who, data, directory) {
   return format(gettext("%(who)s changed %(field)s."), { who, field: data.field });
 }
 
+function transcriptText(who, data) {
+  const count = data.recipients || 0;
+  if (data.to_contact && count) {
+    return format(ngettext(
+      "%(who)s asked for the transcript to be e-mailed to the contact and %(count)s more address when the conversation ends.",
+      "%(who)s asked for the transcript to be e-mailed to the contact and %(count)s more addresses when the conversation ends.",
+      count,
+    ), { who, count });
+  }
+  if (data.to_contact) return format(gettext("%(who)s asked for the transcript to be e-mailed to the contact when the conversation ends."), { who });
+  return format(ngettext(
+    "%(who)s asked for the transcript to be e-mailed to %(count)s address when the conversation ends.",
+    "%(who)s asked for the transcript to be e-mailed to %(count)s addresses when the conversation ends.",
+    count,
+  ), { who, count });
+}
+
+// Stars as a picture (the sentence says the number) and the contact's own words.
+function ratingDetail(data) {
+  if (data.state !== "rated") return nothing;
+  const stars = Math.max(0, Math.min(5, Number(data.rating) || 0));
+  return html` <span class="event__stars" aria-hidden="true">${"★".repeat(stars)}${"☆".repeat(5 - stars)}</span>${data.feedback ? html`<q class="event__feedback">${data.feedback}</q>` : nothing}`;
+}
+
 function candidates(entry) {
   const list = entry.data.candidates || [];
   if (!list.length) return nothing;
-  return html` <details><summary>${format(gettext("%(count)s candidates"), { count: list.length })}</summary>
-    <ul class="event__candidates">${list.map((c) => html`<li>${format(gettext("%(name)s: %(free)s free slots"), { name: c.name, free: c.free })}</li>`)}</ul>
+  const count = list.length;
+  return html` <details><summary>${format(ngettext("%(count)s candidate", "%(count)s candidates", count), { count })}</summary>
+    <ul class="event__candidates">${list.map((c) => html`<li>${format(ngettext("%(name)s: %(free)s free slot", "%(name)s: %(free)s free slots", c.free), { name: c.name, free: c.free })}</li>`)}</ul>
   </details>`;
 }

@@ -12,6 +12,12 @@ export function gettext(text) {
   return typeof window.gettext === "function" ? window.gettext(text) : text;
 }
 
+// Singular or plural by count (the catalogue knows the language's plural rules).
+export function ngettext(singular, plural, count) {
+  if (typeof window.ngettext === "function") return window.ngettext(singular, plural, count);
+  return count === 1 ? singular : plural;
+}
+
 // Fill %(name)s placeholders of an already translated text:
 // format(gettext("%(name)s is typing…"), { name }) — gettext() stays visible to makemessages.
 export function format(text, values) {
@@ -69,40 +75,56 @@ async function readBody(response) {
 const zone = config.timeZone || undefined;
 const language = config.language || "en";
 const timeFormat = new Intl.DateTimeFormat(language, { hour: "numeric", minute: "2-digit", timeZone: zone });
-const dateTimeFormat = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
-const units = Object.fromEntries(
-  ["minute", "hour", "day"].map((unit) => [
-    unit,
-    new Intl.NumberFormat(language, { style: "unit", unit, unitDisplay: "narrow" }),
-  ]),
-);
+// "1. Dez. 2026" / "Dec 1, 2026": the month as a word in the operator's language.
+const DATE = { day: "numeric", month: "short", year: "numeric" };
+const dateFormat = new Intl.DateTimeFormat(language, { ...DATE, timeZone: zone });
+const dateTimeFormat = new Intl.DateTimeFormat(language, { ...DATE, hour: "numeric", minute: "2-digit", timeZone: zone });
+// "vor 4 Min." / "4 min. ago", "vor 2 Tagen" / "2 days ago", "jetzt" / "now".
+const relativeFormat = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
+const TICK_MS = 15000;
 
 export function formatTime(iso) {
   return iso ? timeFormat.format(new Date(iso)) : "";
+}
+
+export function formatDate(iso) {
+  return iso ? dateFormat.format(new Date(iso)) : "";
 }
 
 export function formatDateTime(iso) {
   return iso ? dateTimeFormat.format(new Date(iso)) : "";
 }
 
-// A compact waiting time: "<1m", "4m", "2h 5m", "3d".
+// How long ago, in the operator's language: "now", "4 min. ago", "2 hr. ago", "3 days ago".
 export function since(iso, now = Date.now()) {
   if (!iso) return "";
   const minutes = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 60000));
-  if (minutes < 1) return `<${units.minute.format(1)}`;
-  if (minutes < 60) return units.minute.format(minutes);
+  if (minutes < 1) return relativeFormat.format(0, "second");
+  if (minutes < 60) return relativeFormat.format(-minutes, "minute");
   const hours = Math.floor(minutes / 60);
-  if (hours < 24) {
-    const rest = minutes % 60;
-    return rest ? `${units.hour.format(hours)} ${units.minute.format(rest)}` : units.hour.format(hours);
-  }
-  return units.day.format(Math.floor(hours / 24));
+  if (hours < 24) return relativeFormat.format(-hours, "hour");
+  return relativeFormat.format(-Math.floor(hours / 24), "day");
 }
 
-// Every <time class="ticker" data-since> on the page counts up, also rows rendered later.
-export function startTickers() {
-  const update = () => {
+// One clock for every relative time on the page. Each DOM node has one owner: lit-html
+// templates re-render their own <time> on a tick (they are never written to from outside,
+// or lit's next update finds its text node gone); server-rendered ones are the tickers'.
+const tickers = new Set();
+let ticking = null;
+
+export function onTick(callback) {
+  tickers.add(callback);
+  ticking ??= setInterval(() => {
     const now = Date.now();
+    for (const tick of tickers) tick(now);
+  }, TICK_MS);
+  return () => tickers.delete(callback);
+}
+
+// Every server-rendered <time class="ticker" data-since> (htmx partials included) counts up.
+// lit-html templates must not use the class: they re-render on onTick instead.
+export function startTickers() {
+  const update = (now = Date.now()) => {
     for (const node of document.querySelectorAll(".ticker[data-since]")) {
       const text = since(node.dataset.since, now);
       if (node.textContent !== text) node.textContent = text;
@@ -110,8 +132,8 @@ export function startTickers() {
     }
   };
   update();
-  setInterval(update, 15000);
-  document.addEventListener("htmx:afterSwap", update);
+  onTick(update);
+  document.addEventListener("htmx:afterSwap", () => update());
   return update;
 }
 

@@ -20,7 +20,7 @@ def copy_current_session(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0003_conversation_contact_notified_seq_and_more'),
+        ('conversations', '0004_timeline_entry_blocked'),
     ]
 
     operations = [

@@ -1,0 +1,30 @@
+"""Events about contacts, for the operator app (docs/realtime.md).
+
+A contact's details show on many operator pages (the conversation header and sidebar, inbox
+rows); they are not part of any timeline, so a change is announced on its own. The event
+carries ids only: pages re-read what they show, scoped to the operator's account.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from messagecenter.contacts.models import Contact
+from messagecenter.core.events import account_group, send_on_commit
+
+
+class ContactChangedEvent(TypedDict):
+    type: Literal["contact.changed"]
+    account: str
+    contact: str
+
+
+def announce_contact_changed(contact: Contact) -> None:
+    """Tell the contact's account after commit: every operator may have it on screen."""
+    account = contact.account.public_id
+    event: ContactChangedEvent = {
+        "type": "contact.changed",
+        "account": account,
+        "contact": contact.public_id,
+    }
+    send_on_commit(event, [account_group(account)])
