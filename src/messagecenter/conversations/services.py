@@ -17,7 +17,7 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
-from messagecenter.conversations import live, routing, timeline, transcripts
+from messagecenter.conversations import live, queries, routing, timeline, transcripts
 from messagecenter.conversations.events import announce_entry, announce_queued
 from messagecenter.conversations.models import (
     AuthorKind,
@@ -159,6 +159,37 @@ def post_contact_message(
             announce_queued(conversation, conversation.queued_reason)  # type: ignore[attr-defined]
         persist_and_announce(conversation, entries)
     return entry
+
+
+def post_messenger_message(
+    widget: Widget,
+    contact: Contact,
+    body: str,
+    *,
+    actor: Actor,
+    named: str | None = None,
+    client_info: dict | None = None,
+    client_msg_id: str | None = None,
+) -> tuple[TimelineEntry, Conversation]:
+    """The contact writes in the website messenger (R-INBOX-4, ours): the message continues
+    ``queries.continued_conversation`` (ENDED becomes OPEN and is routed again when it has no
+    operator), or starts a new conversation when there is none to continue."""
+    conversation = queries.continued_conversation(contact, widget, named)
+    if conversation is None:
+        conversation = start_conversation(
+            widget,
+            contact,
+            body,
+            actor=actor,
+            client_info=client_info,
+            client_msg_id=client_msg_id,
+        )
+        return conversation.timeline.get(seq=1), conversation
+    entry = post_contact_message(
+        conversation, body, actor=actor, client_info=client_info, client_msg_id=client_msg_id
+    )
+    conversation.refresh_from_db(fields=["status"])
+    return entry, conversation
 
 
 def post_operator_message(

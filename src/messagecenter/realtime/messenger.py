@@ -51,6 +51,8 @@ class MessengerConsumer(JsonConsumer):
             await self.close(code=CLOSE_FORBIDDEN_ORIGIN)
             return
         self.contact: Contact | None = None
+        # The conversation a continue link named: the next message continues it (R-INBOX-4).
+        self.named_conversation: str | None = None
         self.rate = RateLimit(settings.MESSENGER_RATE_PER_MINUTE)
         self.history_rate = RateLimit(60)
         await self.accept()
@@ -211,23 +213,20 @@ class MessengerConsumer(JsonConsumer):
         info = {} if self.widget.privacy_mode else self.client_info
         if conversation_id:
             conversation = self._own_conversation(conversation_id)
-        else:
-            conversation = queries.current_conversation(self.contact, self.widget)
-        if conversation is None:
-            conversation = services.start_conversation(
-                self.widget,
-                self.contact,
-                body,
-                actor=actor,
-                client_info=info,
-                client_msg_id=client_id,
+            entry = services.post_contact_message(
+                conversation, body, actor=actor, client_info=info, client_msg_id=client_id
             )
-            return conversation.timeline.get(seq=1), conversation
-        entry = services.post_contact_message(
-            conversation, body, actor=actor, client_info=info, client_msg_id=client_id
+            conversation.refresh_from_db(fields=["status"])
+            return entry, conversation
+        return services.post_messenger_message(
+            self.widget,
+            self.contact,
+            body,
+            actor=actor,
+            named=self.named_conversation,
+            client_info=info,
+            client_msg_id=client_id,
         )
-        conversation.refresh_from_db(fields=["status"])
-        return entry, conversation
 
     def _own_conversation(self, conversation_id: str) -> Conversation:
         conversation = (

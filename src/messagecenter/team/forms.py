@@ -253,6 +253,15 @@ class WidgetForm(forms.Form):
         label=_("End waiting conversations after (days)"),
         help_text=_("When the contact has not replied for this long."),
     )
+    continue_ended_days = number(
+        0,
+        365,
+        label=_("Continue ended conversations for (days)"),
+        help_text=_(
+            "A contact who writes again within this many days after the end continues the "
+            "ended conversation; later (or with 0) a new one starts."
+        ),
+    )
     backlog_drain = forms.BooleanField(
         widget=forms.CheckboxInput(attrs=SWITCH),
         label=_("Assign waiting chats automatically when a slot frees"),
@@ -309,6 +318,7 @@ class WidgetForm(forms.Form):
             "language": widget.language,
             "conversation_timeout_minutes": widget.conversation_timeout_minutes,
             "auto_end_days": widget.auto_end_days,
+            "continue_ended_days": widget.continue_ended_days,
             "backlog_drain": widget.backlog_drain,
             "media_enabled": widget.media.get("enabled", True),
             "media_types": widget.media.get("types", []),
