@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+from dataclasses import dataclass
 
 from django.core import signing
 from django.db import transaction
@@ -18,7 +20,9 @@ from django.utils.translation import gettext as _
 
 from messagecenter.contacts.models import Contact, ContactIdentity, IdentityKind
 from messagecenter.core import clock
-from messagecenter.core.errors import PermissionDenied
+from messagecenter.core.errors import Conflict, PermissionDenied
+
+log = logging.getLogger(__name__)
 
 _SALT = "messagecenter.messenger.contact"
 
@@ -50,23 +54,40 @@ def issue_continue_token(conversation, email: str = "") -> str:
     return signing.dumps(payload, salt=_CONTINUE_SALT)
 
 
-def contact_from_continue_token(widget, token: str | None, max_age_days: int = 30):
+@dataclass(frozen=True)
+class ContinueLink:
+    """A genuine continue link: whose it is, the conversation it names, the address it proves."""
+
+    contact: Contact
+    conversation: str
+    email: str
+
+
+def read_continue_link(widget, token: str | None, max_age_days: int = 30) -> ContinueLink | None:
     if not token or not isinstance(token, str) or len(token) > 500:
         return None
     try:
         data = signing.loads(token, salt=_CONTINUE_SALT, max_age=max_age_days * 86400)
     except signing.BadSignature:
         return None
-    return Contact.objects.filter(account_id=widget.account_id, public_id=data.get("c")).first()
+    contact = Contact.objects.filter(account_id=widget.account_id, public_id=data.get("c")).first()
+    if contact is None:
+        return None
+    return ContinueLink(contact, str(data.get("cv") or ""), str(data.get("e") or ""))
 
 
-def _verify_by_link(contact: Contact, token: str) -> None:
+def _verify_by_link(link: ContinueLink) -> None:
     """R-CONTACT-2: a contact who opens the link from our e-mail owns that address."""
     from messagecenter.contacts.verification import mark_verified_by_link
 
-    email = signing.loads(token, salt=_CONTINUE_SALT).get("e")
-    if email:
-        mark_verified_by_link(contact, email)
+    if not link.email:
+        return
+    try:
+        mark_verified_by_link(link.contact, link.email)
+    except Conflict:
+        # The address moved to another contact since the mail went out: the link still
+        # continues the conversation, but proves nothing about this contact.
+        log.info("continue link of %s: address now belongs to another contact", link.contact)
 
 
 def identity_signature(secret: str, customer_id: str, expires: int) -> str:
@@ -90,21 +111,29 @@ def verify_identity(widget, identity: dict) -> str:
     return customer_id
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """Who a connecting messenger is, and the conversation a continue link named, if any."""
+
+    contact: Contact
+    conversation: str | None = None
+
+
 def resolve_visitor(
     widget, token: str | None, identity: dict | None, continue_token: str | None = None
-) -> Contact:
+) -> Arrival:
     """The contact for a connecting messenger: by verified identity, else by a continue link,
     else by token, else new."""
     if identity:
-        return _contact_for_customer(widget, verify_identity(widget, identity), token)
-    continued = contact_from_continue_token(widget, continue_token)
-    if continued is not None and continue_token:
-        _verify_by_link(continued, continue_token)
-        return continued
+        return Arrival(_contact_for_customer(widget, verify_identity(widget, identity), token))
+    link = read_continue_link(widget, continue_token)
+    if link is not None:
+        _verify_by_link(link)
+        return Arrival(link.contact, link.conversation or None)
     contact = contact_from_token(widget, token)
     if contact is not None:
-        return contact
-    return Contact.objects.create(account_id=widget.account_id, locale=widget.language)
+        return Arrival(contact)
+    return Arrival(Contact.objects.create(account_id=widget.account_id, locale=widget.language))
 
 
 def _contact_for_customer(widget, customer_id: str, token: str | None) -> Contact:

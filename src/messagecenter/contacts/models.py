@@ -58,6 +58,11 @@ class Contact(models.Model):
         return self.identity_value(IdentityKind.EMAIL)
 
     @property
+    def email_verified(self) -> bool:
+        """R-CONTACT-2: the e-mail address was proven (by the link in our e-mail or a code)."""
+        return any(i.kind == IdentityKind.EMAIL and i.verified_at for i in self.identities.all())
+
+    @property
     def phone(self) -> str:
         return self.identity_value(IdentityKind.PHONE)
 

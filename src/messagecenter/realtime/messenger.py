@@ -84,7 +84,8 @@ class MessengerConsumer(JsonConsumer):
             raise ProtocolError("invalid", "identity must be an object.")
         token = frame.get("token") if isinstance(frame.get("token"), str) else None
         resume_link = frame.get("continue") if isinstance(frame.get("continue"), str) else None
-        self.contact = await db(visitors.resolve_visitor)(self.widget, token, identity, resume_link)
+        arrival = await db(visitors.resolve_visitor)(self.widget, token, identity, resume_link)
+        self.contact, self.named_conversation = arrival.contact, arrival.conversation
         await self.channel_layer.group_add(contact_group(self.contact.public_id), self.channel_name)
         await db(self._record_arrival)(frame)
         await self.send_json(await db(self._welcome)())

@@ -318,6 +318,13 @@ const initials = (name) =>
     .map((w) => w[0].toUpperCase())
     .join("");
 
+// The page's address without a continue link's token (never reported as a page view).
+function here() {
+  const u = new URL(location.href);
+  u.searchParams.delete("continue");
+  return u.href;
+}
+
 const pickLang = (value) => (/^de\b/i.test(value || "") ? "de" : /^en\b/i.test(value || "") ? "en" : null);
 
 function parseIdentity(raw) {
@@ -946,6 +953,9 @@ function mount({ key, identity, language, mode }) {
   let historyUnsupported = false;
   let reconnectSoon = 0;
   let asked = new Set(); // conversation ids sent in this socket's hello
+  // A continue link (the unread-reply e-mail, $webtransfer): handed to the server once, in
+  // the next hello; it brings the conversation's history and verifies the e-mail address.
+  let continueToken = new URLSearchParams(location.search).get("continue");
 
   function send(frame) {
     if (!ws || ws.readyState !== 1) return false;
@@ -1016,9 +1026,10 @@ function mount({ key, identity, language, mode }) {
     }
     const id = identityRefused ? null : identity || parseIdentity(window.MessageCenterIdentity);
     if (id) frame.identity = id;
-    if (location.href !== reportedUrl) {
-      frame.page = { url: location.href, title: document.title };
-      reportedUrl = location.href;
+    if (continueToken) frame.continue = continueToken;
+    if (here() !== reportedUrl) {
+      frame.page = { url: here(), title: document.title };
+      reportedUrl = here();
     }
     send(frame);
   }
@@ -1097,6 +1108,11 @@ function mount({ key, identity, language, mode }) {
 
   function welcome(f) {
     greeted = everGreeted = true;
+    if (continueToken) {
+      // Used: a reload or a copied address must not replay it.
+      continueToken = null;
+      history.replaceState(history.state, "", here());
+    }
     attempt = 0;
     if (state.contact && state.contact !== f.contact) {
       // Another person (a signed identity, or a reset): never show the previous one's history.
@@ -1183,8 +1199,8 @@ function mount({ key, identity, language, mode }) {
   // ----- the host page ----------------------------------------------------------------------
   function pageView() {
     setTimeout(() => {
-      if (location.href === reportedUrl || !greeted || widget?.privacy_mode) return;
-      if (send({ type: "page.view", url: location.href, title: document.title })) reportedUrl = location.href;
+      if (here() === reportedUrl || !greeted || widget?.privacy_mode) return;
+      if (send({ type: "page.view", url: here(), title: document.title })) reportedUrl = here();
     }, 60);
   }
   navHooks.push(pageView);
