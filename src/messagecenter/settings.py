@@ -305,6 +305,15 @@ GEOIP_DATABASE = env_str("MC_GEOIP_DATABASE")
 # Messenger limits: largest accepted WebSocket frame, and messages a contact may send per minute.
 MESSENGER_MAX_FRAME_BYTES = env_int("MC_MESSENGER_MAX_FRAME_BYTES", 64 * 1024, minimum=1024)
 MESSENGER_RATE_PER_MINUTE = env_int("MC_MESSENGER_RATE_PER_MINUTE", 30, minimum=1)
+# Limits per client address (counted in the cache, never stored on rows): messages of all
+# contacts behind one address (an office NAT), and messenger connections (hello) per minute.
+MESSENGER_ADDRESS_RATE_PER_MINUTE = env_int("MC_MESSENGER_ADDRESS_RATE_PER_MINUTE", 120, minimum=1)
+MESSENGER_HELLO_PER_MINUTE = env_int("MC_MESSENGER_HELLO_PER_MINUTE", 30, minimum=1)
+# A contact token is accepted this many days after it was last issued (every hello renews
+# it); never less than the widget's auto-end plus continuation window.
+MESSENGER_TOKEN_DAYS = env_int("MC_MESSENGER_TOKEN_DAYS", 90, minimum=1)
+# Messenger visitors that never wrote are forgotten after this many days without a visit.
+VISITOR_RETENTION_DAYS = env_int("MC_VISITOR_RETENTION_DAYS", 30, minimum=1)
 IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
 LOGGING = {

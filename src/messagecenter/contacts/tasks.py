@@ -1,6 +1,7 @@
 """Durable e-mail jobs of the contacts domain."""
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from messagecenter.contacts import mail
 
@@ -37,3 +38,11 @@ def erase_contact_job(contact_pk: int, actor_kind: str, actor_id: str) -> None:
     if contact is None or operator is None:
         return  # erased already (a retried job) or the requester was removed
     gdpr.erase_contact(contact, actor=Actor.for_operator(operator))
+
+
+@db_periodic_task(crontab(minute="41"))
+def prune_visitors() -> None:
+    """Hourly: forget messenger visitors that never wrote (MC_VISITOR_RETENTION_DAYS)."""
+    from messagecenter.contacts.services import prune_visitors as prune
+
+    prune()

@@ -1089,6 +1089,10 @@ function mount({ key, identity, language, mode }) {
         return ask(t("rateTitle") + " " + t("rateText"));
       case "rating.result":
         return rate?.c === f.conversation && done(rate);
+      case "messenger.contact":
+        // The visitor's first message (in this tab or another) made them a contact.
+        if (!state.contact) state.contact = f.contact;
+        break;
       case "messenger.push":
         return go(f.url);
       case "messenger.blocked":
