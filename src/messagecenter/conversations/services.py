@@ -18,7 +18,11 @@ from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
 from messagecenter.conversations import live, queries, routing, timeline, transcripts
-from messagecenter.conversations.events import announce_entry, announce_queued
+from messagecenter.conversations.events import (
+    announce_assignment_to_contact,
+    announce_entry,
+    announce_queued,
+)
 from messagecenter.conversations.models import (
     AuthorKind,
     Conversation,
@@ -610,6 +614,7 @@ def _assign(
     }
     entry = timeline.append(conversation, EntryKind.ASSIGNED, actor, data=data)
     audit.record(actor, "conversation.assigned", "conversation", conversation.public_id, **data)
+    announce_assignment_to_contact(conversation)
     return [entry]
 
 

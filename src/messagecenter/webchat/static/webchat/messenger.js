@@ -1064,6 +1064,13 @@ function mount({ key, identity, language, mode }) {
       case "messenger.queued":
         conv(f.conversation).q = true;
         break;
+      case "messenger.assigned": {
+        // Assigned, forwarded or handed back: the header names who the contact chats with.
+        const c = conv(f.conversation);
+        c.op = f.operator || "";
+        if (f.operator) c.q = false;
+        break;
+      }
       case "ack":
         return ack(f);
       case "typing":
@@ -1140,7 +1147,7 @@ function mount({ key, identity, language, mode }) {
       if (!state.convs[v.id]) conv(v.id).seen = v.last_seq;
       const c = conv(v.id);
       c.status = v.status;
-      if (v.operator) c.op = v.operator;
+      c.op = v.operator || ""; // the server knows best: reassigned while away
       if (!current && v.active) current = v.id;
       if (!asked.has(v.id) && v.last_seq > 0) askHistory(v.id, 0);
     }
