@@ -133,3 +133,13 @@ def test_erasing_a_contact_erases_its_visitor_rows(widget, alice):
     gdpr.erase_contact(contact, actor=Actor.for_operator(alice))
 
     assert not Visitor.objects.exists() and not PageView.objects.exists()
+
+
+def test_the_messenger_reports_the_browsers_time_zone_for_the_contact(asgi_server, widget):
+    ws = hello(asgi_server, widget, time_zone="Europe/Lisbon")
+    receive(ws, "welcome")
+    send(ws, type="message.send", body="Olá", client_id="tz")
+    receive(ws, "ack")
+
+    assert Contact.objects.get().time_zone == "Europe/Lisbon"
+    ws.close()

@@ -35,6 +35,9 @@ class Contact(models.Model):
     last_location = models.JSONField(default=dict, blank=True)
     # Browser, OS and device class of the latest messenger tab (R-CONV-8).
     last_client = models.JSONField(default=dict, blank=True)
+    # The browser's IANA time zone, reported by the messenger (not in privacy mode): times in
+    # transcripts are written in it; empty: the account's time zone.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 

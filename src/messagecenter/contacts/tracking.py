@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
@@ -51,6 +52,25 @@ def record_client(contact: Contact, widget, info: dict, ip: str | None) -> None:
         contact.last_location = location
         fields.append("last_location")
     Contact.objects.filter(pk=contact.pk).update(**{f: getattr(contact, f) for f in fields})
+
+
+def record_time_zone(contact: Contact, widget, name: str) -> None:
+    """The browser's time zone (``Intl``), for the times in the contact's e-mails. A rough
+    location too, so not in privacy mode; unknown names are ignored."""
+    if widget.privacy_mode or not is_time_zone(name) or contact.time_zone == name:
+        return
+    contact.time_zone = name
+    Contact.objects.filter(pk=contact.pk).update(time_zone=name)
+
+
+def is_time_zone(name: str) -> bool:
+    if not isinstance(name, str) or not 0 < len(name) <= 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def record_browser_location(contact: Contact, widget, latitude: float, longitude: float) -> None:

@@ -287,6 +287,8 @@ class MessengerConsumer(JsonConsumer):
 
     def _record_arrival(self, frame: dict[str, Any]) -> None:
         headers = dict(self.scope.get("headers", []))
+        zone = frame.get("time_zone")
+        self.time_zone = zone[:64] if isinstance(zone, str) else ""
         self.client_info = tracking.client_info(headers.get(b"user-agent", b"").decode("latin-1"))
         if self.contact is not None:
             self._contact_arrived()
@@ -303,6 +305,8 @@ class MessengerConsumer(JsonConsumer):
     def _contact_arrived(self) -> None:
         presence.contact_tab_opened(self.contact, self.channel_name)
         tracking.record_client(self.contact, self.widget, self.client_info, self.ip)
+        if self.time_zone:
+            tracking.record_time_zone(self.contact, self.widget, self.time_zone)
 
     def _welcome(self) -> dict[str, Any]:
         if self.contact is None:

@@ -1027,6 +1027,11 @@ function mount({ key, identity, language, mode }) {
     const id = identityRefused ? null : identity || parseIdentity(window.MessageCenterIdentity);
     if (id) frame.identity = id;
     if (continueToken) frame.continue = continueToken;
+    try {
+      frame.time_zone = Intl.DateTimeFormat().resolvedOptions().timeZone; // for e-mailed times
+    } catch {
+      /* no Intl: the account's time zone is used */
+    }
     if (here() !== reportedUrl) {
       frame.page = { url: here(), title: document.title };
       reportedUrl = here();
