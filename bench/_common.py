@@ -270,6 +270,9 @@ def base_env(data_dir: Path) -> dict[str, str]:
         # Simulated contacts send far more than a person would; the per-contact flood limit
         # (30/min by default) would otherwise refuse the throughput phase's messages.
         MC_MESSENGER_RATE_PER_MINUTE="1000000",
+        # All simulated contacts come from 127.0.0.1: the per-address limits would refuse them.
+        MC_MESSENGER_ADDRESS_RATE_PER_MINUTE="1000000",
+        MC_MESSENGER_HELLO_PER_MINUTE="1000000",
         PYTHONUNBUFFERED="1",
     )
     if SOURCE is not None:

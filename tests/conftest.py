@@ -126,3 +126,12 @@ def pytest_runtest_setup(item):
     if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate counters live in the cache (shared by all sockets): every test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -346,6 +346,15 @@ OPERATOR_MAX_FRAME_BYTES = env_int("MC_OPERATOR_MAX_FRAME_BYTES", 64 * 1024, min
 # permessage-deflate costs CPU per frame on every socket; the frames are small JSON.
 WS_COMPRESSION = env_bool("MC_WS_COMPRESSION", False)
 MESSENGER_RATE_PER_MINUTE = env_int("MC_MESSENGER_RATE_PER_MINUTE", 30, minimum=1)
+# Limits per client address (counted in the cache, never stored on rows): messages of all
+# contacts behind one address (an office NAT), and messenger connections (hello) per minute.
+MESSENGER_ADDRESS_RATE_PER_MINUTE = env_int("MC_MESSENGER_ADDRESS_RATE_PER_MINUTE", 120, minimum=1)
+MESSENGER_HELLO_PER_MINUTE = env_int("MC_MESSENGER_HELLO_PER_MINUTE", 30, minimum=1)
+# A contact token is accepted this many days after it was last issued (every hello renews
+# it); never less than the widget's auto-end plus continuation window.
+MESSENGER_TOKEN_DAYS = env_int("MC_MESSENGER_TOKEN_DAYS", 90, minimum=1)
+# Messenger visitors that never wrote are forgotten after this many days without a visit.
+VISITOR_RETENTION_DAYS = env_int("MC_VISITOR_RETENTION_DAYS", 30, minimum=1)
 IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 
 LOGGING = {

@@ -64,9 +64,9 @@ def test_link_continues_the_conversation_and_verifies_the_address(clock, replied
     token = parse_qs(urlparse(link).query)["continue"][0]
     assert urlparse(link).path == f"/chat/{widget.key}/"
 
-    visitor = resolve_visitor(widget, None, None, token)
+    arrival = resolve_visitor(widget, None, None, token)
 
-    assert visitor == contact
+    assert arrival.contact == contact and arrival.conversation == replied.public_id
     assert contact.identities.get(kind="email").verified_via == "email_link"
 
 

@@ -91,7 +91,9 @@ def test_reconnecting_contact_resumes_without_gaps_or_duplicates(asgi_server, wi
     again, welcome2 = messenger(
         asgi_server, widget, token=welcome["token"], conversations={ack["conversation"]: ack["seq"]}
     )
-    assert welcome2["contact"] == welcome["contact"]  # recognised by the stored token
+    # A visitor (no contact yet) until the first message; then recognised by the stored token.
+    assert welcome["contact"] is None
+    assert welcome2["contact"] == conversation.contact.public_id
     batch = receive(again, "messenger.batch")
     bodies = [e["message"]["html"] for e in batch["entries"]]
     assert bodies == ["<p>Antwort eins</p>", "<p>Antwort zwei</p>"]
@@ -257,10 +259,10 @@ def test_privacy_mode_records_no_page_views_or_client(asgi_server, widget):
 
     widget.privacy_mode = True
     widget.save()
-    contact_ws, welcome = messenger(asgi_server, widget)
+    contact_ws, _welcome = messenger(asgi_server, widget)
     send(contact_ws, type="message.send", body="Hallo", client_id="p")
     receive(contact_ws, "ack")
-    contact = Contact.objects.get(public_id=welcome["contact"])
+    contact = Contact.objects.get()
     assert not PageView.objects.filter(contact=contact).exists()
     assert contact.last_client == {} and contact.last_location == {}
     assert contact.conversations.get().messages.get().client_info == {}
@@ -283,14 +285,13 @@ def test_verification_code_and_rating_over_the_messenger(asgi_server, widget, al
 
     from django.core import mail
 
-    from messagecenter.contacts.models import Contact
     from messagecenter.conversations import commands
     from messagecenter.core.actors import Actor
 
-    contact_ws, welcome = messenger(asgi_server, widget)
+    contact_ws, _welcome = messenger(asgi_server, widget)
     send(contact_ws, type="message.send", body="Hallo", client_id="v1")
     conversation = Conversation.objects.get(public_id=receive(contact_ws, "ack")["conversation"])
-    contact = Contact.objects.get(public_id=welcome["contact"])
+    contact = conversation.contact
     from messagecenter.contacts.services import update_contact
 
     update_contact(contact, actor=Actor.for_operator(alice), email="clara@example.com")

@@ -29,6 +29,7 @@ def widget_form(**changes) -> dict:
         "language": "de",
         "conversation_timeout_minutes": 20,
         "auto_end_days": 14,
+        "continue_ended_days": 30,
         "backlog_drain": "on",
         "media_enabled": "on",
         "media_types": ["image", "document"],
@@ -112,6 +113,26 @@ def test_editing_saves_what_changed(admin_client, account, widget, all_features)
     entry = AuditEntry.objects.get(action="widget.updated", target_id=widget.public_id)
     assert "name" not in entry.data["fields"]  # unchanged settings are not named
     assert "operator_group" in entry.data["fields"]
+
+
+def test_the_continuation_window_is_edited_in_the_widget_editor(admin_client, widget):
+    page = admin_client.get(reverse("settings_widget", args=[widget.public_id])).content.decode()
+    assert 'name="continue_ended_days" value="30"' in page
+
+    admin_client.post(
+        reverse("settings_widget", args=[widget.public_id]),
+        widget_form(name="Website", continue_ended_days=5),
+    )
+    widget.refresh_from_db()
+    assert widget.continue_ended_days == 5
+
+    response = admin_client.post(
+        reverse("settings_widget", args=[widget.public_id]),
+        widget_form(name="Website", continue_ended_days=400),
+    )
+    assert response.status_code == 400
+    widget.refresh_from_db()
+    assert widget.continue_ended_days == 5
 
 
 def test_a_refused_timeout_shows_the_message_and_changes_nothing(admin_client, widget):

@@ -35,6 +35,8 @@ class Account(models.Model):
     name = models.CharField(max_length=200)
     # Whether operators may change their own maximum of chat slots (R-OP-2).
     operators_set_own_slots = models.BooleanField(default=False)
+    # IANA name; times in e-mails to contacts whose own time zone is unknown (transcripts).
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

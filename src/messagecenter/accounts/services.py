@@ -96,6 +96,19 @@ def create_operator(
     return operator
 
 
+def set_account_time_zone(account: Account, time_zone: str, *, actor: Actor) -> Account:
+    """Admins set the account's time zone (an IANA name): e-mails to contacts whose browser
+    did not report one show times in it."""
+    _require_admin(actor)
+    _same_account(actor, account.pk)
+    _validate_profile({"time_zone": time_zone})
+    with transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(time_zone=time_zone)
+        account.time_zone = time_zone
+        audit.record(actor, "account.updated", "account", account.public_id, fields=["time_zone"])
+    return account
+
+
 def create_group(account: Account, name: str, *, actor: Actor | None = None) -> OperatorGroup:
     _require_admin(actor)
     name = name.strip()

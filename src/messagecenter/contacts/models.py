@@ -35,6 +35,9 @@ class Contact(models.Model):
     last_location = models.JSONField(default=dict, blank=True)
     # Browser, OS and device class of the latest messenger tab (R-CONV-8).
     last_client = models.JSONField(default=dict, blank=True)
+    # The browser's IANA time zone, reported by the messenger (not in privacy mode): times in
+    # transcripts are written in it; empty: the account's time zone.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -56,6 +59,11 @@ class Contact(models.Model):
     @property
     def email(self) -> str:
         return self.identity_value(IdentityKind.EMAIL)
+
+    @property
+    def email_verified(self) -> bool:
+        """R-CONTACT-2: the e-mail address was proven (by the link in our e-mail or a code)."""
+        return any(i.kind == IdentityKind.EMAIL and i.verified_at for i in self.identities.all())
 
     @property
     def phone(self) -> str:
@@ -105,22 +113,61 @@ class ContactConnection(models.Model):
     last_seen_at = models.DateTimeField()
 
 
-class PageView(models.Model):
-    """A page the contact viewed with the messenger loaded (not recorded in privacy mode).
+def new_visitor_id() -> str:
+    return new_public_id("vs")
 
-    ``visit`` numbers the contact's visits: a new one starts after 30 minutes without a view.
+
+class Visitor(models.Model):
+    """A browser the messenger saw on a page of a widget that has not written yet.
+
+    A mere page visit is not a contact (no "Unnamed contact" rows for every visit): the visitor
+    gets a token and keeps its page views; its first real interaction (a message, a shared
+    location, a signed identity) creates the contact and hands the page views over
+    (``contacts.services.become_contact``). Visitors that never became a contact are pruned
+    after ``MC_VISITOR_RETENTION_DAYS`` without a visit; erasing a contact erases its visitors.
     """
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="page_views")
+    widget = models.ForeignKey("widgets.Widget", on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, unique=True, default=new_visitor_id)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="visitors"
+    )
+    locale = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "last_seen_at"])]
+
+
+class PageView(models.Model):
+    """A page the contact (or a visitor who has not written yet) viewed with the messenger
+    loaded (not recorded in privacy mode).
+
+    ``visit`` numbers the visits: a new one starts after 30 minutes without a view. The same
+    address again within a minute is one row whose ``count`` grows (reloads, floods).
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="page_views"
+    )
+    visitor = models.ForeignKey(
+        Visitor, null=True, blank=True, on_delete=models.CASCADE, related_name="page_views"
+    )
     widget = models.ForeignKey("widgets.Widget", on_delete=models.CASCADE, related_name="+")
     url = models.URLField(max_length=2000)
     title = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField()
     visit = models.PositiveIntegerField(default=1)
+    count = models.PositiveIntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["contact", "at"])]
+        indexes = [
+            models.Index(fields=["contact", "at"]),
+            models.Index(fields=["visitor", "at"]),
+        ]
         ordering = ["at", "id"]
 
 

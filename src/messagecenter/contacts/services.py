@@ -22,6 +22,8 @@ from messagecenter.contacts.models import (
     ContactConnection,
     ContactIdentity,
     IdentityKind,
+    PageView,
+    Visitor,
 )
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
@@ -113,6 +115,43 @@ def set_blocked(contact: Contact, blocked: bool, *, actor: Actor) -> Contact:
             {"type": "messenger.blocked", "blocked": blocked}, [contact_group(contact.public_id)]
         )
     return contact
+
+
+def become_contact(visitor: Visitor) -> Contact:
+    """A messenger visitor's first real interaction (a message, a shared location, a signed
+    identity): the contact is created now, not at the page visit, and takes over the page
+    views recorded so far. Safe for several tabs at once: the visitor row is locked, so they
+    all end up with the same contact; the other tabs hear of it on the visitor's group."""
+    from messagecenter.contacts.messenger import visitor_group
+
+    with transaction.atomic():
+        locked = Visitor.objects.select_for_update().select_related("contact").get(pk=visitor.pk)
+        if locked.contact is None:
+            locked.contact = Contact.objects.create(
+                account_id=locked.account_id, locale=locked.locale
+            )
+            locked.save(update_fields=["contact"])
+            PageView.objects.filter(visitor=locked, contact__isnull=True).update(
+                contact=locked.contact
+            )
+            send_on_commit(
+                {"type": "messenger.contact", "contact": locked.contact.public_id},
+                [visitor_group(locked.public_id)],
+            )
+    visitor.contact = locked.contact
+    return locked.contact
+
+
+def prune_visitors(retention_days: int | None = None) -> int:
+    """The periodic job: forget visitors that never wrote and have not been seen for
+    ``MC_VISITOR_RETENTION_DAYS`` (their page views go with them). Returns how many."""
+    days = settings.VISITOR_RETENTION_DAYS if retention_days is None else retention_days
+    cutoff = clock.now() - timedelta(days=days)
+    doomed = Visitor.objects.filter(contact__isnull=True, last_seen_at__lt=cutoff)
+    count = 0
+    while batch := list(doomed.values_list("pk", flat=True)[:1000]):
+        count += Visitor.objects.filter(pk__in=batch).delete()[1].get("contacts.Visitor", 0)
+    return count
 
 
 def refuse_if_blocked(contact: Contact, body: str, connection=None) -> None:

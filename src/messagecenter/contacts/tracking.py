@@ -11,16 +11,19 @@ import logging
 from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from ua_parser import parse as parse_ua
 
-from messagecenter.contacts.models import Contact, PageView
+from messagecenter.contacts.models import Contact, PageView, Visitor
 from messagecenter.core import clock
 
 log = logging.getLogger(__name__)
 VISIT_GAP = timedelta(minutes=30)
+COALESCE_WITHIN = timedelta(minutes=1)
 
 
 def client_info(user_agent: str) -> dict:
@@ -51,6 +54,25 @@ def record_client(contact: Contact, widget, info: dict, ip: str | None) -> None:
     Contact.objects.filter(pk=contact.pk).update(**{f: getattr(contact, f) for f in fields})
 
 
+def record_time_zone(contact: Contact, widget, name: str) -> None:
+    """The browser's time zone (``Intl``), for the times in the contact's e-mails. A rough
+    location too, so not in privacy mode; unknown names are ignored."""
+    if widget.privacy_mode or not is_time_zone(name) or contact.time_zone == name:
+        return
+    contact.time_zone = name
+    Contact.objects.filter(pk=contact.pk).update(time_zone=name)
+
+
+def is_time_zone(name: str) -> bool:
+    if not isinstance(name, str) or not 0 < len(name) <= 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def record_browser_location(contact: Contact, widget, latitude: float, longitude: float) -> None:
     """Browser geolocation, sent only after the contact agreed in the messenger."""
     if widget.privacy_mode:
@@ -63,21 +85,30 @@ def record_browser_location(contact: Contact, widget, latitude: float, longitude
     Contact.objects.filter(pk=contact.pk).update(last_location=location)
 
 
-def record_page_view(contact: Contact, widget, url: str, title: str = "") -> PageView | None:
+def record_page_view(
+    contact: Contact | None, widget, url: str, title: str = "", *, visitor: Visitor | None = None
+) -> PageView | None:
+    """A page view of the contact, or of a visitor who has not written yet. The same address
+    as the last view within ``COALESCE_WITHIN`` only counts up (reloads, a client flooding
+    ``page.view``): one row, not one per frame."""
     if widget.privacy_mode or not _is_web_url(url):
         return None
+    owner = {"contact": contact} if contact is not None else {"visitor": visitor}
     now = clock.now()
     with transaction.atomic():
-        last = PageView.objects.filter(contact=contact).order_by("-at", "-id").first()
+        last = PageView.objects.filter(**owner).order_by("-at", "-id").first()
+        if last is not None and last.url == url[:2000] and now - last.at <= COALESCE_WITHIN:
+            PageView.objects.filter(pk=last.pk).update(count=F("count") + 1)
+            return last
         visit = 1 if last is None else last.visit + (1 if now - last.at > VISIT_GAP else 0)
         return PageView.objects.create(
-            account_id=contact.account_id,
-            contact=contact,
+            account_id=widget.account_id,
             widget=widget,
             url=url[:2000],
             title=(title or "")[:300],
             at=now,
             visit=visit,
+            **owner,
         )
 
 

@@ -87,6 +87,15 @@ class MentionEvent(TypedDict):
     by: str
 
 
+class AssignedEvent(TypedDict):
+    """Told to the contact: who they are chatting with now (the messenger's header). Only the
+    operator's display name, never ids or groups; ``None`` when nobody is assigned."""
+
+    type: Literal["messenger.assigned"]
+    conversation: str
+    operator: str | None
+
+
 class QueuedEvent(TypedDict):
     """Told to the contact: nobody can chat live now, the reply will come later."""
 
@@ -237,6 +246,17 @@ def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator
             "by": entry.actor_id,
         }
         send_on_commit(event, [operator_group(operator_id)])
+
+
+def announce_assignment_to_contact(conversation: Conversation) -> None:
+    """After an assignment, forward or hand-over: the contact's tabs update their header."""
+    operator = conversation.assigned_operator
+    event: AssignedEvent = {
+        "type": "messenger.assigned",
+        "conversation": conversation.public_id,
+        "operator": operator.name if operator else None,
+    }
+    send_on_commit(event, [contact_group(conversation.contact.public_id)])
 
 
 def announce_queued(conversation: Conversation, reason: str) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
 
 from messagecenter.conversations.events import CONTACT_VISIBLE, contact_entry, entry_payload
 from messagecenter.conversations.models import Conversation, Status, TimelineEntry
+from messagecenter.core import clock
+from messagecenter.widgets.models import TransportKind
 
 RESUME_LIMIT = 500
 
@@ -37,9 +41,26 @@ def contact_conversations(contact, widget) -> QuerySet:
     )
 
 
-def current_conversation(contact, widget) -> Conversation | None:
-    """The conversation a new messenger message continues: the latest not ended, if any."""
-    return contact_conversations(contact, widget).exclude(status=Status.ENDED).first()
+def continued_conversation(contact, widget, named: str | None = None) -> Conversation | None:
+    """R-INBOX-4 (ours): the conversation the contact's next messenger message continues.
+
+    The one a continue link named (``$webtransfer``, the unread-reply e-mail), else the latest
+    *webchat* conversation of the widget, ended or not, unless it ended longer ago than the
+    widget's ``continue_ended_days``; ``None`` means a new conversation starts.
+    """
+    continuable = _continuable(contact_conversations(contact, widget), widget)
+    if named:
+        found = continuable.filter(public_id=named).first()
+        if found is not None:
+            return found
+    return continuable.filter(connection__kind=TransportKind.WEBCHAT).first()
+
+
+def _continuable(conversations: QuerySet, widget) -> QuerySet:
+    if widget.continue_ended_days <= 0:
+        return conversations.exclude(status=Status.ENDED)
+    cutoff = clock.now() - timedelta(days=widget.continue_ended_days)
+    return conversations.filter(~Q(status=Status.ENDED) | Q(ended_at__gte=cutoff))
 
 
 def inbox(operator, tab: str) -> QuerySet:

@@ -17,8 +17,12 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
-from messagecenter.conversations import live, routing, timeline, transcripts
-from messagecenter.conversations.events import announce_entries, announce_queued
+from messagecenter.conversations import live, queries, routing, timeline, transcripts
+from messagecenter.conversations.events import (
+    announce_assignment_to_contact,
+    announce_entries,
+    announce_queued,
+)
 from messagecenter.conversations.models import (
     AuthorKind,
     Conversation,
@@ -180,6 +184,37 @@ def _contact_writes(
         announce_queued(conversation, outcome.queued_reason)
     persist_and_announce(conversation, entries)
     return entry
+
+
+def post_messenger_message(
+    widget: Widget,
+    contact: Contact,
+    body: str,
+    *,
+    actor: Actor,
+    named: str | None = None,
+    client_info: dict | None = None,
+    client_msg_id: str | None = None,
+) -> tuple[TimelineEntry, Conversation]:
+    """The contact writes in the website messenger (R-INBOX-4, ours): the message continues
+    ``queries.continued_conversation`` (ENDED becomes OPEN and is routed again when it has no
+    operator), or starts a new conversation when there is none to continue."""
+    conversation = queries.continued_conversation(contact, widget, named)
+    if conversation is None:
+        conversation = start_conversation(
+            widget,
+            contact,
+            body,
+            actor=actor,
+            client_info=client_info,
+            client_msg_id=client_msg_id,
+        )
+        return conversation.timeline.get(seq=1), conversation
+    entry = post_contact_message(
+        conversation, body, actor=actor, client_info=client_info, client_msg_id=client_msg_id
+    )
+    # The entry belongs to the conversation as the write left it (status, operator).
+    return entry, entry.conversation
 
 
 def post_operator_message(
@@ -595,6 +630,7 @@ def _assign(
     }
     entry = timeline.stage(conversation, EntryKind.ASSIGNED, actor, data=data)
     timeline.stage_audit(actor, conversation, "conversation.assigned", **data)
+    announce_assignment_to_contact(conversation)
     return [entry]
 
 

@@ -7,11 +7,13 @@ notes are never included.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from messagecenter.contacts.identities import normalise_email
@@ -105,13 +107,31 @@ def render(conversation: Conversation) -> tuple[str, str, str]:
         .select_related("entry", "author_operator")
         .order_by("entry__seq")
     )
-    with translation.override(language):
+    zone = recipient_time_zone(conversation)
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
         lines = [_line(message) for message in messages]
-        context = {"conversation": conversation, "lines": lines, "account": conversation.account}
+        context = {
+            "conversation": conversation,
+            "lines": lines,
+            "account": conversation.account,
+            "time_zone": zone,
+        }
         subject = _("Your conversation with %(account)s") % {"account": conversation.account.name}
         text = render_to_string("conversations/email/transcript.txt", context)
         html = render_to_string("conversations/email/transcript.html", context)
     return subject, text, html
+
+
+def recipient_time_zone(conversation: Conversation) -> str:
+    """The contact's browser time zone, else the account's (Settings › Account), else UTC."""
+    for name in (conversation.contact.time_zone, conversation.account.time_zone):
+        try:
+            if name:
+                ZoneInfo(name)
+                return name
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return "UTC"
 
 
 def _line(message: Message) -> dict:

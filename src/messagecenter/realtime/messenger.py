@@ -12,19 +12,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from messagecenter.contacts import messenger as visitors
+from messagecenter.contacts import services as contacts
 from messagecenter.contacts import tracking, verification
-from messagecenter.contacts.models import Contact
+from messagecenter.contacts.models import Contact, Visitor
 from messagecenter.conversations import presence, queries, ratings, services, unread
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
+from messagecenter.core.errors import PermissionDenied
 from messagecenter.core.events import contact_group, conversation_group
+from messagecenter.realtime import limits
 from messagecenter.realtime.origins import messenger_origin_allowed
 from messagecenter.realtime.protocol import (
     JsonConsumer,
     ProtocolError,
     RateLimit,
+    cached,
     db,
     seq_map,
     text,
@@ -33,6 +38,11 @@ from messagecenter.widgets.models import Widget
 
 CLOSE_UNKNOWN_WIDGET = 4404
 CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_RATE_LIMITED = 4429
+RATE_MESSAGE = "You are sending too fast. Please wait a moment."
+# Limits per client address are this many times those per contact (several people behind one
+# office address), except messages, which have their own setting.
+ADDRESS_FACTOR = 4
 
 
 class MessengerConsumer(JsonConsumer):
@@ -50,19 +60,37 @@ class MessengerConsumer(JsonConsumer):
         if not messenger_origin_allowed(self.scope, self.widget):
             await self.close(code=CLOSE_FORBIDDEN_ORIGIN)
             return
+        self.greeted = False
+        # A visitor becomes a contact at their first real interaction (a message, a location).
         self.contact: Contact | None = None
-        self.rate = RateLimit(settings.MESSENGER_RATE_PER_MINUTE)
+        self.visitor: Visitor | None = None
+        # The conversation a continue link named: the next message continues it (R-INBOX-4).
+        self.named_conversation: str | None = None
+        # A new identity from the address of a blocked contact: answered as blocked.
+        self.refused = False
+        client = self.scope.get("client") or (None, None)
+        self.ip = client[0]
+        self.address = limits.address_key(self.ip)
         self.history_rate = RateLimit(60)
         await self.accept()
 
     async def mc_event(self, message: dict[str, Any]) -> None:
-        """Block state changes apply to this socket at once, not only at the next hello."""
+        """Block state changes apply to this socket at once, not only at the next hello; a
+        visitor's other tab that wrote first made them a contact: listen as that contact."""
         event = message["event"]
         if event.get("type") == "messenger.blocked" and self.contact is not None:
             self.contact.blocked = bool(event.get("blocked"))
+            if self.contact.blocked:
+                await cached(limits.remember_blocked_address)(self.address)
+        if event.get("type") == "messenger.contact" and self.contact is None:
+            await self._join_as_contact(await db(self._visitor_contact)())
         await super().mc_event(message)
 
     async def disconnect(self, code):
+        if getattr(self, "visitor", None) is not None:
+            await self.channel_layer.group_discard(
+                visitors.visitor_group(self.visitor.public_id), self.channel_name
+            )
         if getattr(self, "contact", None) is not None:
             await self.channel_layer.group_discard(
                 contact_group(self.contact.public_id), self.channel_name
@@ -70,31 +98,50 @@ class MessengerConsumer(JsonConsumer):
             await db(presence.contact_tab_closed)(self.contact, self.channel_name)
 
     async def dispatch_frame(self, frame: dict[str, Any]) -> None:
-        if frame.get("type") != "hello" and self.contact is None:
+        if frame.get("type") != "hello" and not self.greeted:
             raise ProtocolError("hello_first", "Send hello first.")
         await super().dispatch_frame(frame)
 
     async def on_hello(self, frame: dict[str, Any]) -> None:
-        if self.contact is not None:
+        if self.greeted:
             raise ProtocolError("already_greeted", "hello was already sent.")
         identity = frame.get("identity")
         if identity is not None and not isinstance(identity, dict):
             raise ProtocolError("invalid", "identity must be an object.")
+        per_minute = settings.MESSENGER_HELLO_PER_MINUTE
+        if not await cached(limits.allow)("hello", self.address, per_minute):
+            await self.send_error("rate_limited", RATE_MESSAGE)
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
         token = frame.get("token") if isinstance(frame.get("token"), str) else None
         resume_link = frame.get("continue") if isinstance(frame.get("continue"), str) else None
-        self.contact = await db(visitors.resolve_visitor)(self.widget, token, identity, resume_link)
-        await self.channel_layer.group_add(contact_group(self.contact.public_id), self.channel_name)
+        arrival = await db(visitors.resolve_visitor)(self.widget, token, identity, resume_link)
+        self.greeted = True
+        self.named_conversation = arrival.conversation
+        self.visitor = arrival.visitor
+        if arrival.contact is not None:
+            await self._join_as_contact(arrival.contact, opened=False)
+        else:
+            # A new identity from where a blocked contact was just seen: refused neutrally.
+            self.refused = await cached(limits.is_blocked_address)(self.address)
+            await self.channel_layer.group_add(
+                visitors.visitor_group(self.visitor.public_id), self.channel_name
+            )
         await db(self._record_arrival)(frame)
+        if self.contact is not None and self.contact.blocked:
+            await cached(limits.remember_blocked_address)(self.address)
         await self.send_json(await db(self._welcome)())
         for conversation_id, after in seq_map(frame).items():
             await self._send_backlog(conversation_id, after)
 
     async def on_message_send(self, frame: dict[str, Any]) -> None:
         client_id = text(frame, "client_id", max_length=64, required=False) or None
-        if not self.rate.allow():
-            raise ProtocolError("rate_limited", "You are sending too fast. Please wait a moment.")
         body = text(frame, "body", max_length=20_000)
         conversation_id = text(frame, "conversation", max_length=24, required=False)
+        if self.refused:
+            raise PermissionDenied(_("The chat is not available right now."), code="unavailable")
+        if not await self._allow_message():
+            raise ProtocolError("rate_limited", RATE_MESSAGE)
         entry, conversation = await db(self._send)(body, client_id, conversation_id)
         await self.send_json(
             {
@@ -107,7 +154,10 @@ class MessengerConsumer(JsonConsumer):
         )
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
+        """Best effort and limited: beyond the limit typing is dropped without an error."""
         conversation_id = text(frame, "conversation", max_length=24)
+        if not await self._allow("typing", limits.TYPING_PER_MINUTE):
+            return
         await db(self._own_conversation)(conversation_id)
         event = {"type": "typing", "conversation": conversation_id, "who": "contact"}
         await self.channel_layer.group_send(
@@ -115,15 +165,25 @@ class MessengerConsumer(JsonConsumer):
         )
 
     async def on_page_view(self, frame: dict[str, Any]) -> None:
+        """Limited per visitor and address; beyond it page views are not recorded (the same
+        address again within a minute only counts up on its row, see ``tracking``)."""
         url = text(frame, "url", max_length=2000)
         title = text(frame, "title", max_length=300, required=False)
-        await db(tracking.record_page_view)(self.contact, self.widget, url, title)
+        if not await self._allow("page", limits.PAGE_VIEWS_PER_MINUTE):
+            return
+        await db(tracking.record_page_view)(
+            self.contact, self.widget, url, title, visitor=self.visitor
+        )
 
     async def on_location(self, frame: dict[str, Any]) -> None:
-        """Browser geolocation, sent by the messenger only after the contact agreed."""
+        """Browser geolocation, sent by the messenger only after the contact agreed: a real
+        interaction, so a visitor becomes a contact here."""
         lat, lon = frame.get("latitude"), frame.get("longitude")
         if not all(isinstance(v, int | float) for v in (lat, lon)):
             raise ProtocolError("invalid", "latitude and longitude must be numbers.")
+        if self.refused or not await self._allow("location", limits.LOCATIONS_PER_MINUTE):
+            return
+        await self._become_contact()
         await db(tracking.record_browser_location)(self.contact, self.widget, lat, lon)
 
     async def on_read(self, frame: dict[str, Any]) -> None:
@@ -154,8 +214,10 @@ class MessengerConsumer(JsonConsumer):
     async def on_verification_submit(self, frame: dict[str, Any]) -> None:
         """The code from the verification e-mail (R-CONV-10)."""
         code = text(frame, "code", max_length=12)
-        if not self.rate.allow():
-            raise ProtocolError("rate_limited", "You are sending too fast. Please wait a moment.")
+        if self.contact is None:
+            raise ProtocolError("not_found", "There is no verification code to check.")
+        if not await self._allow_message():
+            raise ProtocolError("rate_limited", RATE_MESSAGE)
         await db(verification.submit_code)(
             self.contact, code, actor=Actor.for_contact(self.contact)
         )
@@ -181,27 +243,84 @@ class MessengerConsumer(JsonConsumer):
         await db(presence.heartbeat_contact)(self.channel_name)
         await self.send_json({"type": "pong"})
 
+    # --- limits and identity ------------------------------------------------------------
+
+    async def _allow(self, kind: str, per_minute: int) -> bool:
+        """Per contact (or visitor) and per client address, over all sockets and processes."""
+        pairs = [(self._who(), per_minute), (self.address, per_minute * ADDRESS_FACTOR)]
+        return await cached(limits.allow_all)(kind, pairs)
+
+    async def _allow_message(self) -> bool:
+        """Per address first (a flood of new identities creates no contacts), then per contact:
+        a visitor's first message makes them one, so all their sockets count together."""
+        per_address = settings.MESSENGER_ADDRESS_RATE_PER_MINUTE
+        if not await cached(limits.allow)("message:address", self.address, per_address):
+            return False
+        await self._become_contact()
+        per_contact = settings.MESSENGER_RATE_PER_MINUTE
+        return await cached(limits.allow)("message:contact", self._who(), per_contact)
+
+    def _who(self) -> str:
+        """The key of the per-person limits: the contact, else the visitor."""
+        if self.contact is not None:
+            return self.contact.public_id
+        return self.visitor.public_id if self.visitor is not None else ""
+
+    async def _become_contact(self) -> None:
+        if self.contact is None:
+            await self._join_as_contact(await db(contacts.become_contact)(self.visitor))
+
+    async def _join_as_contact(self, contact: Contact, *, opened: bool = True) -> None:
+        """Listen on the contact's group and count this tab as theirs (online)."""
+        if self.contact is not None:
+            return
+        self.contact = contact
+        await self.channel_layer.group_add(contact_group(contact.public_id), self.channel_name)
+        if opened:
+            await db(self._contact_arrived)()
+
     # --- database side (run in a worker thread) ---------------------------------------------
 
+    def _visitor_contact(self) -> Contact:
+        visitor_pk = self.visitor.pk if self.visitor is not None else None
+        return Contact.objects.select_related("account").get(visitors__pk=visitor_pk)
+
     def _record_arrival(self, frame: dict[str, Any]) -> None:
-        presence.contact_tab_opened(self.contact, self.channel_name)
         headers = dict(self.scope.get("headers", []))
+        zone = frame.get("time_zone")
+        self.time_zone = zone[:64] if isinstance(zone, str) else ""
         self.client_info = tracking.client_info(headers.get(b"user-agent", b"").decode("latin-1"))
-        client = self.scope.get("client") or (None, None)
-        tracking.record_client(self.contact, self.widget, self.client_info, client[0])
+        if self.contact is not None:
+            self._contact_arrived()
         page = frame.get("page")
         if isinstance(page, dict) and isinstance(page.get("url"), str):
             tracking.record_page_view(
-                self.contact, self.widget, page["url"][:2000], str(page.get("title") or "")[:300]
+                self.contact,
+                self.widget,
+                page["url"][:2000],
+                str(page.get("title") or "")[:300],
+                visitor=self.visitor,
             )
 
+    def _contact_arrived(self) -> None:
+        presence.contact_tab_opened(self.contact, self.channel_name)
+        tracking.record_client(self.contact, self.widget, self.client_info, self.ip)
+        if self.time_zone:
+            tracking.record_time_zone(self.contact, self.widget, self.time_zone)
+
     def _welcome(self) -> dict[str, Any]:
-        conversations = list(queries.contact_conversations(self.contact, self.widget)[:20])
+        if self.contact is None:
+            who: Contact | Visitor = self.visitor  # type: ignore[assignment]
+            conversations: list[Conversation] = []
+        else:
+            who = self.contact
+            conversations = list(queries.contact_conversations(self.contact, self.widget)[:20])
         return {
             "type": "welcome",
-            "token": visitors.issue_token(self.contact),
-            "contact": self.contact.public_id,
-            "blocked": self.contact.blocked,
+            "token": visitors.issue_token(who),
+            # null until the visitor's first message makes them a contact
+            "contact": self.contact.public_id if self.contact else None,
+            "blocked": self.refused or bool(self.contact and self.contact.blocked),
             "widget": _widget_config(self.widget),
             "conversations": [_conversation_view(c) for c in conversations],
         }
@@ -211,25 +330,24 @@ class MessengerConsumer(JsonConsumer):
         info = {} if self.widget.privacy_mode else self.client_info
         if conversation_id:
             conversation = self._own_conversation(conversation_id)
-        else:
-            conversation = queries.current_conversation(self.contact, self.widget)
-        if conversation is None:
-            conversation = services.start_conversation(
-                self.widget,
-                self.contact,
-                body,
-                actor=actor,
-                client_info=info,
-                client_msg_id=client_id,
+            entry = services.post_contact_message(
+                conversation, body, actor=actor, client_info=info, client_msg_id=client_id
             )
-            return conversation.timeline.get(seq=1), conversation
-        entry = services.post_contact_message(
-            conversation, body, actor=actor, client_info=info, client_msg_id=client_id
+            conversation.refresh_from_db(fields=["status"])
+            return entry, conversation
+        return services.post_messenger_message(
+            self.widget,
+            self.contact,
+            body,
+            actor=actor,
+            named=self.named_conversation,
+            client_info=info,
+            client_msg_id=client_id,
         )
-        conversation.refresh_from_db(fields=["status"])
-        return entry, conversation
 
     def _own_conversation(self, conversation_id: str) -> Conversation:
+        if self.contact is None:
+            raise ProtocolError("not_found", "Unknown conversation.")
         conversation = (
             Conversation.objects.filter(
                 contact=self.contact, widget=self.widget, public_id=conversation_id

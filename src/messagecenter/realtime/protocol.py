@@ -8,6 +8,7 @@ import time
 from collections import deque
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -131,6 +132,12 @@ def seq_map(frame: dict[str, Any], key: str = "conversations") -> dict[str, int]
     if not isinstance(value, dict) or len(value) > 200:
         raise ProtocolError("invalid", f"{key} must be an object of conversation id to seq.")
     return {str(k): int(v) for k, v in value.items() if isinstance(v, int) and v >= 0}
+
+
+def cached(fn):
+    """Cache work of a consumer (the shared rate counters): off the event loop, but not queued
+    behind the one database thread either."""
+    return sync_to_async(fn, thread_sensitive=False)
 
 
 def db(fn):

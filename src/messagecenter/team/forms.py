@@ -230,6 +230,17 @@ class NameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
 
 
+class AccountForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_(
+            "Times in e-mails to contacts (transcripts) when their browser did not tell us "
+            "their own time zone."
+        ),
+    )
+
+
 class WidgetForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
     operator_group: forms.ModelChoiceField = forms.ModelChoiceField(
@@ -252,6 +263,15 @@ class WidgetForm(forms.Form):
         365,
         label=_("End waiting conversations after (days)"),
         help_text=_("When the contact has not replied for this long."),
+    )
+    continue_ended_days = number(
+        0,
+        365,
+        label=_("Continue ended conversations for (days)"),
+        help_text=_(
+            "A contact who writes again within this many days after the end continues the "
+            "ended conversation; later (or with 0) a new one starts."
+        ),
     )
     backlog_drain = forms.BooleanField(
         widget=forms.CheckboxInput(attrs=SWITCH),
@@ -324,6 +344,7 @@ class WidgetForm(forms.Form):
             "language": widget.language,
             "conversation_timeout_minutes": widget.conversation_timeout_minutes,
             "auto_end_days": widget.auto_end_days,
+            "continue_ended_days": widget.continue_ended_days,
             "backlog_drain": widget.backlog_drain,
             "media_enabled": widget.media.get("enabled", True),
             "media_types": widget.media.get("types", []),

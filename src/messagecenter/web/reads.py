@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from messagecenter.accounts.models import Operator, OperatorGroup
 from messagecenter.accounts.services import available_operators
@@ -243,7 +243,8 @@ def visits(contact: Contact) -> Visits:
     latest = list(
         PageView.objects.filter(contact=contact).order_by("-at", "-id")[:PAGE_VIEWS_SHOWN]
     )
-    totals = PageView.objects.filter(contact=contact).aggregate(n=Count("id"), v=Max("visit"))
+    # A row counts its coalesced repeats (the same address again within a minute).
+    totals = PageView.objects.filter(contact=contact).aggregate(n=Sum("count"), v=Max("visit"))
     return Visits(list(reversed(latest)), totals["n"] or 0, totals["v"] or 0)
 
 

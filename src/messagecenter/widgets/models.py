@@ -62,6 +62,11 @@ class Widget(models.Model):
     )
     # WAITING conversations without a contact reply end after this many days (R-INBOX-4).
     auto_end_days = models.PositiveIntegerField(_("auto-end after (days)"), default=30)
+    # The contact's next messenger message continues an ENDED conversation that ended at most
+    # this many days ago (R-INBOX-4, ours); later, or with 0, a new conversation starts.
+    continue_ended_days = models.PositiveIntegerField(
+        _("continue ended conversations for (days)"), default=30
+    )
     # When a slot frees, hand the oldest unassigned chat of an online contact over at once.
     backlog_drain = models.BooleanField(_("assign waiting chats automatically"), default=True)
     # E-mail a contact about operator messages still unread after this delay (0: never).

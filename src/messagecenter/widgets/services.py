@@ -61,6 +61,7 @@ EDITABLE = (
     "language",
     "conversation_timeout_minutes",
     "auto_end_days",
+    "continue_ended_days",
     "backlog_drain",
     "unread_email_delay_minutes",
     "media",
@@ -114,6 +115,12 @@ def _validate_options(options: dict) -> None:
     days = options.get("auto_end_days", 30)
     if not isinstance(days, int) or not 1 <= days <= MAX_AUTO_END_DAYS:
         raise ValidationFailed(_("Auto-end must be between 1 and 365 days."), field="auto_end_days")
+    window = options.get("continue_ended_days", 30)
+    if not isinstance(window, int) or not 0 <= window <= MAX_AUTO_END_DAYS:
+        raise ValidationFailed(
+            _("Continuing ended conversations must be between 0 (never) and 365 days."),
+            field="continue_ended_days",
+        )
     delay = options.get("unread_email_delay_minutes", 10)
     if not isinstance(delay, int) or not 0 <= delay <= 7 * 24 * 60:
         raise ValidationFailed(

@@ -318,6 +318,13 @@ const initials = (name) =>
     .map((w) => w[0].toUpperCase())
     .join("");
 
+// The page's address without a continue link's token (never reported as a page view).
+function here() {
+  const u = new URL(location.href);
+  u.searchParams.delete("continue");
+  return u.href;
+}
+
 const pickLang = (value) => (/^de\b/i.test(value || "") ? "de" : /^en\b/i.test(value || "") ? "en" : null);
 
 function parseIdentity(raw) {
@@ -955,6 +962,9 @@ function mount({ key, identity, language, mode }) {
   let historyUnsupported = false;
   let reconnectSoon = 0;
   let asked = new Set(); // conversation ids sent in this socket's hello
+  // A continue link (the unread-reply e-mail, $webtransfer): handed to the server once, in
+  // the next hello; it brings the conversation's history and verifies the e-mail address.
+  let continueToken = new URLSearchParams(location.search).get("continue");
 
   function send(frame) {
     if (!ws || ws.readyState !== 1) return false;
@@ -1025,9 +1035,15 @@ function mount({ key, identity, language, mode }) {
     }
     const id = identityRefused ? null : identity || parseIdentity(window.MessageCenterIdentity);
     if (id) frame.identity = id;
-    if (location.href !== reportedUrl) {
-      frame.page = { url: location.href, title: document.title };
-      reportedUrl = location.href;
+    if (continueToken) frame.continue = continueToken;
+    try {
+      frame.time_zone = Intl.DateTimeFormat().resolvedOptions().timeZone; // for e-mailed times
+    } catch {
+      /* no Intl: the account's time zone is used */
+    }
+    if (here() !== reportedUrl) {
+      frame.page = { url: here(), title: document.title };
+      reportedUrl = here();
     }
     send(frame);
   }
@@ -1062,6 +1078,13 @@ function mount({ key, identity, language, mode }) {
       case "messenger.queued":
         conv(f.conversation).q = true;
         break;
+      case "messenger.assigned": {
+        // Assigned, forwarded or handed back: the header names who the contact chats with.
+        const c = conv(f.conversation);
+        c.op = f.operator || "";
+        if (f.operator) c.q = false;
+        break;
+      }
       case "ack":
         return ack(f);
       case "typing":
@@ -1087,6 +1110,10 @@ function mount({ key, identity, language, mode }) {
         return ask(t("rateTitle") + " " + t("rateText"));
       case "rating.result":
         return rate?.c === f.conversation && done(rate);
+      case "messenger.contact":
+        // The visitor's first message (in this tab or another) made them a contact.
+        if (!state.contact) state.contact = f.contact;
+        break;
       case "messenger.push":
         return go(f.url);
       case "messenger.blocked":
@@ -1106,6 +1133,11 @@ function mount({ key, identity, language, mode }) {
 
   function welcome(f) {
     greeted = everGreeted = true;
+    if (continueToken) {
+      // Used: a reload or a copied address must not replay it.
+      continueToken = null;
+      history.replaceState(history.state, "", here());
+    }
     attempt = 0;
     if (state.contact && state.contact !== f.contact) {
       // Another person (a signed identity, or a reset): never show the previous one's history.
@@ -1129,7 +1161,7 @@ function mount({ key, identity, language, mode }) {
       if (!state.convs[v.id]) conv(v.id).seen = v.last_seq;
       const c = conv(v.id);
       c.status = v.status;
-      if (v.operator) c.op = v.operator;
+      c.op = v.operator || ""; // the server knows best: reassigned while away
       if (!current && v.active) current = v.id;
       if (!asked.has(v.id) && v.last_seq > 0) askHistory(v.id, 0);
     }
@@ -1192,8 +1224,8 @@ function mount({ key, identity, language, mode }) {
   // ----- the host page ----------------------------------------------------------------------
   function pageView() {
     setTimeout(() => {
-      if (location.href === reportedUrl || !greeted || widget?.privacy_mode) return;
-      if (send({ type: "page.view", url: location.href, title: document.title })) reportedUrl = location.href;
+      if (here() === reportedUrl || !greeted || widget?.privacy_mode) return;
+      if (send({ type: "page.view", url: here(), title: document.title })) reportedUrl = here();
     }, 60);
   }
   navHooks.push(pageView);
