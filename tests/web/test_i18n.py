@@ -89,6 +89,8 @@ def test_recovery_codes_speak_german(client, account, clock):
 
     assert "Noch 10 Wiederherstellungscodes." in html
     assert "Neue Wiederherstellungscodes" in html
+
+
 def test_the_script_catalogue_has_the_mention_picker_in_german(client, db):
     """The composer's strings live in the web app's own djangojs catalogue, merged with the
     project-wide one by /jsi18n/."""

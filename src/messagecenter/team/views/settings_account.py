@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from messagecenter.accounts.services import set_account_time_zone
 from messagecenter.core.errors import ValidationFailed
-from messagecenter.team.access import actor, admin_page
 from messagecenter.team.forms import AccountForm, apply_error
+from messagecenter.web.access import actor, admin_page
 
 
 @admin_page
