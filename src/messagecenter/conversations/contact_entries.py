@@ -36,6 +36,7 @@ def record_verification(conversation: Conversation, state: str, *, actor: Actor)
 
 
 def _record(conversation: Conversation, kind: str, actor: Actor, data: dict) -> TimelineEntry:
-    entry = timeline.append(conversation, kind, actor, data=data)
+    entry = timeline.stage(conversation, kind, actor, data=data)
+    timeline.flush(conversation)  # the entry, and the row's last_seq
     announce_entry(conversation, entry)
     return entry
