@@ -29,7 +29,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = form.cleaned_data["email"]
         if throttle.begin_password_reset(email, client_address(self.request)) is None:
             # The same answer as a sent mail: no hint which addresses exist or were limited.
-            log.warning("password reset throttled for a recipient or client address")
+            log.info("password reset throttled for a recipient or client address")
             return HttpResponseRedirect(self.get_success_url())
         # Links are built from the configured public URL, never from the request's Host
         # header, so a forged Host cannot send reset tokens to someone else's server.
