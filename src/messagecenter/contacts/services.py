@@ -125,7 +125,11 @@ def become_contact(visitor: Visitor) -> Contact:
     from messagecenter.contacts.messenger import visitor_group
 
     with transaction.atomic():
-        locked = Visitor.objects.select_for_update().select_related("contact").get(pk=visitor.pk)
+        locked = (
+            Visitor.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .get(pk=visitor.pk)
+        )
         if locked.contact is None:
             locked.contact = Contact.objects.create(
                 account_id=locked.account_id, locale=locked.locale
