@@ -333,8 +333,8 @@ class MessengerConsumer(JsonConsumer):
             entry = services.post_contact_message(
                 conversation, body, actor=actor, client_info=info, client_msg_id=client_id
             )
-            conversation.refresh_from_db(fields=["status"])
-            return entry, conversation
+            # The entry belongs to the conversation as the write left it (its status).
+            return entry, entry.conversation
         return services.post_messenger_message(
             self.widget,
             self.contact,
