@@ -94,3 +94,15 @@ def _save_screenshot(tab, nodeid: str) -> None:
 
 def _safe_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid)[-150:]
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll ``expression`` in the page until it is true. Playwright's wait_for_function
+    compiles its predicate with eval inside the page, which our Content-Security-Policy
+    refuses; ``evaluate`` runs through the DevTools protocol, outside the page's policy."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(50)

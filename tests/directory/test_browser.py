@@ -16,6 +16,7 @@ from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import create_contact
 from messagecenter.core.actors import Actor
 from messagecenter.jobs import tasks
+from tests.browser_fixtures import wait_until
 from tests.realtime.conftest import session_cookie
 
 ROWS = 12
@@ -113,9 +114,10 @@ def test_import_with_live_progress_and_report(
     page.get_by_role("button", name=text["import"]).click()
 
     bar = page.get_by_role("progressbar")
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => { const v = +document.querySelector('[data-bar]').getAttribute('aria-valuenow');"
-        " return v > 0 && v < 100; }"
+        " return v > 0 && v < 100; }",
     )
     expect(bar).to_have_attribute("aria-valuenow", "100", timeout=20_000)
     expect(page.get_by_role("heading", name=text["refused"])).to_be_visible(timeout=10_000)

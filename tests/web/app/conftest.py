@@ -54,7 +54,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 
 # --- live browser tests: a real uvicorn (tests/realtime) and Chromium (tests/browser_fixtures) --
 
-from tests.browser_fixtures import ARTIFACTS, browser, page, pytest_runtest_makereport  # noqa: E402,F401
+from tests.browser_fixtures import ARTIFACTS, browser, page, pytest_runtest_makereport, wait_until  # noqa: E402,F401
 from tests.realtime.conftest import asgi_server, session_cookie  # noqa: E402,F401
 
 
@@ -70,7 +70,7 @@ class App:
     def open(self, path: str):
         self.page.goto(self.base + path)
         # The shell's socket says hello once the page is live.
-        self.page.wait_for_function("document.querySelector('.toasts') !== null")
+        wait_until(self.page, "document.querySelector('.toasts') !== null")
         return self.page
 
     def screenshot(self, name: str) -> None:

@@ -15,6 +15,7 @@ from messagecenter.accounts.models import Presence
 from messagecenter.contacts.services import create_contact
 from messagecenter.conversations import notes, presence, services
 from messagecenter.core.actors import Actor
+from tests.browser_fixtures import wait_until
 from tests.helpers import contact_opens_messenger, conversation_in, go_online, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +38,7 @@ def open_for_a_shift(app, path: str):
     page.add_init_script(SPY)
     page.clock.install()
     app.open(path)
-    page.wait_for_function("window.__frames.includes('hello')", polling=100)
+    wait_until(page, "window.__frames.includes('hello')")
     return page
 
 

@@ -15,6 +15,7 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from messagecenter.contacts.services import create_contact
+from tests.browser_fixtures import wait_until
 from tests.helpers import start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,7 +75,7 @@ def open_live(app, path: str, spy: str = SOCKET_SPY):
     page = app.page
     page.add_init_script(spy + HELLO_SPY)
     app.open(path)
-    page.wait_for_function("window.__hello === true", polling=100)
+    wait_until(page, "window.__hello === true")
     return page
 
 

@@ -10,6 +10,7 @@ from messagecenter.contacts import services as contacts
 from messagecenter.conversations.commands import run_command
 from messagecenter.conversations.models import Status
 from messagecenter.core.actors import Actor
+from tests.browser_fixtures import wait_until
 from tests.helpers import conversation_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +23,7 @@ HELLO = """addEventListener("mc:event", (event) => {
 def open_conversation(app, conversation):
     app.page.add_init_script(HELLO)
     page = app.open(f"/inbox/{conversation.public_id}/")
-    page.wait_for_function("window.__hello === true", polling=100)
+    wait_until(page, "window.__hello === true")
     return page
 
 
@@ -70,7 +71,7 @@ def test_a_change_elsewhere_waits_while_i_edit_the_contact(app_for, alice, bob, 
     phone.fill("+49 30 1234")
 
     contacts.update_contact(contact, actor=Actor.for_operator(bob), name="Berta Neumann")
-    page.wait_for_function("window.__frames.includes('contact.changed')", polling=100)
+    wait_until(page, "window.__frames.includes('contact.changed')")
     page.clock.run_for(2_000)  # past the refresh's debounce
 
     expect(phone).to_have_value("+49 30 1234")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from messagecenter.conversations.models import Note
+from tests.browser_fixtures import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ class SentFrames:
         sent before it has been seen too (no waiting for a time that proves nothing)."""
         count = len(self.frames)
         page.evaluate(MARKER)
-        page.wait_for_function("true")
+        wait_until(page, "true")
         for _ in range(100):
             if any(frame.get("marker") for frame in self.frames[count:]):
                 return
