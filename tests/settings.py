@@ -16,3 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES["default"].setdefault("TEST", {})  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = str(DATA_DIR / "test.sqlite3")  # noqa: F405
+else:
+    # The live servers of the socket tests run database work in their event loop's thread
+    # pool; a stopped server's pool threads would keep their connections open for the rest
+    # of the run and exhaust PostgreSQL's max_connections. Close each after its work instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

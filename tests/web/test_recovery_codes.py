@@ -6,6 +6,7 @@ import re
 import threading
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from messagecenter.accounts import totp
@@ -74,7 +75,10 @@ def test_parallel_uses_of_one_code_accept_exactly_one(alice_with_2fa, clock):
 
     def attempt():
         barrier.wait()
-        results.append(totp.check_login_code(alice_with_2fa, code))
+        try:
+            results.append(totp.check_login_code(alice_with_2fa, code))
+        finally:
+            connections.close_all()  # this thread's own connection; PostgreSQL's are few
 
     threads = [threading.Thread(target=attempt) for _ in range(8)]
     for thread in threads:

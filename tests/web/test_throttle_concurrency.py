@@ -7,50 +7,30 @@ no more passwords are checked than the limit allows (runs on SQLite and PostgreS
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from django.core import mail
-from django.db import DEFAULT_DB_ALIAS, connections
 
 from messagecenter.accounts.auth import OperatorBackend
 from tests.realtime.conftest import LiveAsgi
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Enough to overrun a limit of 5 many times over, few enough for a PostgreSQL shared by
-# several test runs (max_connections 100, and the suite's earlier live servers keep theirs):
-# each parallel request holds its own connection.
-PARALLEL = 12 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 30
+# Enough to overrun a limit of 5 many times over; each parallel request holds its own
+# PostgreSQL connection while it runs (tests/settings.py closes them afterwards).
+PARALLEL = 30
 LIMIT = 5
 
 
 @pytest.fixture
-def live_server_url(transactional_db, monkeypatch):
-    # Every request runs in a thread of its own; close its connection when it ends instead
-    # of leaving one open per thread until the test database is dropped.
-    monkeypatch.setitem(connections.settings[DEFAULT_DB_ALIAS], "CONN_MAX_AGE", 0)
-    _drop_leaked_connections()
+def live_server_url(transactional_db):
     server = LiveAsgi()
     server.start()
     yield f"http://127.0.0.1:{server.port}"
     server.stop()
-
-
-def _drop_leaked_connections() -> None:
-    """Earlier tests' live servers (stopped) leave idle PostgreSQL connections behind; free
-    them so the parallel requests below find room under max_connections."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
-            " current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
-        )
 
 
 @pytest.fixture
