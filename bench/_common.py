@@ -215,6 +215,23 @@ def start_echo(log_dir: Path) -> Server:
     return start_process("echo", command, env, port, log_dir, ready=tcp_ready)
 
 
+def start_relay(log_dir: Path, operators: int) -> Server:
+    port = free_port()
+    command = [
+        PYTHON,
+        str(BENCH / "relay_server.py"),
+        "--port",
+        str(port),
+        "--operators",
+        str(operators),
+    ]
+    # The layer and serving settings of the source under test (``--commit``/``--src``).
+    paths = [str(SOURCE)] if SOURCE is not None else []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(ROOT)])}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return start_process("relay", command, env, port, log_dir, ready=tcp_ready)
+
+
 # --- environments ---------------------------------------------------------------------------
 
 

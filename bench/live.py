@@ -83,7 +83,7 @@ class Options:
     duration: float = 30.0
     throughput_duration: float = 20.0
     cap: int = 400
-    idle: int = 5000
+    idle: int = 10000
     runs: int = 3
     modes: tuple[str, ...] = MODES
     compression: str | None = "deflate"
@@ -421,6 +421,32 @@ class EchoClient(Peer):
     async def send_message(self, mid: str) -> bool:
         frame = {"type": "message.send", "client_id": mid, "body": f"{mid} {FILLER}"}
         return await self._send_frame(mid, frame)
+
+
+class RelayContact(EchoClient):
+    """A contact of the minimal relay (bench/relay_server.py): sends, reads its ack."""
+
+    async def open(self, options: Options) -> None:
+        url = f"ws://127.0.0.1:{self.port}/ws/contact?i={self.index}"
+        self.ws = await connect(url, origin=ORIGIN, **_connect_kwargs(options))
+
+    async def _read(self) -> None:
+        with contextlib.suppress(Exception):
+            async for raw in self.ws:
+                if raw.startswith('{"type": "ack"'):
+                    self.tracker.ack(json.loads(raw)["client_id"], time.perf_counter())
+
+
+class RelayOperator(Operator):
+    """An operator of the minimal relay: the same reader as the app's operator tab."""
+
+    def __init__(self, index: int, port: int, tracker: Tracker) -> None:
+        super().__init__(index, port, f"op{index}", "", tracker)
+
+    async def open(self, options: Options) -> None:
+        url = f"ws://127.0.0.1:{self.port}/ws/operator?id={self.public_id}"
+        self.ws = await connect(url, origin=ORIGIN, **_connect_kwargs(options))
+        await asyncio.wait_for(self.ws.recv(), 60)  # its hello
 
 
 async def open_all(peers: Sequence[Peer], options: Options) -> dict[str, Any]:
@@ -854,6 +880,38 @@ async def echo_baseline(options: Options, log_dir: Path) -> dict[str, Any]:
         server.stop(graceful=2)
 
 
+async def relay_baseline(options: Options, log_dir: Path) -> dict[str, Any]:
+    """The minimal relay on the product's stack (bench/relay_server.py), through the same
+    harness: same contacts, operators, rate and push as the app's chat phases."""
+    server = common.start_relay(log_dir, options.operators)
+    peers: list[Peer] = []
+    try:
+        tracker = Tracker()
+        operators = [RelayOperator(n, server.port, tracker) for n in range(options.operators)]
+        contacts = [RelayContact(n, server.port, tracker) for n in range(options.contacts)]
+        peers = [*operators, *contacts]
+        connected = await open_all(peers, options)
+        for peer in peers:
+            peer.start_reader()
+        latency = await fixed_rate(
+            contacts, tracker, "L", options.rate, options.duration, acks=True
+        )
+        throughput = await saturate(
+            contacts,
+            tracker,
+            "T",
+            options.throughput_duration,
+            options.cap,
+            options.warmup_window,
+            acks=True,
+            meter=lambda: common.CpuMeter([server]),
+        )
+        return {"connect": connected, "latency": latency, "throughput": throughput}
+    finally:
+        abort_all(peers)
+        server.stop(graceful=2)
+
+
 def sqlite_baseline(seconds: float) -> dict[str, Any]:
     """Raw inserts with the app's durability: WAL, synchronous=NORMAL, one transaction each."""
     with common.temp_dir("mc-bench-sqlite-") as folder:
@@ -911,6 +969,8 @@ async def one_run(options: Options, log_dir: Path, index: int) -> dict[str, Any]
     run: dict[str, Any] = {"index": index}
     say(f"run {index + 1}/{options.runs}: echo baseline")
     run["baseline"] = {"echo": await echo_baseline(options, log_dir)}
+    say(f"run {index + 1}/{options.runs}: minimal relay baseline")
+    run["baseline"]["relay"] = await relay_baseline(options, log_dir)
     say(f"run {index + 1}/{options.runs}: raw SQLite and PostgreSQL inserts")
     run["baseline"]["sqlite"] = sqlite_baseline(options.baseline_db_seconds)
     run["baseline"]["postgres"] = postgres_baseline(options.baseline_db_seconds)
@@ -988,12 +1048,33 @@ class Figure:
     baseline: tuple[str, ...] | None
     baseline_label: str
     target: tuple[str, float] | None = None  # ("<=", 50.0)
+    # A goal on the ratio to the baseline (median of the per-run ratios), e.g. ("<=", 3.0).
+    ratio_target: tuple[str, float] | None = None
 
 
 def figures(options: Options) -> list[Figure]:
     rows: list[Figure] = []
     names = {"embedded": "embedded (1 proc, SQLite)", "scaleout": "scale-out (2 procs, PG+Redis)"}
     echo_lat = ("baseline", "echo", "latency")
+    relay_lat = ("baseline", "relay", "latency")
+    rows += [
+        Figure(
+            "relay.latency.p99_ms",
+            f"minimal relay (1 proc, SQLite): delivery p99 @ {options.rate:g} msg/s",
+            "ms",
+            (*relay_lat, "p99_ms"),
+            (*echo_lat, "p99_ms"),
+            "echo round trip p99",
+        ),
+        Figure(
+            "relay.throughput.sustained_msg_s",
+            "minimal relay (1 proc, SQLite): sustained delivered msg/s",
+            "msg/s",
+            ("baseline", "relay", "throughput", "sustained_msg_s"),
+            ("baseline", "sqlite", "inserts_per_s"),
+            "raw SQLite inserts/s",
+        ),
+    ]
     for mode in options.modes:
         name = names[mode]
         rows += [
@@ -1002,17 +1083,26 @@ def figures(options: Options) -> list[Figure]:
                 f"{name}: delivery p50 @ {options.rate:g} msg/s",
                 "ms",
                 (mode, "latency", "p50_ms"),
-                (*echo_lat, "p50_ms"),
-                "echo round trip p50",
+                (*relay_lat, "p50_ms"),
+                "minimal relay p50",
             ),
             Figure(
                 f"{mode}.latency.p99_ms",
                 f"{name}: delivery p99 @ {options.rate:g} msg/s",
                 "ms",
                 (mode, "latency", "p99_ms"),
-                (*echo_lat, "p99_ms"),
-                "echo round trip p99",
+                (*relay_lat, "p99_ms"),
+                "minimal relay p99",
                 ("<=", 50.0),
+            ),
+            Figure(
+                f"{mode}.latency.p99_vs_relay",
+                f"{name}: delivery p99 over the relay's",
+                "ms",
+                (mode, "latency", "p99_ms"),
+                (*relay_lat, "p99_ms"),
+                "minimal relay p99",
+                ratio_target=("<=", 3.0),
             ),
             Figure(
                 f"{mode}.latency.loss_pct",
@@ -1073,6 +1163,17 @@ def figures(options: Options) -> list[Figure]:
                 ("<", 1024.0),
             )
         )
+        rows.append(
+            Figure(
+                f"{mode}.idle.kb_per_connection",
+                f"{name}: memory per idle contact",
+                "KB",
+                (mode, "idle", "kb_per_connection"),
+                ("baseline", "echo", "idle", "kb_per_connection"),
+                "echo server KB per connection",
+                ratio_target=("<=", 1.5),
+            )
+        )
     return rows
 
 
@@ -1094,14 +1195,16 @@ def summarise(runs: list[dict[str, Any]], options: Options) -> list[dict[str, An
         met = None
         applies = (
             not options.quick
-            and ("idle" not in figure.key or options.idle >= 5000)
+            and ("idle" not in figure.key or options.idle >= 10000)
             and (
                 "latency" not in figure.key or (options.contacts >= 200 and options.operators >= 20)
             )
         )
+        ratio = common.median(ratios)
         if figure.target is not None and value is not None and applies:
-            op, limit = figure.target
-            met = {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[op]
+            met = _meets(value, figure.target)
+        if figure.ratio_target is not None and ratio is not None and applies:
+            met = _meets(ratio, figure.ratio_target)
         out.append(
             {
                 "key": figure.key,
@@ -1111,14 +1214,25 @@ def summarise(runs: list[dict[str, Any]], options: Options) -> list[dict[str, An
                 "values": values,
                 "baseline": figure.baseline_label or None,
                 "baseline_median": common.rounded(common.median(baselines)),
-                "ratio_median": common.rounded(common.median(ratios), 3),
-                "target": f"{figure.target[0]} {figure.target[1]:g} {figure.unit}"
-                if figure.target
-                else None,
+                "ratio_median": common.rounded(ratio, 3),
+                "target": _target_text(figure),
                 "met": met,
             }
         )
     return out
+
+
+def _meets(value: float, target: tuple[str, float]) -> bool:
+    op, limit = target
+    return {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[op]
+
+
+def _target_text(figure: Figure) -> str | None:
+    if figure.target:
+        return f"{figure.target[0]} {figure.target[1]:g} {figure.unit}"
+    if figure.ratio_target:
+        return f"ratio {figure.ratio_target[0]} {figure.ratio_target[1]:g}×"
+    return None
 
 
 def render(summary: list[dict[str, Any]], options: Options, runs: int) -> str:
