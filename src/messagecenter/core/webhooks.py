@@ -17,10 +17,14 @@ import binascii
 import hashlib
 import hmac
 import secrets as random
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from messagecenter.core import clock
+import httpx
+
+from messagecenter.core import clock, ssrf
 
 SECRET_PREFIX = "whsec_"
 TOLERANCE_SECONDS = 300
@@ -140,3 +144,94 @@ def _check_timestamp(stamp: str, now: datetime) -> None:
         raise SignatureError("timestamp_too_old")
     if -age > TOLERANCE_SECONDS:
         raise SignatureError("timestamp_too_new")
+
+
+# --- delivery: a signed POST through the SSRF guard -------------------------------------------
+
+EXCERPT_CHARS = 500
+_READ_AT_MOST = 4096  # of the receiver's answer: enough for the delivery log, never a download
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """One attempt, as the delivery log records it.
+
+    ``status`` is the HTTP status (None when no answer came); ``error`` is empty when the
+    receiver accepted (2xx); ``permanent`` says a retry cannot help (another 4xx, a blocked or
+    invalid URL, too many redirects); ``retry_after`` is the receiver's Retry-After in seconds.
+    """
+
+    status: int | None
+    duration_ms: int
+    response_excerpt: str
+    error: str
+    permanent: bool
+    retry_after: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def post_signed(
+    url: str,
+    secret: str | Sequence[str],
+    event_id: str,
+    body: bytes,
+    timeout: float = 10.0,
+    *,
+    headers: Mapping[str, str] | None = None,
+    client: ssrf.OutboundClient | None = None,
+) -> DeliveryResult:
+    """POST ``body`` (JSON) to ``url`` signed with ``secret``; never raises for the receiver's
+    or the network's faults, it classifies them. ``event_id`` is the ``webhook-id``: the same on
+    every retry, so the receiver can drop a duplicate."""
+    started = time.monotonic()
+    try:
+        signed = sign(secret, event_id, clock.now(), body)
+        sent = {"Content-Type": "application/json", **(headers or {}), **signed}
+        if client is None:
+            with ssrf.OutboundClient(timeout=timeout, max_response_bytes=_READ_AT_MOST) as own:
+                response = own.request("POST", url, headers=sent, content=body, truncate=True)
+        else:
+            response = client.request("POST", url, headers=sent, content=body, truncate=True)
+    except (ssrf.BlockedAddress, ssrf.TooManyRedirects) as exc:
+        return _failed(started, str(exc), permanent=True)
+    except SignatureError as exc:
+        return _failed(started, f"cannot sign: {exc.reason}", permanent=True)
+    except httpx.TimeoutException:
+        return _failed(started, f"timed out (limit {timeout:g} s)", permanent=False)
+    except (httpx.TransportError, ssrf.OutboundError) as exc:
+        return _failed(started, f"{type(exc).__name__}: {exc}", permanent=False)
+    return _classified(started, response)
+
+
+def _classified(started: float, response: ssrf.OutboundResponse) -> DeliveryResult:
+    status = response.status_code
+    if 200 <= status < 300:
+        error, permanent = "", False
+    else:
+        error = f"HTTP {status}"
+        permanent = not (status in (408, 429) or status >= 500)
+    return DeliveryResult(
+        status=status,
+        duration_ms=_elapsed_ms(started),
+        response_excerpt=response.text[:EXCERPT_CHARS],
+        error=error,
+        permanent=permanent,
+        retry_after=_retry_after(response.headers.get("retry-after", "")),
+    )
+
+
+def _failed(started: float, error: str, *, permanent: bool) -> DeliveryResult:
+    return DeliveryResult(None, _elapsed_ms(started), "", error, permanent)
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def _retry_after(value: str) -> int | None:
+    # Seconds only; the HTTP-date form is rare for webhooks and the backoff covers it.
+    value = value.strip()
+    return min(int(value), 86400) if value.isascii() and value.isdigit() else None
