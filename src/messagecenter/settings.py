@@ -359,6 +359,12 @@ IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 # Outbound calls to customer-configured URLs (custom channels, webhooks) refuse internal
 # addresses; these host names or CIDRs are allowed anyway (an on-prem CRM). core/ssrf.py.
 OUTBOUND_ALLOWED_HOSTS = env_list("MC_OUTBOUND_ALLOWED_HOSTS", [])
+# Channel credentials are encrypted at rest with a key derived from MC_CREDENTIALS_KEY (default:
+# SECRET_KEY); MC_CREDENTIALS_KEYS lists former keys still accepted for reading. core/secrets.py.
+CREDENTIALS_KEY = env_secret("MC_CREDENTIALS_KEY")
+CREDENTIALS_OLD_KEYS = [
+    k.strip() for k in env_secret("MC_CREDENTIALS_KEYS").split(",") if k.strip()
+]
 
 LOGGING = {
     "version": 1,
