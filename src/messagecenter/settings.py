@@ -372,5 +372,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("MC_LOG_LEVEL", "INFO").upper()},
-    "loggers": {"huey": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "huey": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+        # httpx logs every request's full URL at INFO; customer webhook URLs often carry a
+        # token in the path or query (core/ssrf.py). The delivery log records what is needed.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -116,3 +117,11 @@ def test_an_invalid_url_or_secret_is_permanent(receiver):
         result = post_signed(url, secret, "evt_07", BODY)
         assert (result.ok, result.permanent) == (False, True)
     assert receiver.hits == []
+
+
+def test_the_url_and_its_token_are_not_logged(receiver, caplog):
+    receiver.routes["/hook?token=s3cr3t-in-url"] = (200, {}, b"")
+    with caplog.at_level(logging.INFO):
+        result = post_signed(f"{receiver.base}/hook?token=s3cr3t-in-url", new_secret(), "e", BODY)
+    assert result.ok
+    assert "s3cr3t-in-url" not in caplog.text
