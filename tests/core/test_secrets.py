@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from messagecenter.core import secrets
-from messagecenter.core.secrets import Credentials, CredentialsKeyError
+from messagecenter.core.secrets import Credentials, CredentialsKeyError, SealedToken
 from messagecenter.widgets.models import ChannelConnection, TransportKind
 
 PASSWORD = "hunter2-very-secret"
@@ -103,12 +103,30 @@ def test_only_json_objects_are_stored(widget):
         )
 
 
-def test_a_wrong_key_gives_a_clear_error(mailbox, settings):
+def test_a_wrong_key_gives_a_clear_error_when_the_credentials_are_used(mailbox, settings):
     settings.SECRET_KEY = "another-secret-key-" * 3
+    loaded = reloaded(mailbox)  # the connection itself still loads (the webchat keeps working)
     with pytest.raises(CredentialsKeyError) as caught:
-        reloaded(mailbox)
+        loaded.credentials["password"]
     assert "MC_CREDENTIALS_KEY" in str(caught.value)
     assert PASSWORD not in str(caught.value)
+
+
+def test_a_connection_saved_without_the_key_keeps_its_credentials(mailbox, settings):
+    original_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-secret-key-" * 3
+    loaded = reloaded(mailbox)
+    loaded.name = "Renamed mailbox"
+    loaded.save()
+    settings.SECRET_KEY = original_key
+    assert reloaded(mailbox).name == "Renamed mailbox"
+    assert reloaded(mailbox).credentials == CREDENTIALS
+
+
+def test_values_queries_give_sealed_tokens(mailbox):
+    (token,) = ChannelConnection.objects.filter(pk=mailbox.pk).values_list("credentials", flat=True)
+    assert isinstance(token, SealedToken) and PASSWORD not in token
+    assert PASSWORD not in repr(ChannelConnection.objects.filter(pk=mailbox.pk).values())
 
 
 def test_a_dedicated_key_still_reads_what_secret_key_encrypted(mailbox, settings):
@@ -128,7 +146,7 @@ def test_rotation_with_old_keys_and_reencryption(mailbox, settings, capsys):
 
     settings.CREDENTIALS_KEY = "new-key-material-9876543210"
     with pytest.raises(CredentialsKeyError):
-        reloaded(mailbox)
+        _ = reloaded(mailbox).credentials
     settings.CREDENTIALS_OLD_KEYS = ["old-key-material-0123456789"]
     assert reloaded(mailbox).credentials == CREDENTIALS  # old key accepted for reading
 
@@ -139,7 +157,7 @@ def test_rotation_with_old_keys_and_reencryption(mailbox, settings, capsys):
 
     settings.CREDENTIALS_KEY = "old-key-material-0123456789"
     with pytest.raises(CredentialsKeyError):
-        reloaded(mailbox)
+        _ = reloaded(mailbox).credentials
 
 
 def test_reencrypting_without_the_right_key_fails_clearly(mailbox, settings):

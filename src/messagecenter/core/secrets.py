@@ -118,8 +118,30 @@ def _derive(material: str) -> bytes:
 # --- the model field ------------------------------------------------------------------------------
 
 
+class SealedToken(str):
+    """Ciphertext as the database holds it. The field hands rows out sealed and decrypts on
+    first use of the attribute, so a connection whose key is missing still loads (the webchat
+    keeps working; only the use of its credentials fails), and saving it unchanged writes the
+    same token back without decrypting."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SealedToken(...)"
+
+
 class _CredentialsAttribute(DeferredAttribute):
-    """Wraps whatever dict is assigned, so even an unsaved instance never prints a secret."""
+    """Decrypts a sealed value on first read; wraps assigned dicts so even an unsaved instance
+    never prints a secret."""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if isinstance(value, SealedToken):
+            value = decrypt_json(value)
+            instance.__dict__[self.field.attname] = value
+        return value
 
     def __set__(self, instance, value) -> None:
         if isinstance(value, dict) and not isinstance(value, Credentials):
@@ -130,9 +152,10 @@ class _CredentialsAttribute(DeferredAttribute):
 class EncryptedJSONField(models.Field):
     """A JSON object encrypted at rest (a text column holding a Fernet token).
 
-    It cannot be filtered on (each encryption differs), so only ``isnull`` lookups exist; model
-    forms leave it out (credentials are write-only in the UI: a form asks for new values and
-    never shows the stored ones).
+    ``instance.field`` is a :class:`Credentials` dict (decrypted when first read);
+    ``values()``/``values_list()`` give :class:`SealedToken` strings. It cannot be filtered on
+    (each encryption differs), so only ``isnull`` lookups exist; model forms leave it out
+    (credentials are write-only in the UI: a form asks for new values, never shows stored ones).
     """
 
     description = "JSON object, encrypted at rest"
@@ -143,24 +166,35 @@ class EncryptedJSONField(models.Field):
         return "TextField"
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else decrypt_json(value)
+        return None if value is None else SealedToken(value)
 
     def to_python(self, value: Any):
-        if value is None or isinstance(value, Credentials):
+        if value is None or isinstance(value, Credentials | SealedToken):
             return value
         if isinstance(value, dict):
             return Credentials(value)
         if isinstance(value, str):  # a token, e.g. from a fixture written by dumpdata
-            return decrypt_json(value)
+            return SealedToken(value)
         raise TypeError(f"credentials must be a JSON object, not {type(value).__name__}")
+
+    def pre_save(self, model_instance, add):
+        raw = model_instance.__dict__.get(self.attname)
+        if isinstance(raw, SealedToken):
+            return raw  # never read, so unchanged: keep the token as it is
+        return super().pre_save(model_instance, add)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        return None if value is None else encrypt_json(value)
+        if value is None or isinstance(value, SealedToken):
+            return None if value is None else str(value)
+        return encrypt_json(value)
 
     def value_to_string(self, obj) -> str:
         # Serialisers (dumpdata) get the token, never the plaintext.
-        return self.get_prep_value(self.value_from_object(obj))
+        raw = obj.__dict__.get(self.attname)
+        return self.get_prep_value(
+            raw if isinstance(raw, SealedToken) else getattr(obj, self.attname)
+        )
 
     def get_lookup(self, lookup_name):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None

@@ -8,7 +8,12 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from messagecenter.core.secrets import CredentialsKeyError, EncryptedJSONField
+from messagecenter.core.secrets import (
+    CredentialsKeyError,
+    EncryptedJSONField,
+    SealedToken,
+    rotate_token,
+)
 
 
 class Command(BaseCommand):
@@ -28,12 +33,12 @@ class Command(BaseCommand):
         try:
             for pk in manager.values_list("pk", flat=True).iterator():
                 with transaction.atomic():
-                    # Reading decrypts with whichever key fits; the update encrypts with the
-                    # current one. Locked so a concurrent edit is not overwritten.
-                    row = manager.select_for_update().filter(pk=pk).values(field.attname).first()
-                    if row is None or row[field.attname] is None:
+                    # Locked, so a concurrent edit is neither lost nor overwritten.
+                    rows = manager.select_for_update().filter(pk=pk)
+                    token = rows.values_list(field.attname, flat=True).first()
+                    if token is None:
                         continue
-                    manager.filter(pk=pk).update(**{field.attname: row[field.attname]})
+                    rows.update(**{field.attname: SealedToken(rotate_token(token))})
                     count += 1
         except CredentialsKeyError as exc:
             raise CommandError(f"{model._meta.label}.{field.name}: {exc}") from None
