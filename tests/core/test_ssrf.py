@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import socket
 import ssl
 import time
 
@@ -146,12 +147,37 @@ def test_internal_names_are_refused_without_asking_dns(fake_dns, host):
         "http://",
         "not a url",
         "//example.com/",
+        "http://0177.0.0.1/",  # octal: httpx refuses the spelling
     ],
 )
 def test_only_http_and_https_urls(url):
     with pytest.raises(BlockedAddress) as caught:
         check_url(url)
     assert caught.value.reason in ("scheme", "invalid_url")
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1", "localhost"])
+def test_odd_spellings_of_loopback_are_refused_by_the_real_resolver(host, http_server):
+    # getaddrinfo reads these numeric forms itself (no DNS query leaves the machine)
+    url = f"http://{host}:{http_server.port}/"
+    with pytest.raises(BlockedAddress) as caught:
+        check_url(url, resolve=True, policy=allow())
+    assert caught.value.reason == "loopback"
+    with pytest.raises(BlockedAddress):
+        fetch("GET", url, policy=allow())
+    assert http_server.hits == []
+
+
+def test_a_name_that_does_not_resolve_is_reported(fake_dns, monkeypatch):
+    def no_answer(host, port):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(ssrf, "resolve", no_answer)
+    with pytest.raises(BlockedAddress) as caught:
+        check_url("https://typo.example.invalid/hook", resolve=True)
+    assert caught.value.reason == "unresolvable"
+    with pytest.raises(httpx.ConnectError):  # when sending: a transient network error
+        fetch("GET", "https://typo.example.invalid/hook")
 
 
 def test_a_public_name_passes_the_save_time_check(fake_dns):

@@ -72,6 +72,7 @@ METADATA_NAMES = frozenset(
 
 _REASONS = {
     "invalid_url": _("The URL is not valid."),
+    "unresolvable": _("{host} does not resolve to an address."),
     "scheme": _("Only http:// and https:// URLs are allowed."),
     "metadata": _("{host} is a cloud metadata service."),
     "loopback": _("{host} is a loopback address ({address})."),
@@ -97,7 +98,7 @@ class BlockedAddress(ValidationFailed):
 
     def __init__(self, reason: str, *, host: str = "", address: str = ""):
         text = str(_REASONS[reason]).format(host=host or "?", address=address)
-        if reason not in ("invalid_url", "scheme"):
+        if reason not in ("invalid_url", "scheme", "unresolvable"):
             text = f"{text} {_INTERNAL_HINT}"
         super().__init__(text, reason=reason, host=host, address=address)
         self.reason = reason
@@ -226,7 +227,9 @@ class Policy:
         return addresses
 
 
-def check_url(url: str | httpx.URL, *, resolve: bool = False, policy: Policy | None = None):
+def check_url(
+    url: str | httpx.URL, *, resolve: bool = False, policy: Policy | None = None
+) -> httpx.URL:
     """Refuse a URL before it is saved or called; returns it as ``httpx.URL``.
 
     Without ``resolve`` only the scheme, the name and an IP literal are checked (the answer a
@@ -245,7 +248,7 @@ def check_url(url: str | httpx.URL, *, resolve: bool = False, policy: Policy | N
         try:
             policy.addresses_for(parsed.host, parsed.port or _default_port(parsed.scheme))
         except OSError:
-            raise BlockedAddress("invalid_url") from None
+            raise BlockedAddress("unresolvable", host=parsed.host) from None
     else:
         name = policy.check_host(parsed.host)
         with contextlib.suppress(ValueError):  # a name: checked when connecting

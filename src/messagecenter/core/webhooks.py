@@ -5,6 +5,9 @@ A signed request carries ``webhook-id``, ``webhook-timestamp`` (Unix seconds) an
 ``{id}.{timestamp}.{body}``. Secrets look like ``whsec_<base64>``. Several entries let a sender
 sign with an old and a new secret while a receiver rotates.
 
+:func:`post_signed` sends one signed delivery through the SSRF guard (``core/ssrf.py``) and
+classifies the outcome for the delivery log and the retry policy.
+
 Our own few lines rather than the ``standardwebhooks`` package: it decodes the body as text
 (a non-UTF-8 body cannot be verified), reads the wall clock instead of ours, holds one secret
 per verifier, and crashes with a ``ValueError`` on a malformed signature header.
