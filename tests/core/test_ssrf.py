@@ -431,3 +431,11 @@ def test_tls_verifies_the_certificate_for_the_name_not_the_address(tmp_path, fak
                 client.request("GET", f"https://wrong.test:{tls_server.port}/in")
     finally:
         tls_server.stop()
+
+
+def test_the_refusal_speaks_the_operators_language():
+    from django.utils import translation
+
+    with translation.override("de"), pytest.raises(BlockedAddress) as caught:
+        check_url("http://192.168.1.1/")
+    assert "ist eine Adresse eines privaten Netzes (192.168.1.1)" in str(caught.value)
