@@ -54,7 +54,7 @@ def new_secret() -> str:
 
 
 def sign(
-    secret: str | Sequence[str], msg_id: str, timestamp: int | datetime, body: bytes
+    secret: str | Sequence[str], msg_id: str, timestamp: int | str | datetime, body: bytes
 ) -> dict[str, str]:
     """The three headers for ``body``. Several secrets (during a rotation) give one signature
     each, so receivers holding either secret accept the request."""
