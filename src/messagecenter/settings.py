@@ -356,6 +356,15 @@ MESSENGER_TOKEN_DAYS = env_int("MC_MESSENGER_TOKEN_DAYS", 90, minimum=1)
 # Messenger visitors that never wrote are forgotten after this many days without a visit.
 VISITOR_RETENTION_DAYS = env_int("MC_VISITOR_RETENTION_DAYS", 30, minimum=1)
 IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+# Outbound calls to customer-configured URLs (custom channels, webhooks) refuse internal
+# addresses; these host names or CIDRs are allowed anyway (an on-prem CRM). core/ssrf.py.
+OUTBOUND_ALLOWED_HOSTS = env_list("MC_OUTBOUND_ALLOWED_HOSTS", [])
+# Channel credentials are encrypted at rest with a key derived from MC_CREDENTIALS_KEY (default:
+# SECRET_KEY); MC_CREDENTIALS_KEYS lists former keys still accepted for reading. core/secrets.py.
+CREDENTIALS_KEY = env_secret("MC_CREDENTIALS_KEY")
+CREDENTIALS_OLD_KEYS = [
+    k.strip() for k in env_secret("MC_CREDENTIALS_KEYS").split(",") if k.strip()
+]
 
 LOGGING = {
     "version": 1,
@@ -363,5 +372,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("MC_LOG_LEVEL", "INFO").upper()},
-    "loggers": {"huey": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "huey": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+        # httpx logs every request's full URL at INFO; customer webhook URLs often carry a
+        # token in the path or query (core/ssrf.py). The delivery log records what is needed.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

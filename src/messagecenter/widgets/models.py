@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from messagecenter.core.ids import new_public_id
 from messagecenter.core.scoping import AccountScopedManager
+from messagecenter.core.secrets import EncryptedJSONField
 
 
 def new_widget_id() -> str:
@@ -107,7 +108,8 @@ class ChannelConnection(models.Model):
     public_id = models.CharField(max_length=24, unique=True, default=new_connection_id)
     kind = models.CharField(max_length=16, choices=TransportKind.choices)
     name = models.CharField(max_length=100, blank=True)
-    credentials = models.JSONField(default=dict, blank=True)
+    # Encrypted at rest, printed masked (core/secrets.py); write-only in the UI.
+    credentials = EncryptedJSONField(default=dict, blank=True)
     config = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
