@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import trustme
 
 from messagecenter.transports.email.imap import ImapSettings, Security
 
@@ -27,16 +28,37 @@ def _require_dovecot() -> None:
 
 
 @pytest.fixture(scope="session")
-def dovecot_server():
+def tls_authority():
+    """A private certificate authority; ``trust_tls_authority`` makes the code under test
+    trust it the way it trusts a real one (through OpenSSL's default verify paths)."""
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tls_authority):
+    return tls_authority.issue_cert("127.0.0.1", "localhost")
+
+
+@pytest.fixture
+def trust_tls_authority(tls_authority, tmp_path, monkeypatch):
+    bundle = tmp_path / "ca.pem"
+    tls_authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+
+@pytest.fixture(scope="session")
+def dovecot_server(tls_certificate):
+    """Speaks IMAP, STARTTLS and IMAPS (``tls_port``) with a certificate of ``tls_authority``."""
     _require_dovecot()
-    server = start_dovecot()
+    server = start_dovecot(tls=tls_certificate)
     yield server
     remove_dovecot(server)
 
 
 @pytest.fixture(scope="session")
 def dovecot_server_without_idle():
-    """A second Dovecot that does not advertise IDLE: a server that cannot push."""
+    """A second Dovecot that does not advertise IDLE (nor TLS): a server that cannot push."""
     _require_dovecot()
     server = start_dovecot(idle=False)
     yield server

@@ -83,8 +83,7 @@ instance_name = mc-test-{port}
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+{tls}disable_plaintext_auth = no
 auth_mechanisms = plain login
 # Wrong-password tests must not slow down the next login: no delay, and (below) no socket for
 # the per-IP penalty, which Dovecot then skips.
@@ -111,7 +110,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -140,6 +140,8 @@ class Dovecot:
     username: str = USER
     password: str = PASSWORD
     idle: bool = True
+    tls: object | None = None  # a trustme certificate: TLS on port ``tls_port`` and STARTTLS
+    tls_port: int = 0
     _config: Path = field(init=False)
 
     def start(self) -> Dovecot:
@@ -158,6 +160,8 @@ class Dovecot:
                 uid=uid,
                 gid=gid,
                 capability=capability,
+                tls=self._tls_settings(),
+                tls_port=self.tls_port,
             )
         )
         self.process = subprocess.Popen(
@@ -167,6 +171,14 @@ class Dovecot:
         )
         wait_until(self._answers, timeout=15, what=f"Dovecot on port {self.port}")
         return self
+
+    def _tls_settings(self) -> str:
+        if self.tls is None:
+            return "ssl = no\n"
+        cert, key = self.root / "cert.pem", self.root / "key.pem"
+        self.tls.private_key_and_cert_chain_pem.write_to_path(str(cert))
+        self.tls.private_key_pem.write_to_path(str(key))
+        return f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\n"
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
@@ -257,11 +269,14 @@ def _capabilities_without_idle() -> str:
     )
 
 
-def start_dovecot(*, idle: bool = True) -> Dovecot:
+def start_dovecot(*, idle: bool = True, tls=None) -> Dovecot:
+    """A private Dovecot; with ``tls`` (a trustme certificate) it also speaks IMAPS on
+    ``tls_port`` and offers STARTTLS, else it has no TLS at all."""
     root = Path(tempfile.mkdtemp(prefix="mc-dovecot-"))
     # Dovecot's unprivileged processes must reach their sockets and the mail below root.
     root.chmod(0o755)
-    return Dovecot(root=root, port=free_port(), idle=idle).start()
+    tls_port = free_port() if tls else 0
+    return Dovecot(root=root, port=free_port(), idle=idle, tls=tls, tls_port=tls_port).start()
 
 
 def remove_dovecot(server: Dovecot) -> None:

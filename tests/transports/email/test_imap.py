@@ -118,6 +118,19 @@ def test_a_crash_resumes_after_the_last_stored_mail(dovecot, mailbox):
     assert resumed.subjects == ["mail 3", "mail 4"]
 
 
+def test_an_os_error_of_the_caller_is_its_own_not_a_broken_connection(dovecot, proxy_to):
+    _fill(dovecot, 2)
+    proxy = proxy_to(dovecot)
+
+    def disk_full(mail):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        imap.sync(settings_for(dovecot, port=proxy.port), MailboxCursor(), disk_full)
+
+    assert proxy.connections == 1
+
+
 def test_a_new_uidvalidity_reads_the_folder_again_from_the_start(dovecot, mailbox):
     _fill(dovecot, 2)
     before = imap.sync(mailbox, MailboxCursor(), Inbox())
@@ -225,7 +238,10 @@ def test_connection_check_explains_a_wrong_password_without_repeating_it(dovecot
     problem = imap.test_connection(settings)
 
     assert f"refused the login of '{dovecot.username}'" in problem
-    assert "check the user name and password" in problem
+    assert problem.endswith(
+        "check the user name and password (server said: [AUTHENTICATIONFAILED] Authentication "
+        "failed.)"
+    )
     assert "S3cret-wrong" not in problem
     assert "S3cret-wrong" not in caplog.text
     assert "S3cret-wrong" not in repr(settings)
@@ -260,15 +276,44 @@ def test_connection_check_explains_an_unreachable_host(dovecot):
     assert unknown == "the host name 'no-such-host.invalid' cannot be resolved"
 
 
-def test_connection_check_explains_a_tls_mode_the_server_does_not_speak(dovecot):
+def test_connection_check_explains_a_tls_mode_the_server_does_not_speak(
+    dovecot, dovecot_without_idle
+):
     tls = imap.test_connection(settings_for(dovecot, security=Security.SSL))
-    starttls = imap.test_connection(settings_for(dovecot, security=Security.STARTTLS))
+    plain = dovecot_without_idle
+    starttls = imap.test_connection(settings_for(plain, security=Security.STARTTLS))
 
     assert tls.startswith(f"TLS with 127.0.0.1:{dovecot.port} failed (")
     assert "check the port and the TLS mode" in tls
     assert starttls == (
-        f"127.0.0.1:{dovecot.port} does not offer STARTTLS: choose SSL/TLS or check the port"
+        f"127.0.0.1:{plain.port} does not offer STARTTLS: choose SSL/TLS or check the port"
     )
+
+
+@pytest.mark.usefixtures("trust_tls_authority")
+def test_mail_is_read_over_ssl_and_over_starttls(dovecot):
+    dovecot.append(make_mail("secure"), FOLDER)
+    over_ssl = settings_for(dovecot, port=dovecot.tls_port, security=Security.SSL)
+    over_starttls = settings_for(dovecot, security=Security.STARTTLS)
+
+    assert imap.test_connection(over_ssl) is None
+    assert imap.test_connection(over_starttls) is None
+    for settings in (over_ssl, over_starttls):
+        inbox = Inbox()
+        imap.sync(settings, MailboxCursor(), inbox)
+        assert inbox.subjects == ["secure"]
+
+
+def test_an_untrusted_certificate_is_refused_and_not_retried(dovecot):
+    over_ssl = settings_for(dovecot, port=dovecot.tls_port, security=Security.SSL)
+    over_starttls = settings_for(dovecot, security=Security.STARTTLS)
+
+    for settings in (over_ssl, over_starttls):
+        problem = imap.test_connection(settings)
+        assert problem.startswith(f"the TLS certificate of 127.0.0.1:{settings.port} was refused (")
+        with pytest.raises(MailboxError) as failure:
+            imap.sync(settings, MailboxCursor(), Inbox())
+        assert not failure.value.transient
 
 
 # -- watch --------------------------------------------------------------------------------------

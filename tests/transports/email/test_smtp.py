@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
 from email.message import EmailMessage
 
 import pytest
@@ -64,26 +65,47 @@ class MailServer:
         return AuthResult(success=credentials in valid, handled=False)  # failed: a 535
 
 
-@pytest.fixture
-def mail_server():
+def _serve(security: Security, tls_certificate=None, **smtp_options):
+    """A MailServer behind aiosmtpd, plus the channel settings that reach it."""
     server = MailServer()
+    if tls_certificate is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls_certificate.configure_cert(context)
+        key = "ssl_context" if security is Security.SSL else "tls_context"
+        smtp_options[key] = context
     controller = Controller(
         server,
         hostname="127.0.0.1",
         port=free_port(),
         authenticator=server.authenticate,
         auth_required=True,
-        auth_require_tls=False,
+        **smtp_options,
     )
     controller.start()
     server.settings = SmtpSettings(
         host="127.0.0.1",
         port=controller.port,
-        security=Security.NONE,
+        security=security,
         username=LOGIN,
         password=PASSWORD,
         timeout=5,
     )
+    return server, controller
+
+
+@pytest.fixture
+def mail_server():
+    server, controller = _serve(Security.NONE, auth_require_tls=False)
+    yield server
+    controller.stop()
+
+
+@pytest.fixture(params=[Security.STARTTLS, Security.SSL])
+def tls_mail_server(request, tls_certificate):
+    """Logins only over TLS: STARTTLS on the submission port, or TLS from the first byte."""
+    # aiosmtpd only counts STARTTLS as TLS: on an implicit-TLS port it would hide AUTH.
+    implicit = request.param is Security.SSL
+    server, controller = _serve(request.param, tls_certificate, auth_require_tls=not implicit)
     yield server
     controller.stop()
 
@@ -265,3 +287,26 @@ def test_connection_check(mail_server):
     assert smtp.test_connection(_settings(mail_server, host="no-such-host.invalid")) == (
         "the host name 'no-such-host.invalid' cannot be resolved"
     )
+
+
+@pytest.mark.usefixtures("trust_tls_authority")
+def test_a_mail_goes_out_over_tls(tls_mail_server):
+    assert smtp.test_connection(tls_mail_server.settings) is None
+
+    smtp.send(tls_mail_server.settings, _reply())
+
+    assert len(tls_mail_server.received) == 1
+
+
+def test_an_untrusted_certificate_is_a_permanent_failure(tls_mail_server):
+    settings = tls_mail_server.settings
+
+    with pytest.raises(MailDeliveryError) as failure:
+        smtp.send(settings, _reply())
+
+    assert failure.value.permanent
+    assert failure.value.reason == (
+        f"the TLS certificate of 127.0.0.1:{settings.port} was refused "
+        "(unable to get local issuer certificate)"
+    )
+    assert tls_mail_server.received == []

@@ -37,7 +37,6 @@ from enum import StrEnum
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import CapabilityError, LoginError
 from imapclient.tls import create_default_context
-from imapclient.util import to_unicode
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +107,11 @@ class FetchedMail:
 
 
 OnMail = Callable[[FetchedMail], None]
+
+
+class _OnMailFailed(Exception):
+    def __init__(self, error: Exception):
+        self.error = error
 
 
 class MailboxError(Exception):
@@ -203,6 +207,8 @@ class _Reader:
                 with _session(self.settings) as client, _reading(self.settings):
                     work(client)
                 return
+            except _OnMailFailed as failed:
+                raise failed.error from None
             except MailboxError as error:
                 if not error.transient:
                     raise
@@ -265,7 +271,12 @@ class _Reader:
         message_id = _message_id(raw)
         cursor = replace(self.cursor, last_uid=uid)
         key = message_key(message_id) if message_id else raw_key(raw)
-        self.on_mail(FetchedMail(uid, raw, message_id, key, cursor))
+        try:
+            self.on_mail(FetchedMail(uid, raw, message_id, key, cursor))
+        except Exception as error:
+            # The caller's failure (even an OSError from its disk) is not a broken connection:
+            # carry it past _reading untouched.
+            raise _OnMailFailed(error) from error
         self.cursor = cursor
 
     def _advance(self, uid: int) -> None:
@@ -293,7 +304,7 @@ def _fetch(client: IMAPClient, uids: list[int], settings: ImapSettings) -> list[
     mails = []
     for uid in sorted(response):
         raw = response[uid].get(b"BODY[]")
-        if uid in uids and raw is not None:
+        if uid in uids and raw:  # Dovecot answers NIL for a mail expunged meanwhile
             mails.append((uid, bytes(raw)))
     return mails
 
@@ -382,7 +393,7 @@ def _login(client: IMAPClient, settings: ImapSettings) -> None:
         else:
             client.plain_login(settings.username, settings.password)
     except LoginError as error:
-        reason = _scrub(to_unicode(str(error)), settings)
+        reason = _scrub(_server_text(error), settings)
         transient = any(code in reason.upper() for code in TRANSIENT_RESPONSE_CODES)
         raise MailboxError(
             f"{settings.address} refused the login of {settings.username!r}: check the user "
@@ -483,6 +494,14 @@ def _network_error(error: Exception, settings: ImapSettings) -> MailboxError:
     else:
         message = f"{where} cannot be reached ({_describe(error)})"
     return MailboxError(_scrub(message, settings), transient=True)
+
+
+def _server_text(error: Exception) -> str:
+    """imapclient wraps the server's bytes in str(): b'[AUTHENTICATIONFAILED] …' loses its b''."""
+    text = str(error)
+    if len(text) > 2 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        return text[2:-1]
+    return text
 
 
 def _describe(error: BaseException) -> str:
