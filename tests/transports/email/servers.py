@@ -9,6 +9,7 @@ or any path outside its temporary directory, so it runs the same as a developer 
 from __future__ import annotations
 
 import contextlib
+import grp
 import os
 import pwd
 import shutil
@@ -73,7 +74,11 @@ def _process_users() -> str:
     if os.geteuid() == 0:
         return ""
     me = pwd.getpwuid(os.getuid()).pw_name
-    return f"default_internal_user = {me}\ndefault_login_user = {me}\n"
+    group = grp.getgrgid(os.getgid()).gr_name
+    return (
+        f"default_internal_user = {me}\ndefault_login_user = {me}\n"
+        f"default_internal_group = {group}\n"
+    )
 
 
 CONFIG = """\

@@ -213,6 +213,13 @@ def test_a_server_that_keeps_failing_gives_up_with_a_transient_error(dovecot, pr
     assert f"127.0.0.1:{proxy.port}" in failure.value.message
 
 
+def test_reconnects_back_off_doubling_up_to_a_minute():
+    settings = imap.ImapSettings(host="mail.example.com", username="u", password="p")
+    waits = [imap.backoff(settings, failures) for failures in range(1, 9)]
+
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
+
+
 def test_a_refused_login_is_not_retried(dovecot, proxy_to):
     proxy = proxy_to(dovecot)
     settings = settings_for(dovecot, port=proxy.port, password="wrong")

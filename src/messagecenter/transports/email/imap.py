@@ -53,15 +53,15 @@ class Security(StrEnum):
     NONE = "none"  # no encryption: only for a server on the same host or a test
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImapSettings:
     """One channel's mailbox. ``password`` is kept out of ``repr`` so it never lands in a log."""
 
     host: str
-    username: str
-    password: str = field(repr=False)
     port: int = 993
     security: Security = Security.SSL
+    username: str
+    password: str = field(repr=False)
     folder: str = "INBOX"
     connect_timeout: float = 15.0
     read_timeout: float = 60.0
@@ -69,7 +69,7 @@ class ImapSettings:
     mark_seen: bool = False  # True: fetch with BODY[] so the server sets \Seen
     poll_interval: float = 60.0  # seconds between checks on a server without IDLE
     idle_renew: float = 10 * 60.0  # re-issue IDLE this often (NAT boxes drop quiet sockets)
-    retry_attempts: int = 5  # consecutive failed connections before giving up
+    retry_attempts: int = 8  # failures in a row without progress before giving up (~2 min)
     retry_backoff: float = 1.0  # first wait before reconnecting; doubles up to a minute
 
     def __post_init__(self):
@@ -219,7 +219,7 @@ class _Reader:
                 failures = 1 if healthy else failures + 1
                 if failures >= self.settings.retry_attempts:
                     raise
-                delay = min(self.settings.retry_backoff * 2 ** (failures - 1), MAX_BACKOFF_SECONDS)
+                delay = backoff(self.settings, failures)
                 log.warning("mailbox %s: %s; retrying in %.1fs", self._name, error.message, delay)
                 self.stop_event.wait(delay)
 
@@ -282,6 +282,11 @@ class _Reader:
     def _advance(self, uid: int) -> None:
         if uid > self.cursor.last_uid:
             self.cursor = replace(self.cursor, last_uid=uid)
+
+
+def backoff(settings: ImapSettings, failures: int) -> float:
+    """Seconds to wait after the ``failures``-th failure in a row: doubling, at most a minute."""
+    return min(settings.retry_backoff * 2 ** (failures - 1), MAX_BACKOFF_SECONDS)
 
 
 def _batches(uids: list[int], size: int) -> Iterator[list[int]]:

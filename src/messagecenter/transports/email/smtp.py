@@ -28,7 +28,7 @@ from email.message import EmailMessage
 from .imap import Security
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SmtpSettings:
     """One channel's outgoing server. ``password`` is kept out of ``repr`` (and so out of logs).
     Without a ``username`` the server is used without logging in."""
