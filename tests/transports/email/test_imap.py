@@ -170,6 +170,19 @@ def test_a_mail_without_message_id_is_keyed_by_its_bytes(dovecot, mailbox):
     assert keys[0] == keys[1] != keys[2]
 
 
+def test_a_message_id_with_undecodable_bytes_still_gives_a_storable_id_and_its_key(
+    dovecot, mailbox
+):
+    dovecot.append(b"Message-ID: <caf\xe9@example.com>\r\nSubject: x\r\n\r\nbody\r\n", FOLDER)
+    inbox = Inbox()
+
+    imap.sync(mailbox, MailboxCursor(), inbox)
+
+    [mail] = inbox.mails
+    assert mail.message_id == "caf\ufffd@example.com"
+    assert mail.message_key == imap.message_key(mail.message_id)
+
+
 def test_mails_expunged_during_a_sync_are_skipped_and_the_rest_arrive(dovecot):
     """GIVEN five mails read two per batch WHEN another client expunges mails 3 and 4 while the
     first is being stored THEN mails 1, 2 and 5 arrive and the cursor ends after 5."""

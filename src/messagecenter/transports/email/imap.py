@@ -231,7 +231,9 @@ class _Reader:
         """Deliver every mail after the cursor, batch by batch."""
         self._check_uidvalidity(_open_folder(client, self.settings))
         for batch in _batches(self._new_uids(client), self.settings.batch_size):
-            for uid, raw in _fetch(client, batch, self.settings):
+            mails = _fetch(client, batch, self.settings)
+            _check_missing_were_expunged(client, batch, mails, self.settings)
+            for uid, raw in mails:
                 self._deliver(uid, raw)
             # Mails expunged before we fetched them are gone: nothing to wait for.
             self._advance(batch[-1])
@@ -314,12 +316,31 @@ def _fetch(client: IMAPClient, uids: list[int], settings: ImapSettings) -> list[
     return mails
 
 
+def _check_missing_were_expunged(
+    client: IMAPClient, batch: list[int], mails: list[tuple[int, bytes]], settings: ImapSettings
+) -> None:
+    """A mail the FETCH did not return is skipped only when it is really gone: a UID SEARCH
+    (which may report expunges, unlike FETCH) must not find it any more."""
+    fetched = {uid for uid, _raw in mails}
+    missing = [uid for uid in batch if uid not in fetched]
+    if not missing:
+        return
+    still_there = set(client.search(["UID", ",".join(map(str, missing))])) & set(missing)
+    if still_there:
+        raise MailboxError(
+            f"{settings.address} did not return the mails with UIDs {sorted(still_there)}",
+            transient=True,
+        )
+
+
 def _message_id(raw: bytes) -> str | None:
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
     value = headers.get("Message-ID")
     if value is None:
         return None
     text = str(value).strip().strip("<>").strip()
+    # Undecodable bytes in a header come back as surrogates, which no database stores.
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return text or None
 
 
