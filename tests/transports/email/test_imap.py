@@ -381,6 +381,8 @@ def watchers():
     yield watch
     for watcher in started:
         watcher.stop.set()
+    for watcher in started:
+        watcher._thread.join(5)
 
 
 def test_watch_delivers_a_new_mail_within_seconds_through_idle(dovecot, proxy_to, watchers):
@@ -464,3 +466,15 @@ def test_watch_stops_promptly_and_returns_its_cursor(dovecot, mailbox, watchers)
 
     assert time.monotonic() - started < 3
     assert cursor == MailboxCursor(dovecot.uidvalidity(FOLDER), watcher.inbox.mails[0].uid)
+
+
+@pytest.mark.usefixtures("trust_tls_authority")
+def test_watch_over_tls_delivers_new_mail_within_seconds(dovecot, watchers):
+    dovecot.append(make_mail("first"), FOLDER)
+    watcher = watchers(settings_for(dovecot, port=dovecot.tls_port, security=Security.SSL))
+    assert watcher.received(1) == ["first"]
+
+    dovecot.append(make_mail("second"), FOLDER)
+
+    assert watcher.received(2, timeout=5) == ["first", "second"]
+    watcher.close()
