@@ -9,10 +9,12 @@ or any path outside its temporary directory, so it runs the same as a developer 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import grp
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -173,6 +175,7 @@ class Dovecot:
             [str(DOVECOT), "-F", "-c", str(self._config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         wait_until(self._answers, timeout=15, what=f"Dovecot on port {self.port}")
         return self
@@ -261,6 +264,12 @@ class Dovecot:
         for index in uidlist.parent.glob("dovecot.index*"):
             index.unlink()
         return new
+
+
+def _die_with_parent() -> None:
+    """If pytest is killed outright (no teardown), the kernel stops Dovecot with it (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 def _capabilities_without_idle() -> str:
