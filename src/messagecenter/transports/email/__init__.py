@@ -1,0 +1,1 @@
+"""E-mail channel: pure mail reading (parse), writing (compose) and threading keys (threads)."""
