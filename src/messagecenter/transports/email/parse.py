@@ -32,7 +32,7 @@ from enum import StrEnum
 from html.parser import HTMLParser
 
 import nh3
-from mailparser_reply import EmailReplyParser
+from mailparser_reply.parser import EmailMessage as _ReplyReader
 
 LOOP_HEADER = "X-MC-Loop"
 
@@ -142,7 +142,9 @@ def parse_mail(raw: bytes, *, loop_ids: set[str] | frozenset[str] | None = None)
     msg = _load(raw)
     structure = _Structure.of(msg)
     html, blocked, cids = _html_body(structure.html_parts)
-    text = _text_body(structure.text_parts) or html_to_text(html)
+    text = _text_body(structure.text_parts)
+    if not text.strip():
+        text = html_to_text(html)
     reply_text, quoted_text = split_reply(text)
     bounce = _bounce(msg)
     loop_id = _header(msg, LOOP_HEADER) or None
@@ -236,13 +238,9 @@ def _defects(msg: Message) -> list[str]:
 
 def _header(msg: Message, name: str) -> str:
     """The decoded value of one header, "" when missing; never raises."""
-    try:
-        value = msg.get(name)
-        if value is None:
-            return ""
-        return _unescape(str(value)).strip()
-    except Exception:
-        return _decode_words(_raw_header(msg, name))
+    # decode_header joins adjacent encoded words of one charset before decoding them, which
+    # mends a multibyte character split across two words (common in GB2312 and Shift-JIS mail).
+    return _decode_words(re.sub(r"\r?\n[ \t]*", " ", _raw_header(msg, name)))
 
 
 def _raw_header(msg: Message, name: str) -> str:
@@ -254,14 +252,20 @@ def _raw_header(msg: Message, name: str) -> str:
 
 def _decode_words(value: str) -> str:
     """RFC 2047 decoding with the fallbacks the stdlib lacks (unknown charsets, bad bytes)."""
+    value = _unescape(value)  # raw 8-bit bytes first, so they survive decode_header
     try:
         chunks = decode_header(value)
     except Exception:
-        return _unescape(value).strip()
+        return value.strip()
     out = []
     for chunk, charset in chunks:
-        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
-    return _unescape("".join(out)).strip()
+        if isinstance(chunk, str):
+            out.append(chunk)
+        elif charset is None:  # the plain text between encoded words, as decode_header encoded it
+            out.append(chunk.decode("raw-unicode-escape", errors="replace"))
+        else:
+            out.append(decode_bytes(chunk, charset))
+    return "".join(out).strip()
 
 
 def _unescape(value: str) -> str:
@@ -350,7 +354,14 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     label = (charset or "").strip().strip("\"'").lower()
     label = _CHARSET_ALIASES.get(label, label)
     if label and _known(label):
-        return data.decode(label, errors="replace")
+        try:
+            return data.decode(label)
+        except UnicodeDecodeError:
+            pass
+        try:  # mislabelled UTF-8 (a common mistake) decodes cleanly; anything else stays declared
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode(label, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -653,7 +664,7 @@ def html_to_text(html: str) -> str:
 # mail-parser-reply knows the "wrote:" lines and header blocks of many mail clients in these
 # languages (English is always on); it only marks where the history begins. The cut is made here
 # on the original lines, because the library strips every line and would lose indentation.
-_REPLY_PARSER = EmailReplyParser(languages=["de", "en", "fr", "es", "it", "nl", "pl", "sv"])
+_REPLY_LANGUAGES = ("de", "en", "fr", "es", "it", "nl", "pl", "sv")
 _SEPARATOR_LINE = re.compile(r"^\s*[-_=*]{3,}\s*$")
 _QUOTED_LINE = re.compile(r"^\s*>")
 
@@ -661,11 +672,12 @@ _QUOTED_LINE = re.compile(r"^\s*>")
 def split_reply(text: str) -> tuple[str, str]:
     """(new part, quoted history with signature). The two together hold all of ``text``."""
     lines = _split_separator_lines(text.replace("\r\n", "\n")).split("\n")
-    message = _REPLY_PARSER.read("\n".join(lines))
+    # keep_hyphen_lists: a "- item" list is the answer, not a signature.
+    message = _ReplyReader("\n".join(lines), list(_REPLY_LANGUAGES), keep_hyphen_lists=True)
     normalized = message.text  # one line per original line, each stripped
     header_line = _first_header_line(message, normalized)
-    head = lines[:header_line]
-    if not "".join(head).strip() and header_line < len(lines):
+    head = [line for line in lines[:header_line] if line.strip()]
+    if _quote_follows(lines, header_line) and _only_a_greeting(head):
         return _bottom_posted(lines, header_line)
     cut = _signature_line(message, normalized, header_line)
     while cut > 0 and (not lines[cut - 1].strip() or _SEPARATOR_LINE.match(lines[cut - 1])):
@@ -691,20 +703,44 @@ def _first_header_line(message, normalized: str) -> int:
     return normalized.count("\n", 0, start)
 
 
+# "-Anna Smith" alone on a line after a blank one: a signature (a list item is "- item").
+_DASH_NAME_SIGNATURE = re.compile(r"\n\n-[^\W\d_][^\s]*(?: [^\s]+){0,2}$", re.MULTILINE)
+
+
 def _signature_line(message, normalized: str, header_line: int) -> int:
     head = "\n".join(normalized.split("\n")[:header_line])
-    match = message.SIGNATURE_REGEX.search(head) if head.strip() else None
-    if not match:
+    if not head.strip():
         return header_line
-    start = match.start()
+    starts = [
+        m.start()
+        for m in (message.SIGNATURE_REGEX.search(head), _DASH_NAME_SIGNATURE.search(head))
+        if m is not None
+    ]
+    if not starts:
+        return header_line
+    start = min(starts)
     while start < len(head) and head[start] == "\n":
         start += 1
     return head.count("\n", 0, start)
 
 
+def _quote_follows(lines: list[str], header_line: int) -> bool:
+    """The history is "> " quoted (so unquoted lines below it are new); Outlook's is not."""
+    following = [line for line in lines[header_line + 1 :] if line.strip()]
+    return bool(following) and bool(_QUOTED_LINE.match(following[0]))
+
+
+def _only_a_greeting(head: list[str]) -> bool:
+    """Nothing, or one short line ("Hi,") above the history: the answer is below it."""
+    return not head or (len(head) == 1 and len(head[0].split()) <= 3)
+
+
 def _bottom_posted(lines: list[str], header_line: int) -> tuple[str, str]:
     """A reply below or between the quotes: keep the unquoted lines; the history is all of it."""
-    answer = [line.rstrip() for line in lines[header_line + 1 :] if not _QUOTED_LINE.match(line)]
+    after = [line.rstrip() for line in lines[header_line + 1 :] if not _QUOTED_LINE.match(line)]
+    if not "".join(after).strip():  # a greeting on top of a plain quote: the greeting is all
+        return "\n".join(lines[:header_line]).strip(), "\n".join(lines[header_line:]).strip("\n")
+    answer = [line.rstrip() for line in lines[:header_line]] + after
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(answer)).strip("\n")
     reply, _signature = split_reply(text) if text.strip() else ("", "")
     return reply, "\n".join(lines).strip("\n")
@@ -740,7 +776,7 @@ def _attachment(part: Message, number: int, cids: set[str]) -> Attachment:
     name = _filename(part)
     content_id = _content_id(part)
     return Attachment(
-        filename=name or _default_name(ctype, number),
+        filename=name or _default_name(ctype, number, content_id),
         content_type=ctype,
         content=_attachment_bytes(part, ctype),
         content_id=content_id,
@@ -774,7 +810,9 @@ _EXTENSIONS = {
 }
 
 
-def _default_name(ctype: str, number: int) -> str:
+def _default_name(ctype: str, number: int, content_id: str | None) -> str:
+    if content_id:  # an unnamed inline image is known by its Content-ID
+        return re.sub(r"[^\w.@-]", "_", content_id)
     stem = "forwarded-message" if ctype == "message/rfc822" else f"attachment-{number}"
     return stem + _EXTENSIONS.get(ctype, ".bin")
 
