@@ -88,9 +88,7 @@ def test_a_long_polish_filename_decodes():
 @needs_corpus
 def test_malformed_boundaries_still_give_the_text_and_reply_to():
     mail = _mail("mail_malformed_3")
-    assert {"StartBoundaryNotFoundDefect", "MultipartInvariantViolationDefect"} <= set(
-        mail.defects
-    )
+    assert {"StartBoundaryNotFoundDefect", "MultipartInvariantViolationDefect"} <= set(mail.defects)
     assert [(a.name, a.address) for a in mail.reply_to] == [
         ("VICTORIA Souvenirs", "smgesi4@gmail.com")
     ]

@@ -665,7 +665,13 @@ def html_to_text(html: str) -> str:
 # languages (English is always on); it only marks where the history begins. The cut is made here
 # on the original lines, because the library strips every line and would lose indentation.
 _REPLY_LANGUAGES = ("de", "en", "fr", "es", "it", "nl", "pl", "sv")
-_SEPARATOR_LINE = re.compile(r"^\s*[-_=*]{3,}\s*$")
+# Lines that open the history but that the library leaves above it: rules, "--- Forwarded
+# message ---" banners, Apple's "Begin forwarded message:".
+_SEPARATOR_LINE = re.compile(
+    r"^\s*(?:[-_=*]{3,}|-{3,}.*-{3,}|begin forwarded message:"
+    r"|anfang der weitergeleiteten (?:e-mail|nachricht):)\s*$",
+    re.IGNORECASE,
+)
 _QUOTED_LINE = re.compile(r"^\s*>")
 
 
