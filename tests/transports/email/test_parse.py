@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import textwrap
+from datetime import UTC, datetime
 
 import pytest
 
@@ -437,3 +438,16 @@ def test_a_long_rfc2231_filename_decodes():
     (attachment,) = parse_mail(raw).attachments
     assert attachment.filename == "Übersicht der Rechnungen für März 2026 – Straße.pdf"
     assert attachment.content == b"%PDF-"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Tue, 3 Mar 2026 10:00:00 +0100", datetime(2026, 3, 3, 9, 0, tzinfo=UTC)),
+        ("Tue, 3 Mar 2026 10:00:00 -0000", datetime(2026, 3, 3, 10, 0, tzinfo=UTC)),
+        ("yesterday, around noon", None),
+    ],
+)
+def test_dates_are_aware_or_missing(value, expected):
+    mail = parse_mail(_plain(f"From: a@b.example\nSubject: Hi\nDate: {value}\n", "x\n"))
+    assert mail.date == expected

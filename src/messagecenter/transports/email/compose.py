@@ -241,14 +241,15 @@ def _loop_headers(msg: EmailMessage, loop_id: str, automatic: bool) -> None:
 def _body(
     msg: EmailMessage, text: str, html: str | None, attachments: Sequence[OutgoingAttachment]
 ) -> None:
-    body_html = html if html is not None else render_markdown(text)
     msg.set_content(text or "")
-    msg.add_alternative(_html_document(body_html), subtype="html")
-    html_part = msg.get_payload()[1]
+    msg.add_alternative(
+        _html_document(html if html is not None else render_markdown(text)), subtype="html"
+    )
+    html_part = msg.get_body(("html",))
     for attachment in attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        maintype, subtype = maintype or "application", subtype or "octet-stream"
-        if attachment.content_id:
+        maintype, subtype = _mime_type(attachment.content_type)
+        if attachment.content_id and isinstance(html_part, EmailMessage):
+            # An image the HTML shows: multipart/related next to the HTML, as mail clients send it.
             html_part.add_related(
                 attachment.content,
                 maintype,
@@ -259,13 +260,13 @@ def _body(
             )
     for attachment in attachments:
         if not attachment.content_id:
-            maintype, _, subtype = attachment.content_type.partition("/")
-            msg.add_attachment(
-                attachment.content,
-                maintype or "application",
-                subtype or "octet-stream",
-                filename=attachment.filename,
-            )
+            maintype, subtype = _mime_type(attachment.content_type)
+            msg.add_attachment(attachment.content, maintype, subtype, filename=attachment.filename)
+
+
+def _mime_type(content_type: str) -> tuple[str, str]:
+    maintype, _, subtype = content_type.partition("/")
+    return maintype or "application", subtype or "octet-stream"
 
 
 def _html_document(body: str) -> str:

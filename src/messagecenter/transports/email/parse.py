@@ -25,7 +25,7 @@ import hashlib
 import html as html_lib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import Message
 from enum import StrEnum
@@ -212,7 +212,7 @@ def _recover_swallowed_part(part: Message) -> None:
     encodings = part.get_all("Content-Transfer-Encoding") or []
     if encodings:
         recovered["Content-Transfer-Encoding"] = str(encodings[-1]).strip().lower()
-    recovered.set_payload(part.preamble)
+    recovered.set_payload(part.preamble or "")
     payload = part.get_payload()
     if isinstance(payload, list):
         payload.insert(0, recovered)
@@ -320,7 +320,8 @@ def _date(msg: Message) -> datetime | None:
         value = email.utils.parsedate_to_datetime(_header(msg, "Date"))
     except (TypeError, ValueError, IndexError):
         return None
-    return value if value.tzinfo is not None else None
+    # "-0000" (RFC 5322: zone unknown) and a missing zone come back naive; UTC is the best guess.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # --- charsets ------------------------------------------------------------------------------------
@@ -883,7 +884,11 @@ def _read_dsn(msg: Message) -> Bounce:
 def _dsn_recipients(part: Message) -> list[FailedRecipient]:
     payload = part.get_payload()
     if isinstance(payload, list):
-        blocks = [dict((k.lower(), str(v)) for k, v in block.items()) for block in payload]
+        blocks = [
+            {k.lower(): str(v) for k, v in block.items()}
+            for block in payload
+            if isinstance(block, Message)
+        ]
     else:
         blocks = _header_blocks(decode_bytes(_part_bytes(part), None))
     found = []
