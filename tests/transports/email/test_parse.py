@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import textwrap
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -189,6 +190,14 @@ def test_a_forwarded_mail_keeps_the_note_and_the_forwarded_text_apart():
     )
     assert mail.reply_text == "Can you help with this one?"
     assert "Your parcel is delayed." in mail.quoted_text
+
+
+def test_a_long_mail_is_read_quickly():
+    text = "A line of an unusually long mail, with some words in it.\n" * 20000
+    started = time.perf_counter()
+    reply, _quoted = split_reply(text + "\nOn Mon, Bob wrote:\n> old\n")
+    assert time.perf_counter() - started < 1
+    assert reply.startswith("A line") and len(reply) > 1000
 
 
 def test_a_plain_mail_is_all_new():

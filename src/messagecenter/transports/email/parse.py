@@ -700,8 +700,12 @@ def _split_separator_lines(text: str) -> str:
     return re.sub(r"([^\n_])(_{20,})", "\\1\n\\2", text)
 
 
+# The history of a reply starts near its top; searching a whole 1 MB text takes a second.
+_HEADER_SEARCH_CHARS = 100_000
+
+
 def _first_header_line(message, normalized: str) -> int:
-    match = message.HEADER_REGEX.search(normalized)
+    match = message.HEADER_REGEX.search(normalized, 0, _HEADER_SEARCH_CHARS)
     if not match:
         return normalized.count("\n") + 1
     start = match.start()
@@ -714,21 +718,25 @@ def _first_header_line(message, normalized: str) -> int:
 _DASH_NAME_SIGNATURE = re.compile(r"\n\n-[^\W\d_][^\s]*(?: [^\s]+){0,2}$", re.MULTILINE)
 
 
+_SIGNATURE_WINDOW = 40  # lines: a signature closes the new part; and the library's regex is slow
+
+
 def _signature_line(message, normalized: str, header_line: int) -> int:
-    head = "\n".join(normalized.split("\n")[:header_line])
-    if not head.strip():
+    first = max(0, header_line - _SIGNATURE_WINDOW)
+    tail = "\n".join(normalized.split("\n")[first:header_line])
+    if not tail.strip():
         return header_line
     starts = [
         m.start()
-        for m in (message.SIGNATURE_REGEX.search(head), _DASH_NAME_SIGNATURE.search(head))
+        for m in (message.SIGNATURE_REGEX.search(tail), _DASH_NAME_SIGNATURE.search(tail))
         if m is not None
     ]
     if not starts:
         return header_line
     start = min(starts)
-    while start < len(head) and head[start] == "\n":
+    while start < len(tail) and tail[start] == "\n":
         start += 1
-    return head.count("\n", 0, start)
+    return first + tail.count("\n", 0, start)
 
 
 def _quote_follows(lines: list[str], header_line: int) -> bool:
