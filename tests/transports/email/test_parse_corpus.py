@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from messagecenter.transports.email.parse import decode_bytes, html_to_text, parse_mail
+from tests.transports.email import mail_corpus
 
-CORPUS = Path("/work/shared/corpora/mail/stalwart")
+CORPUS = mail_corpus() / "stalwart"
 MAILS = sorted(CORPUS.glob("*/*.eml")) if CORPUS.is_dir() else []
 
 # file -> {field: reason}. Fields: subject, addresses, attachments, attachment_sizes, text, html.

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
 from messagecenter.transports.email.parse import MailKind, MailParseError, parse_mail, split_reply
+from tests.transports.email import mail_corpus
 
-SPAMSCOPE = Path("/work/shared/corpora/mail/spamscope")
-REPLIES = Path("/work/shared/corpora/mail/reply-quotes")
+SPAMSCOPE = mail_corpus() / "spamscope"
+REPLIES = mail_corpus() / "reply-quotes"
 needs_corpus = pytest.mark.skipif(not SPAMSCOPE.is_dir(), reason="shared corpus not present")
 
 
