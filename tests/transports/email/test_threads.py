@@ -119,3 +119,13 @@ def test_a_stranger_never_joins_by_subject_alone():
     assert not may_join_by_subject("mallory@evil.example", contacts)
     assert not may_join_by_subject("", contacts)
     assert not may_join_by_subject("jana@kunde.example", [])
+
+
+def test_the_token_in_a_delivered_to_header_counts():
+    keys = _keys(f"""
+From: Lea <lea@icloud.example>
+To: undisclosed-recipients:;
+Delivered-To: support+{TOKEN}@acme.example
+Subject: Re: Termin
+""")
+    assert keys.conversation_id == CONVERSATION

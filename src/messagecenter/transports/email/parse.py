@@ -114,6 +114,7 @@ class ParsedMail:
     reply_to: list[Address]
     to: list[Address]
     cc: list[Address]
+    delivered_to: list[str]  # Delivered-To, X-Original-To, Envelope-To: where the server put it
     date: datetime | None  # aware; None when missing or unreadable
     text: str  # the whole plain-text body (from the HTML when the mail has no text part)
     html: str  # sanitised HTML body, "" when the mail has none
@@ -158,6 +159,7 @@ def parse_mail(raw: bytes, *, loop_ids: set[str] | frozenset[str] | None = None)
         reply_to=_addresses(msg, "Reply-To"),
         to=_addresses(msg, "To"),
         cc=_addresses(msg, "Cc"),
+        delivered_to=_delivered_to(msg),
         date=_date(msg),
         text=text,
         html=html,
@@ -313,6 +315,14 @@ def _address(name: str, address: str) -> Address:
     if "@" not in address and not name:
         return Address(address, "")  # "To: Whomever": a name without a mailbox
     return Address(name, address)
+
+
+def _delivered_to(msg: Message) -> list[str]:
+    found = []
+    for name in ("Delivered-To", "X-Original-To", "Envelope-To"):
+        for value in msg.get_all(name) or []:
+            found += [a for _n, a in email.utils.getaddresses([str(value)]) if "@" in a]
+    return list(dict.fromkeys(found))
 
 
 def _date(msg: Message) -> datetime | None:

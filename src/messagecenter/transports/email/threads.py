@@ -41,8 +41,9 @@ class ThreadKeys:
 def thread_keys(
     mail: ParsedMail, *, envelope_recipients: Iterable[str] = (), secret: str | None = None
 ) -> ThreadKeys:
-    """``envelope_recipients``: the addresses the mail was delivered to (Delivered-To, RCPT TO),
-    which carry the token when the contact's client hid it in a Bcc."""
+    """``envelope_recipients``: the addresses the mail was delivered to (RCPT TO, when the
+    transport knows it); the mail's Delivered-To headers count too. They carry the token when the
+    contact's client hid our reply address in a Bcc."""
     ids = _answered_ids(mail)
     return ThreadKeys(
         conversation_id=_token(mail, envelope_recipients, ids, secret),
@@ -58,7 +59,7 @@ def _answered_ids(mail: ParsedMail) -> tuple[str, ...]:
 
 
 def _token(mail, envelope_recipients, ids, secret) -> str | None:
-    addresses = [a.address for a in mail.recipients] + list(envelope_recipients)
+    addresses = [a.address for a in mail.recipients] + mail.delivered_to + list(envelope_recipients)
     for candidate in [*addresses, *ids]:
         found = find_reply_token(candidate, secret=secret)
         if found:
