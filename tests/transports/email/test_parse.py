@@ -4,11 +4,14 @@ bounces, loops, inline and remote images."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import textwrap
 import time
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from messagecenter.transports.email.parse import (
     REMOTE_SRC_ATTRIBUTE,
@@ -460,3 +463,34 @@ def test_a_long_rfc2231_filename_decodes():
 def test_dates_are_aware_or_missing(value, expected):
     mail = parse_mail(_plain(f"From: a@b.example\nSubject: Hi\nDate: {value}\n", "x\n"))
     assert mail.date == expected
+
+
+# --- never raise on a bad mail -------------------------------------------------------------------
+
+_SEED = OUTLOOK_DE + DSN
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cut=st.integers(min_value=0, max_value=len(_SEED)),
+    flips=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=len(_SEED) - 1), st.binary(max_size=3)),
+        max_size=8,
+    ),
+)
+def test_a_damaged_mail_never_raises_anything_but_mail_parse_error(cut, flips):
+    raw = bytearray(_SEED[:cut])
+    for position, replacement in flips:
+        raw[position : position + 1] = replacement
+    try:
+        mail = parse_mail(bytes(raw))
+    except MailParseError:
+        return
+    assert isinstance(mail.text, str) and isinstance(mail.subject, str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_never_raise_anything_but_mail_parse_error(raw):
+    with contextlib.suppress(MailParseError):
+        parse_mail(raw)
