@@ -494,3 +494,16 @@ def test_a_damaged_mail_never_raises_anything_but_mail_parse_error(cut, flips):
 def test_random_bytes_never_raise_anything_but_mail_parse_error(raw):
     with contextlib.suppress(MailParseError):
         parse_mail(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: a@b.example\nContent-Transfer-Encoding: base64\n  \n x\n\nYWJj\n",
+        b"From: a@b.example\nContent-Type: text/plain; charset=quoted-printable\n\nabc\n",
+        b'From: a@b.example\nContent-Type: text/plain; charset="utf\\x00-8"\n\nabc\n',
+    ],
+    ids=["folded encoding", "codec that is no charset", "NUL in charset"],
+)
+def test_found_by_fuzzing_these_no_longer_raise(raw):
+    assert "abc" in parse_mail(raw).text or parse_mail(raw).text is not None

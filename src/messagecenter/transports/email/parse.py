@@ -210,10 +210,10 @@ def _recover_swallowed_part(part: Message) -> None:
     if len(types) < 2 or not part.is_multipart() or not (part.preamble or "").strip():
         return
     recovered = email.message.EmailMessage(policy=email.policy.default)
-    recovered["Content-Type"] = str(types[-1])
+    recovered["Content-Type"] = " ".join(str(types[-1]).split())
     encodings = part.get_all("Content-Transfer-Encoding") or []
     if encodings:
-        recovered["Content-Transfer-Encoding"] = str(encodings[-1]).strip().lower()
+        recovered["Content-Transfer-Encoding"] = " ".join(str(encodings[-1]).split()).lower()
     recovered.set_payload(part.preamble or "")
     payload = part.get_payload()
     if isinstance(payload, list):
@@ -224,8 +224,9 @@ def _recover_swallowed_part(part: Message) -> None:
 def _repair_transfer_encoding(part: Message) -> None:
     # The stdlib compares the encoding name exactly, so "base64   " would stay undecoded.
     value = part.get("Content-Transfer-Encoding")
-    if value is not None and str(value) != str(value).strip().lower():
-        part.replace_header("Content-Transfer-Encoding", str(value).strip().lower())
+    clean = " ".join(str(value).split()).lower() if value is not None else ""
+    if value is not None and str(value) != clean:
+        part.replace_header("Content-Transfer-Encoding", clean)
 
 
 def _defects(msg: Message) -> list[str]:
@@ -381,10 +382,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 def _known(label: str) -> bool:
     try:
-        codecs.lookup(label)
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):  # unknown, or a label with a NUL byte in it
         return False
-    return True
+    return getattr(info, "_is_text_encoding", True)  # "base64" is a codec, not a charset
 
 
 def _part_bytes(part: Message) -> bytes:
