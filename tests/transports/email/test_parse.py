@@ -496,14 +496,17 @@ def test_random_bytes_never_raise_anything_but_mail_parse_error(raw):
         parse_mail(raw)
 
 
+_MULTIPART_HEAD = b'From: a@b.example\nContent-Type: multipart/mixed; boundary="b"\n\n--b\n'
+
+
 @pytest.mark.parametrize(
     "raw",
     [
-        b"From: a@b.example\nContent-Transfer-Encoding: base64\n  \n x\n\nYWJj\n",
+        b"From: a@b.example\nContent-Transfer-Encoding: Base64\x1c\n\nYWJj\n",
         b"From: a@b.example\nContent-Type: text/plain; charset=quoted-printable\n\nabc\n",
-        b'From: a@b.example\nContent-Type: text/plain; charset="utf\\x00-8"\n\nabc\n',
+        _MULTIPART_HEAD + b"Content-Type: text/plain; charset=utf\x00-8\n\nabc\n--b--\n",
     ],
-    ids=["folded encoding", "codec that is no charset", "NUL in charset"],
+    ids=["line separator in the encoding", "codec that is no charset", "NUL in charset"],
 )
 def test_found_by_fuzzing_these_no_longer_raise(raw):
-    assert "abc" in parse_mail(raw).text or parse_mail(raw).text is not None
+    assert parse_mail(raw).text.strip() in ("abc", "YWJj")
