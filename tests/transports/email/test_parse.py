@@ -502,7 +502,7 @@ _MULTIPART_HEAD = b'From: a@b.example\nContent-Type: multipart/mixed; boundary="
 @pytest.mark.parametrize(
     "raw",
     [
-        b"From: a@b.example\nContent-Transfer-Encoding: Base64\x1c\n\nYWJj\n",
+        b"From: a@b.example\nContent-Transfer-Encoding:\t7bit\x1cX-Other: 1\n\nabc\n",
         b"From: a@b.example\nContent-Type: text/plain; charset=quoted-printable\n\nabc\n",
         _MULTIPART_HEAD + b"Content-Type: text/plain; charset=utf\x00-8\n\nabc\n--b--\n",
     ],
