@@ -83,6 +83,8 @@ def test_german_outlook_reply_keeps_only_the_answer():
     assert "Bitte prüfen Sie die Rechnung" in mail.quoted_text
     assert "<style>" not in mail.html and "color: red" not in mail.html
     assert "Hallo Anna" in mail.html
+    assert "Hallo Anna" in mail.reply_html and "Von:" not in mail.reply_html
+    assert "Von:" in mail.html
 
 
 GMAIL = _raw("""
@@ -119,6 +121,7 @@ def test_gmail_reply_with_the_wrote_line_broken_over_two_lines():
     mail = parse_mail(GMAIL)
     assert mail.reply_text == "Thanks, that works for me."
     assert mail.quoted_text.startswith("On Tue, 3 Mar 2026 at 10:00")
+    assert mail.reply_html == '<div dir="ltr">Thanks, that works for me.</div><br>'
     assert "> Your order has shipped." in mail.quoted_text
     assert mail.references == [
         "first@acme.example",
@@ -201,6 +204,14 @@ def test_a_long_mail_is_read_quickly():
     reply, _quoted = split_reply(text + "\nOn Mon, Bob wrote:\n> old\n")
     assert time.perf_counter() - started < 1
     assert reply.startswith("A line") and len(reply) > 1000
+
+
+def test_html_below_the_quote_is_kept_whole():
+    mail = parse_mail(
+        b"From: a@b.example\nSubject: Re: x\nContent-Type: text/html\n\n"
+        b'<blockquote type="cite">old</blockquote><p>my answer below</p>'
+    )
+    assert "my answer below" in mail.reply_html and "old" in mail.reply_html
 
 
 def test_a_plain_mail_is_all_new():

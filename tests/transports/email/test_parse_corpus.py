@@ -149,7 +149,12 @@ class TestStalwartCorpus:
             crlf.to,
             crlf.cc,
         )
-        assert (lf.text, lf.html, lf.reply_text) == (crlf.text, crlf.html, crlf.reply_text)
+        assert (lf.text, lf.html, lf.reply_text, lf.reply_html) == (
+            crlf.text,
+            crlf.html,
+            crlf.reply_text,
+            crlf.reply_html,
+        )
         assert [(a.filename, a.content) for a in lf.attachments] == [
             (a.filename, a.content) for a in crlf.attachments
         ]

@@ -120,6 +120,7 @@ class ParsedMail:
     html: str  # sanitised HTML body, "" when the mail has none
     reply_text: str  # the new part of the text: quoted history and signature removed
     quoted_text: str  # what was cut from ``text`` to get ``reply_text`` (nothing is lost)
+    reply_html: str  # sanitised HTML above the quoted history; ``html`` when none was found
     attachments: list[Attachment]
     kind: MailKind
     remote_images_blocked: bool = False
@@ -142,7 +143,9 @@ def parse_mail(raw: bytes, *, loop_ids: set[str] | frozenset[str] | None = None)
     """Read one raw mail. ``loop_ids``: our loop header values; None counts any as ours."""
     msg = _load(raw)
     structure = _Structure.of(msg)
-    html, blocked, cids = _html_body(structure.html_parts)
+    raw_html = _raw_html(structure.html_parts)
+    html, blocked = sanitize_html(raw_html) if raw_html else ("", False)
+    cids = set(_CID_RE.findall(html))
     text = _text_body(structure.text_parts)
     if not text.strip():
         text = html_to_text(html)
@@ -165,6 +168,7 @@ def parse_mail(raw: bytes, *, loop_ids: set[str] | frozenset[str] | None = None)
         html=html,
         reply_text=reply_text,
         quoted_text=quoted_text,
+        reply_html=html_reply(raw_html) if raw_html else "",
         attachments=_attachments(structure.attachment_parts, cids),
         kind=kind,
         remote_images_blocked=blocked,
@@ -527,10 +531,10 @@ def _text_body(parts: list[Message]) -> str:
     return "\n".join(texts)
 
 
-def _html_body(parts: list[Message]) -> tuple[str, bool, set[str]]:
-    """(sanitised HTML, whether remote images were blocked, the content ids it shows)."""
+def _raw_html(parts: list[Message]) -> str:
+    """The HTML body as sent (not yet sanitised), "" when the mail has no HTML part."""
     if not any(_content_type(p) == "text/html" for p in parts):
-        return "", False, set()
+        return ""
     chunks = []
     for part in parts:
         ctype = _content_type(part)
@@ -539,8 +543,31 @@ def _html_body(parts: list[Message]) -> tuple[str, bool, set[str]]:
         elif not ctype.startswith(_INLINE_MEDIA):
             escaped = html_lib.escape(_part_text(part), quote=False)
             chunks.append("<pre>" + escaped + "</pre>")
-    html, blocked = sanitize_html("\n".join(chunks))
-    return html, blocked, set(_CID_RE.findall(html))
+    return "\n".join(chunks)
+
+
+# Where mail clients start the quoted history in HTML. Found in the HTML as sent, because the
+# sanitiser removes the classes and ids that mark it.
+_HTML_HISTORY = re.compile(
+    r"<(?:div|span|blockquote)\b[^>]*\bclass=[\"']?[^\"'>]*\b"
+    r"(?:gmail_quote|moz-cite-prefix|yahoo_quoted|protonmail_quote|zmail_extra)\b"
+    r"|<blockquote\b[^>]*\btype=[\"']?cite"
+    r"|<div\b[^>]*\bid=[\"']?(?:divRplyFwdMsg|appendonsend|mail-editor-reference-message-container)"
+    r"|<hr\b[^>]*\bid=[\"']?stopSpelling"
+    r"|<div\b[^>]*border-top:\s*solid\s*#(?:E1E1E1|B5C4DF)",
+    re.IGNORECASE,
+)
+
+
+def html_reply(raw_html: str) -> str:
+    """The sanitised HTML above the quoted history (the whole HTML when there is none, or when
+    nothing but the history is there: a reply written below the quote)."""
+    match = _HTML_HISTORY.search(raw_html)
+    whole, _blocked = sanitize_html(raw_html)
+    if not match:
+        return whole
+    head, _blocked = sanitize_html(raw_html[: match.start()])
+    return head if html_to_text(head).strip() else whole
 
 
 _TAGS = {
