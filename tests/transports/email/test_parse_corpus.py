@@ -16,9 +16,15 @@ from pathlib import Path
 import pytest
 
 from messagecenter.transports.email.parse import decode_bytes, html_to_text, parse_mail
-from tests.transports.email import mail_corpus
 
-CORPUS = mail_corpus() / "stalwart"
+
+def _mail_corpus() -> Path:
+    """The shared mail corpus: ``shared/`` beside the repository (CI), else the workplace's."""
+    beside = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "mail"
+    return beside if beside.is_dir() else Path("/work/shared/corpora/mail")
+
+
+CORPUS = _mail_corpus() / "stalwart"
 MAILS = sorted(CORPUS.glob("*/*.eml")) if CORPUS.is_dir() else []
 
 # file -> {field: reason}. Fields: subject, addresses, attachments, attachment_sizes, text, html.

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
 from messagecenter.transports.email.parse import MailKind, MailParseError, parse_mail, split_reply
-from tests.transports.email import mail_corpus
 
-SPAMSCOPE = mail_corpus() / "spamscope"
-REPLIES = mail_corpus() / "reply-quotes"
+
+def _mail_corpus() -> Path:
+    """The shared mail corpus: ``shared/`` beside the repository (CI), else the workplace's."""
+    beside = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "mail"
+    return beside if beside.is_dir() else Path("/work/shared/corpora/mail")
+
+
+SPAMSCOPE = _mail_corpus() / "spamscope"
+REPLIES = _mail_corpus() / "reply-quotes"
 needs_corpus = pytest.mark.skipif(not SPAMSCOPE.is_dir(), reason="shared corpus not present")
 
 

@@ -1,1 +1,1 @@
-"""E-mail channel: pure mail reading (parse), writing (compose) and threading keys (threads)."""
+"""The e-mail channel: IMAP in, SMTP out, and the MIME around them."""
