@@ -95,7 +95,7 @@ class Bounce:
 
     @property
     def is_failure(self) -> bool:
-        """True unless every recipient was only delayed (a warning, the mail may still arrive)."""
+        """A recipient failed (or the report names none); "delayed" is only a warning."""
         return not self.recipients or any(r.action in ("failed", "") for r in self.recipients)
 
     @property
