@@ -88,7 +88,7 @@ INSTALLED_APPS = [
     "messagecenter.notifications",
     "messagecenter.macros",
     "messagecenter.api",
-    "messagecenter.webchat",
+    "messagecenter.transports.webchat",
     "messagecenter.team",
     "messagecenter.web",
     "messagecenter.directory",

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from django.db.models import Q, QuerySet
 
-from messagecenter.conversations.events import CONTACT_VISIBLE, contact_entry, entry_payload
+from messagecenter.conversations.events import entry_payload
 from messagecenter.conversations.models import Conversation, Status, TimelineEntry
 from messagecenter.core import clock
+from messagecenter.transports.webchat.events import CONTACT_VISIBLE, contact_entry
 from messagecenter.widgets.models import TransportKind
 
 RESUME_LIMIT = 500

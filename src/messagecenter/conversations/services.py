@@ -18,11 +18,7 @@ from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
 from messagecenter.conversations import live, queries, routing, timeline, transcripts
-from messagecenter.conversations.events import (
-    announce_assignment_to_contact,
-    announce_entries,
-    announce_queued,
-)
+from messagecenter.conversations.events import announce_entries
 from messagecenter.conversations.models import (
     AuthorKind,
     Conversation,
@@ -44,6 +40,10 @@ from messagecenter.core.errors import (
 from messagecenter.core.events import contact_group, send_on_commit
 from messagecenter.core.rendering import render_markdown, render_plain
 from messagecenter.search import indexing as search_index
+from messagecenter.transports.webchat.events import (
+    announce_assignment_to_contact,
+    announce_queued,
+)
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 MAX_BODY = 20_000

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from messagecenter.contacts import messenger as visitors
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts import tracking, verification
 from messagecenter.contacts.models import Contact, Visitor
@@ -23,7 +22,6 @@ from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied
 from messagecenter.core.events import contact_group, conversation_group
-from messagecenter.realtime import limits
 from messagecenter.realtime.origins import messenger_origin_allowed
 from messagecenter.realtime.protocol import (
     JsonConsumer,
@@ -34,6 +32,7 @@ from messagecenter.realtime.protocol import (
     seq_map,
     text,
 )
+from messagecenter.transports.webchat import limits, visitors
 from messagecenter.widgets.models import Widget
 
 CLOSE_UNKNOWN_WIDGET = 4404

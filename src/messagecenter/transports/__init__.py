@@ -1,0 +1,1 @@
+"""Transports: one folder per channel kind; the interface is in base.py."""
