@@ -17,7 +17,7 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
-from messagecenter.conversations import live, queries, routing, timeline, transcripts
+from messagecenter.conversations import channel, live, queries, routing, timeline, transcripts
 from messagecenter.conversations.events import announce_entries
 from messagecenter.conversations.models import (
     AuthorKind,
@@ -111,6 +111,7 @@ def start_conversation_by_operator(
     body = _clean_body(body)
     with transaction.atomic():
         conversation = _create(widget, contact, connection, subject=subject)
+        channel.check_outgoing_text(conversation, body)
         entries = _assign(conversation, operator, actor)
         entries.append(_operator_message(conversation, actor, body))
         entries += _change_status(conversation, Status.WAITING, actor)
@@ -231,6 +232,7 @@ def post_operator_message(
         if existing is not None:
             return existing
         _require_assigned(conversation, actor)
+        channel.check_outgoing_text(conversation, body)
         entries = [_operator_message(conversation, actor, body, client_msg_id)]
         entries += _change_status(conversation, Status.WAITING, actor)
         persist_and_announce(conversation, entries)
@@ -246,6 +248,7 @@ def post_bot_message(conversation: Conversation, body: str, *, actor: Actor) -> 
     body = _clean_body(body)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
+        channel.check_outgoing_text(conversation, body)
         bot = Actor("bot", actor.account, token=actor.token, name=actor.name or "Bot")
         entry = _append_message(conversation, bot, body, AuthorKind.BOT, markdown=True)
         conversation.had_bot = True
@@ -260,13 +263,8 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
     _check_account(actor.account.pk, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
-        if not conversation.connection.capabilities.can_delete:
-            raise InvalidTransition(
-                _("Messages cannot be deleted on %(channel)s conversations.")
-                % {"channel": conversation.connection.get_kind_display()},
-                code="channel_cannot_delete",
-            )
         message = _message_at(conversation, seq)
+        channel.check_delete(conversation, message.entry.at)
         if message.author_kind == AuthorKind.CONTACT:
             raise InvalidTransition(_("Only messages sent to the contact can be deleted."))
         if message.deleted_at is not None:
@@ -685,7 +683,8 @@ def _existing_message(conversation, client_msg_id, provider_message_id) -> Timel
 
 
 def _message_at(conversation: Conversation, seq: int) -> Message:
-    message = Message.objects.filter(conversation=conversation, entry__seq=seq).first()
+    query = Message.objects.filter(conversation=conversation, entry__seq=seq)
+    message = query.select_related("entry").first()
     if message is None:
         raise NotFound(_("There is no message with this number."))
     return message

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
 
-from messagecenter.core.errors import DomainError
+from messagecenter.core.errors import InvalidTransition
 
 if TYPE_CHECKING:
     from messagecenter.widgets.models import ChannelConnection
@@ -76,11 +76,10 @@ def _seconds(window: timedelta | None) -> int | None:
     return int(window.total_seconds()) if window is not None else None
 
 
-class CapabilityRefused(DomainError):
-    """The conversation's channel cannot do this. ``code`` names the capability."""
+class CapabilityRefused(InvalidTransition):
+    """The conversation's channel cannot do this (HTTP 409). ``code`` names the capability."""
 
     code = "channel_cannot"
-    http_status = 409
 
 
 class TransportError(Exception):

@@ -21,7 +21,8 @@ const list = new InboxList(document.querySelector("[data-inbox]"), readJson("inb
 const timelineRoot = document.getElementById("timeline");
 const timeline = new Timeline(timelineRoot, page, {
   directory: page.directory,
-  mayDelete: () => me.admin || state.assigned_operator === me.id,
+  // Only where the channel can delete, within its window (the page's capability record).
+  mayDelete: (entry) => channelMayDelete(entry) && (me.admin || state.assigned_operator === me.id),
   onDelete: (seq) => deleteMessage(seq),
 });
 const composer = new Composer(document.querySelector("[data-composer]"), {
@@ -225,6 +226,13 @@ function wireActions() {
 }
 
 // --- message deletion (R-CONV-5) ---------------------------------------------------------------------
+
+function channelMayDelete(entry) {
+  const caps = page.capabilities;
+  if (!caps.can_delete) return false;
+  const window = caps.delete_window_seconds;
+  return window === null || Date.now() - new Date(entry.at) < window * 1000;
+}
 
 async function deleteMessage(seq) {
   // Where the channel cannot delete, the service's refusal says why; no need to confirm first.

@@ -150,7 +150,7 @@ export class Timeline {
       previous.message.author_kind === author &&
       new Date(entry.at) - new Date(previous.at) < GROUP_MS;
     const name = entry.actor.name || (author === "contact" ? gettext("Contact") : gettext("Bot"));
-    const deletable = author !== "contact" && !message.deleted && this.context.mayDelete();
+    const deletable = author !== "contact" && !message.deleted && this.context.mayDelete(entry);
     const classes = `msg msg--${author}${same ? " msg--same" : ""}${message.deleted ? " msg--deleted" : ""}${entry.pending ? " msg--pending" : ""}`;
     return html`<li class=${classes} data-seq=${entry.seq}>
       <div class="msg__head"><span class="msg__author">${name}</span><time datetime=${entry.at}>${formatTime(entry.at)}</time></div>
