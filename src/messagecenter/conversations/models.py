@@ -241,6 +241,9 @@ class Message(models.Model):
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL is outside the unique key)
     # A provider's message id, so a redelivered inbound webhook creates exactly one message.
     provider_message_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # The provider's thread this message belongs to (an e-mail thread, a chat id): the next
+    # inbound message of the thread continues this conversation (``conversations.inbound``).
+    thread_key = models.CharField(max_length=200, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_id = models.CharField(max_length=24, blank=True)
 
@@ -256,6 +259,13 @@ class Message(models.Model):
                 condition=models.Q(provider_message_id__isnull=False),
                 name="message_provider_id_unique",
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["connection", "thread_key"],
+                condition=~models.Q(thread_key=""),
+                name="message_thread",
+            )
         ]
 
 

@@ -8,6 +8,7 @@ here and nowhere else.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
-from messagecenter.conversations import channel, live, queries, routing, timeline, transcripts
+from messagecenter.conversations import channel, live, routing, timeline, transcripts
 from messagecenter.conversations.events import announce_entries
 from messagecenter.conversations.models import (
     AuthorKind,
@@ -64,6 +65,7 @@ def start_conversation(
     client_info: dict | None = None,
     client_msg_id: str | None = None,
     provider_message_id: str | None = None,
+    thread_key: str = "",
 ) -> Conversation:
     """A contact starts a conversation with their first message (R-RULES rows 1 and 2):
     routed and OPEN when an operator is available (LIVE if both online), else NEW and
@@ -84,6 +86,7 @@ def start_conversation(
                 client_info=client_info,
                 client_msg_id=client_msg_id,
                 provider_message_id=provider_message_id,
+                thread_key=thread_key,
             )
         ]
         _note_contact_activity(conversation)
@@ -130,10 +133,14 @@ def post_contact_message(
     client_info: dict | None = None,
     client_msg_id: str | None = None,
     provider_message_id: str | None = None,
+    connection: ChannelConnection | None = None,
+    thread_key: str = "",
 ) -> TimelineEntry:
     """The contact writes: OPEN from OPEN/WAITING/ENDED, NEW stays NEW; LIVE per R-RULES.
 
     A retried send (same ``client_msg_id`` or provider message id) returns the existing entry.
+    ``connection`` is the channel the message came through when it is not the conversation's
+    own (a conversation transferred to the messenger, ``conversations.inbound``).
     """
     _require_contact(actor, conversation.contact)
     body = _clean_body(body)
@@ -144,9 +151,8 @@ def post_contact_message(
             existing = _existing_message(locked, client_msg_id, provider_message_id)
             if existing is not None:
                 return existing
-            return _contact_writes(
-                locked, body, actor, client_info, client_msg_id, provider_message_id
-            )
+            incoming = _Incoming(client_info, client_msg_id, provider_message_id, thread_key)
+            return _contact_writes(locked, body, actor, incoming, connection)
     # Outside the transaction, so the kept copy of a blocked contact's message is not rolled
     # back with the refusal.
     refuse_if_blocked(locked.contact, body, locked.connection)
@@ -157,11 +163,23 @@ def post_contact_message(
         client_info=client_info,
         client_msg_id=client_msg_id,
         provider_message_id=provider_message_id,
+        connection=connection,
+        thread_key=thread_key,
     )  # unblocked a moment ago
 
 
+@dataclass(frozen=True)
+class _Incoming:
+    """What a contact message carries besides its text."""
+
+    client_info: dict | None
+    client_msg_id: str | None
+    provider_message_id: str | None
+    thread_key: str
+
+
 def _contact_writes(
-    conversation, body, actor, client_info, client_msg_id, provider_message_id
+    conversation, body, actor, incoming: _Incoming, connection=None
 ) -> TimelineEntry:
     was_ended = conversation.status == Status.ENDED
     entry = _append_message(
@@ -169,9 +187,11 @@ def _contact_writes(
         actor,
         body,
         AuthorKind.CONTACT,
-        client_info=client_info,
-        client_msg_id=client_msg_id,
-        provider_message_id=provider_message_id,
+        client_info=incoming.client_info,
+        client_msg_id=incoming.client_msg_id,
+        provider_message_id=incoming.provider_message_id,
+        thread_key=incoming.thread_key,
+        connection=connection,
     )
     entries = [entry]
     _note_contact_activity(conversation)
@@ -185,37 +205,6 @@ def _contact_writes(
         announce_queued(conversation, outcome.queued_reason)
     persist_and_announce(conversation, entries)
     return entry
-
-
-def post_messenger_message(
-    widget: Widget,
-    contact: Contact,
-    body: str,
-    *,
-    actor: Actor,
-    named: str | None = None,
-    client_info: dict | None = None,
-    client_msg_id: str | None = None,
-) -> tuple[TimelineEntry, Conversation]:
-    """The contact writes in the website messenger (R-INBOX-4, ours): the message continues
-    ``queries.continued_conversation`` (ENDED becomes OPEN and is routed again when it has no
-    operator), or starts a new conversation when there is none to continue."""
-    conversation = queries.continued_conversation(contact, widget, named)
-    if conversation is None:
-        conversation = start_conversation(
-            widget,
-            contact,
-            body,
-            actor=actor,
-            client_info=client_info,
-            client_msg_id=client_msg_id,
-        )
-        return conversation.timeline.get(seq=1), conversation
-    entry = post_contact_message(
-        conversation, body, actor=actor, client_info=client_info, client_msg_id=client_msg_id
-    )
-    # The entry belongs to the conversation as the write left it (status, operator).
-    return entry, entry.conversation
 
 
 def post_operator_message(
@@ -537,6 +526,8 @@ def _append_message(
     client_info: dict | None = None,
     client_msg_id: str | None = None,
     provider_message_id: str | None = None,
+    thread_key: str = "",
+    connection: ChannelConnection | None = None,
 ) -> TimelineEntry:
     entry = timeline.append(conversation, EntryKind.MESSAGE, actor, activity=True)
     message = Message.objects.create(
@@ -548,11 +539,12 @@ def _append_message(
         body=body,
         html=render_markdown(body) if markdown else render_plain(body),
         format="markdown" if markdown else "plain",
-        connection=conversation.connection,
+        connection=connection or conversation.connection,
         client_info=client_info or {},
         delivery_state=_initial_delivery(conversation, author_kind),
         client_msg_id=client_msg_id or None,
         provider_message_id=provider_message_id or None,
+        thread_key=thread_key[:200],
     )
     search_index.index_message(message)
     if live.both_online(conversation):

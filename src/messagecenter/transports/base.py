@@ -109,7 +109,9 @@ class InboundMessage:
     address or id; ``receive`` normalises it). ``provider_message_id`` makes a redelivery
     idempotent. ``thread_key`` names the provider's thread (an e-mail's reply token or root
     Message-ID, a chat id); ``conversation`` is set instead when the transport already knows
-    our conversation (the webchat's own socket, a reply token that resolved)."""
+    our conversation (the webchat's own socket, a reply token that resolved); with
+    ``transferred`` the conversation was named by a signed transfer link (``$webtransfer``)
+    and may continue here although it started on another channel."""
 
     body: str
     identity_kind: str = ""
@@ -117,6 +119,7 @@ class InboundMessage:
     provider_message_id: str | None = None
     thread_key: str = ""
     conversation: str = ""
+    transferred: bool = False
     subject: str = ""
     html: str = ""
     contact_name: str = ""
