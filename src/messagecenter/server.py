@@ -89,6 +89,10 @@ def resume_interrupted_jobs() -> None:
     from messagecenter.jobs.runner import resume_stale
 
     resumed = resume_stale()
+    # Sends a killed worker claimed but never recorded (conversations.delivery).
+    from messagecenter.conversations.delivery import sweep as sweep_deliveries
+
+    sweep_deliveries()
     connections.close_all()  # this thread goes on to serve; the workers open their own
     if resumed:
         log.info("resuming %d interrupted job(s)", len(resumed))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+from django.utils.translation import gettext
+
 from messagecenter.conversations.models import Conversation, EntryKind, TimelineEntry
 from messagecenter.core.events import (
     account_group,
@@ -70,6 +72,17 @@ class ConversationChangedEvent(TypedDict):
     summary: ConversationSummary
 
 
+class MessageUpdatedEvent(TypedDict):
+    """An existing message changed (its delivery state, its failure reason): the entry again,
+    in full, for the operators viewing the conversation. Replace the entry of that ``seq``."""
+
+    type: Literal["message.updated"]
+    account: str
+    conversation: str
+    seq: int
+    entry: dict[str, Any]
+
+
 class MentionEvent(TypedDict):
     type: Literal["note.mention"]
     account: str
@@ -119,6 +132,8 @@ def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
             "channel": message.connection.kind,
             "client_info": message.client_info,
             "delivery_state": message.delivery_state,
+            # Why a failed delivery failed (the transport's reason), for the Retry action.
+            "delivery_error": gettext(message.delivery_error) if message.delivery_error else "",
             "client_msg_id": message.client_msg_id,
             "deleted": message.deleted_at is not None,
         }
@@ -180,6 +195,17 @@ def _changed(
         "preview": _preview(main),
         "summary": state,
     }
+
+
+def announce_message_updated(conversation: Conversation, entry: TimelineEntry) -> None:
+    event: MessageUpdatedEvent = {
+        "type": "message.updated",
+        "account": conversation.account.public_id,
+        "conversation": conversation.public_id,
+        "seq": entry.seq,
+        "entry": entry_payload(entry),
+    }
+    send_on_commit(event, [conversation_group(conversation.public_id)])
 
 
 def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator_ids: list[str]):

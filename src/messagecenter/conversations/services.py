@@ -18,7 +18,7 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
-from messagecenter.conversations import channel, live, routing, timeline, transcripts
+from messagecenter.conversations import channel, delivery, live, routing, timeline, transcripts
 from messagecenter.conversations.events import announce_entries
 from messagecenter.conversations.models import (
     AuthorKind,
@@ -547,6 +547,8 @@ def _append_message(
         thread_key=thread_key[:200],
     )
     search_index.index_message(message)
+    if author_kind != AuthorKind.CONTACT and delivery.delivers_by_request(conversation):
+        delivery.queue(conversation, message)
     if live.both_online(conversation):
         timeline.mark_session_live(conversation)
     return entry
@@ -569,10 +571,10 @@ def _operator_message(
 def _initial_delivery(conversation: Conversation, author_kind: str) -> str:
     if author_kind == AuthorKind.CONTACT:
         return DeliveryState.NONE
-    # The messenger receives over WebSockets at once; other transports queue a delivery job.
-    if conversation.connection.kind == TransportKind.WEBCHAT:
-        return DeliveryState.SENT
-    return DeliveryState.QUEUED
+    # The messenger receives over WebSockets at once; other transports queue a delivery row.
+    if delivery.delivers_by_request(conversation):
+        return DeliveryState.QUEUED
+    return DeliveryState.SENT
 
 
 def _note_contact_activity(conversation: Conversation) -> None:

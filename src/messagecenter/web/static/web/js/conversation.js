@@ -24,6 +24,8 @@ const timeline = new Timeline(timelineRoot, page, {
   // Only where the channel can delete, within its window (the page's capability record).
   mayDelete: (entry) => channelMayDelete(entry) && (me.admin || state.assigned_operator === me.id),
   onDelete: (seq) => deleteMessage(seq),
+  mayRetry: () => me.admin || state.assigned_operator === me.id,
+  onRetry: (seq) => retryDelivery(seq),
 });
 const composer = new Composer(document.querySelector("[data-composer]"), {
   conversation: id,
@@ -66,6 +68,8 @@ socket.on("timeline.entry", (frame) => {
   receive([frame.entry]);
   applySummary(frame.summary);
 });
+// A message's delivery changed (queued → sent → delivered/read, or failed with a reason).
+socket.on("message.updated", (frame) => frame.conversation === id && timeline.replace(frame.entry));
 socket.on("typing", (frame) => frame.conversation === id && frame.who === "contact" && showTyping());
 socket.subscribe(id, timeline.last);
 // The timeline resumes by itself (the socket re-subscribes); header and sidebar re-read.
@@ -240,6 +244,12 @@ async function deleteMessage(seq) {
   const result = await post(`${base}messages/${seq}/delete/`, {});
   if (!result.ok) return toast(result.data.error, "error");
   receive([result.data.entry]);
+}
+
+async function retryDelivery(seq) {
+  const result = await post(`${base}messages/${seq}/retry/`, {});
+  if (!result.ok) return toast(result.data.error, "error");
+  timeline.replace(result.data.entry);
 }
 
 // --- notes in the sidebar (R-CONV-7) ------------------------------------------------------------------
