@@ -19,6 +19,7 @@ from messagecenter.core.events import (
     operator_group,
     send_on_commit,
 )
+from messagecenter.jobs import outbox
 from messagecenter.transports.webchat.events import announce_to_contact
 
 
@@ -174,6 +175,27 @@ def announce_entries(conversation: Conversation, entries: list[TimelineEntry]) -
     send_on_commit(
         _changed(conversation, entries, state), [account_group(conversation.account.public_id)]
     )
+    publish_entries(conversation, entries)
+
+
+def publish_entries(conversation: Conversation, entries: list[TimelineEntry]) -> None:
+    """The durable side of a write: each entry as a ``timeline.entry`` outbox event, for the
+    jobs subscribed to it (notifications; webhooks later). Ids and kinds only; a consumer
+    reads the rest. One INSERT for the write, none when nobody wants these entries."""
+    events = [
+        (
+            "timeline.entry",
+            {
+                "type": "timeline.entry",
+                "conversation": conversation.public_id,
+                "seq": entry.seq,
+                "kind": entry.kind,
+                "actor_kind": entry.actor_kind,
+            },
+        )
+        for entry in entries
+    ]
+    outbox.publish(events, account_id=conversation.account_id)
 
 
 def _changed(
@@ -209,7 +231,10 @@ def announce_message_updated(conversation: Conversation, entry: TimelineEntry) -
 
 
 def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator_ids: list[str]):
-    """Each mentioned operator hears of it on their own group (R-RULES Mentions)."""
+    """Each mentioned operator hears of it on their own group (R-RULES Mentions), and the
+    mention is an outbox event (their notification)."""
+    payload = {"type": "note.mention", "conversation": conversation.public_id, "seq": entry.seq}
+    outbox.publish([("note.mention", payload)], account_id=conversation.account_id)
     for operator_id in operator_ids:
         event: MentionEvent = {
             "type": "note.mention",
