@@ -249,7 +249,9 @@ async function deleteMessage(seq) {
 async function retryDelivery(seq) {
   const result = await post(`${base}messages/${seq}/retry/`, {});
   if (!result.ok) return toast(result.data.error, "error");
-  timeline.replace(result.data.entry);
+  // Re-read rather than apply the answer: the send may already have finished (and been
+  // pushed as message.updated) before the answer arrived.
+  await reloadEntry(seq);
 }
 
 // --- notes in the sidebar (R-CONV-7) ------------------------------------------------------------------
