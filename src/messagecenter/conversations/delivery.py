@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -56,7 +57,7 @@ INTERRUPTED_TWICE = gettext_noop(
     "The delivery was interrupted twice and may have reached the contact. Check before retrying."
 )
 # What a message's state becomes with its delivery's (``sending`` still shows ``queued``).
-_MESSAGE_STATE = {
+_MESSAGE_STATE: dict[str, str] = {
     OutboundState.QUEUED: DeliveryState.QUEUED,
     OutboundState.SENDING: DeliveryState.QUEUED,
     OutboundState.SENT: DeliveryState.SENT,
@@ -71,7 +72,7 @@ _MESSAGE_WITH = (
     "message__conversation__contact",
     "message__conversation__account",
 )
-_ORDER = [OutboundState.SENT, OutboundState.DELIVERED, OutboundState.READ]
+_ORDER: list[str] = [OutboundState.SENT, OutboundState.DELIVERED, OutboundState.READ]
 
 
 def delivers_by_request(conversation: Conversation) -> bool:
@@ -214,7 +215,7 @@ def _failed(delivery, attempt, reason: str, *, permanent: bool) -> OutboundDeliv
     state = OutboundState.FAILED if final else OutboundState.QUEUED
     delay = backoff(attempts)
     with transaction.atomic():
-        changes = {"state": state, "lease_expires_at": None, "last_error": reason}
+        changes: dict[str, Any] = {"state": state, "lease_expires_at": None, "last_error": reason}
         if not final:
             changes["next_attempt_at"] = clock.now() + delay
         OutboundDelivery.objects.filter(pk=delivery.pk, state=OutboundState.SENDING).update(
@@ -347,7 +348,10 @@ def _recover(delivery: OutboundDelivery) -> None:
     time it fails, so a person decides instead of a loop."""
     twice = delivery.interruptions >= 1
     with transaction.atomic():
-        changes = {"lease_expires_at": None, "interruptions": F("interruptions") + 1}
+        changes: dict[str, Any] = {
+            "lease_expires_at": None,
+            "interruptions": F("interruptions") + 1,
+        }
         if twice:
             changes |= {"state": OutboundState.FAILED, "last_error": INTERRUPTED_TWICE}
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import timedelta
+from typing import Any
 
 from messagecenter.transports.base import MB, MEDIA_KINDS, Capabilities, Transport
 
@@ -38,6 +39,14 @@ def get(kind: str) -> Transport | None:
     return _transports.get(kind)
 
 
+def require(kind: str) -> Transport:
+    """The transport of ``kind``; a kind without one is a programming error here."""
+    transport = get(kind)
+    if transport is None:
+        raise LookupError(f"no transport is registered for {kind!r}")
+    return transport
+
+
 def capabilities_for(kind: str) -> Capabilities:
     transport = get(kind)
     if transport is not None:
@@ -45,8 +54,8 @@ def capabilities_for(kind: str) -> Capabilities:
     return PLANNED[kind]
 
 
-def _planned(**values) -> Capabilities:
-    defaults = {
+def _planned(**values: Any) -> Capabilities:
+    defaults: dict[str, Any] = {
         "max_text_length": 20_000,
         "media_types": MEDIA_KINDS,
         "max_file_bytes": None,

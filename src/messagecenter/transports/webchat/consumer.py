@@ -44,7 +44,7 @@ RATE_MESSAGE = "You are sending too fast. Please wait a moment."
 # Limits per client address are this many times those per contact (several people behind one
 # office address), except messages, which have their own setting.
 ADDRESS_FACTOR = 4
-transport = registry.get(TransportKind.WEBCHAT)
+transport = registry.require(TransportKind.WEBCHAT)
 
 
 class MessengerConsumer(JsonConsumer):
@@ -55,11 +55,12 @@ class MessengerConsumer(JsonConsumer):
 
     async def connect(self):
         key = self.scope["url_route"]["kwargs"]["widget_key"]
-        self.connection = await db(_webchat_connection)(key)
-        self.widget = self.connection.widget if self.connection is not None else None
-        if self.widget is None:
+        connection = await db(_webchat_connection)(key)
+        if connection is None:
             await self.close(code=CLOSE_UNKNOWN_WIDGET)
             return
+        self.connection: ChannelConnection = connection
+        self.widget: Widget = connection.widget
         if not messenger_origin_allowed(self.scope, self.widget):
             await self.close(code=CLOSE_FORBIDDEN_ORIGIN)
             return
