@@ -130,3 +130,13 @@ def test_concurrent_deliveries_of_one_message_store_it_once(mailbox, contact):
     assert len(results) == 4 and len(set(results)) == 1
     assert Message.objects.filter(provider_message_id="<dup@x>").count() == 1
     assert Conversation.objects.count() == 1
+
+
+def test_a_transports_sanitised_html_is_what_operators_see(mailbox):
+    received = inbound.receive(
+        mailbox, mail("Hallo Welt", thread="t1", html="<p>Hallo <strong>Welt</strong></p>")
+    )
+    follow_up = inbound.receive(mailbox, mail("Nur Text", thread="t1"))
+
+    assert received.entry.message.html == "<p>Hallo <strong>Welt</strong></p>"
+    assert follow_up.entry.message.html == "<p>Nur Text</p>"

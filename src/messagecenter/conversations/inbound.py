@@ -105,6 +105,7 @@ def _write(connection, contact: Contact, inbound: InboundMessage) -> Received:
             client_msg_id=inbound.client_msg_id,
             provider_message_id=inbound.provider_message_id,
             thread_key=inbound.thread_key,
+            html=inbound.html,
         )
         return Received(started.timeline.get(seq=1), started, contact)
     entry = services.post_contact_message(
@@ -116,6 +117,7 @@ def _write(connection, contact: Contact, inbound: InboundMessage) -> Received:
         provider_message_id=inbound.provider_message_id,
         connection=connection if conversation.connection_id != connection.pk else None,
         thread_key=inbound.thread_key,
+        html=inbound.html,
     )
     # The entry belongs to the conversation as the write left it (status, operator).
     return Received(entry, entry.conversation, contact)

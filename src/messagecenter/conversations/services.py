@@ -66,6 +66,7 @@ def start_conversation(
     client_msg_id: str | None = None,
     provider_message_id: str | None = None,
     thread_key: str = "",
+    html: str = "",
 ) -> Conversation:
     """A contact starts a conversation with their first message (R-RULES rows 1 and 2):
     routed and OPEN when an operator is available (LIVE if both online), else NEW and
@@ -87,6 +88,7 @@ def start_conversation(
                 client_msg_id=client_msg_id,
                 provider_message_id=provider_message_id,
                 thread_key=thread_key,
+                html=html,
             )
         ]
         _note_contact_activity(conversation)
@@ -135,12 +137,15 @@ def post_contact_message(
     provider_message_id: str | None = None,
     connection: ChannelConnection | None = None,
     thread_key: str = "",
+    html: str = "",
 ) -> TimelineEntry:
     """The contact writes: OPEN from OPEN/WAITING/ENDED, NEW stays NEW; LIVE per R-RULES.
 
     A retried send (same ``client_msg_id`` or provider message id) returns the existing entry.
     ``connection`` is the channel the message came through when it is not the conversation's
-    own (a conversation transferred to the messenger, ``conversations.inbound``).
+    own (a conversation transferred to the messenger, ``conversations.inbound``); ``html`` is
+    a transport's already sanitised rendering (an e-mail's HTML part), else the plain text is
+    rendered.
     """
     _require_contact(actor, conversation.contact)
     body = _clean_body(body)
@@ -151,7 +156,7 @@ def post_contact_message(
             existing = _existing_message(locked, client_msg_id, provider_message_id)
             if existing is not None:
                 return existing
-            incoming = _Incoming(client_info, client_msg_id, provider_message_id, thread_key)
+            incoming = _Incoming(client_info, client_msg_id, provider_message_id, thread_key, html)
             return _contact_writes(locked, body, actor, incoming, connection)
     # Outside the transaction, so the kept copy of a blocked contact's message is not rolled
     # back with the refusal.
@@ -165,6 +170,7 @@ def post_contact_message(
         provider_message_id=provider_message_id,
         connection=connection,
         thread_key=thread_key,
+        html=html,
     )  # unblocked a moment ago
 
 
@@ -176,6 +182,7 @@ class _Incoming:
     client_msg_id: str | None
     provider_message_id: str | None
     thread_key: str
+    html: str = ""
 
 
 def _contact_writes(
@@ -192,6 +199,7 @@ def _contact_writes(
         provider_message_id=incoming.provider_message_id,
         thread_key=incoming.thread_key,
         connection=connection,
+        html=incoming.html,
     )
     entries = [entry]
     _note_contact_activity(conversation)
@@ -528,6 +536,7 @@ def _append_message(
     provider_message_id: str | None = None,
     thread_key: str = "",
     connection: ChannelConnection | None = None,
+    html: str = "",
 ) -> TimelineEntry:
     entry = timeline.append(conversation, EntryKind.MESSAGE, actor, activity=True)
     message = Message.objects.create(
@@ -537,7 +546,7 @@ def _append_message(
         author_kind=author_kind,
         author_operator=actor.operator if author_kind == AuthorKind.OPERATOR else None,
         body=body,
-        html=render_markdown(body) if markdown else render_plain(body),
+        html=html or (render_markdown(body) if markdown else render_plain(body)),
         format="markdown" if markdown else "plain",
         connection=connection or conversation.connection,
         client_info=client_info or {},

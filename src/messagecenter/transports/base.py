@@ -105,13 +105,19 @@ class InboundAttachment:
 class InboundMessage:
     """One message from a contact, as a transport parsed it, before any database work.
 
-    ``identity_kind``/``identity_value`` say who wrote (an ``IdentityKind`` value and the raw
-    address or id; ``receive`` normalises it). ``provider_message_id`` makes a redelivery
-    idempotent. ``thread_key`` names the provider's thread (an e-mail's reply token or root
-    Message-ID, a chat id); ``conversation`` is set instead when the transport already knows
-    our conversation (the webchat's own socket, a reply token that resolved); with
-    ``transferred`` the conversation was named by a signed transfer link (``$webtransfer``)
-    and may continue here although it started on another channel."""
+    - ``identity_kind``/``identity_value``: who wrote (an ``IdentityKind`` value and the raw
+      address or id; ``receive`` normalises it).
+    - ``provider_message_id``: makes a redelivery idempotent.
+    - ``thread_key``: the provider's thread (an e-mail's reply token or root Message-ID, a
+      chat id). ``conversation`` instead: our public id, when the transport already knows it
+      (the webchat's socket, a reply token that resolved); with ``transferred`` a signed
+      transfer link (``$webtransfer``) named it, so it may continue here although it started
+      on another channel.
+    - ``html``: shown instead of the rendered ``body``; the transport must have sanitised it
+      (nh3).
+    - ``sent_at``, ``attachments``, ``metadata``: for the transport's own use; ``receive``
+      does not store them yet.
+    """
 
     body: str
     identity_kind: str = ""
