@@ -103,3 +103,17 @@ def test_the_page_offers_only_what_the_channel_can_do(client, widget, contact, a
     page = client.get(reverse("conversation", args=[chat.public_id])).content.decode()
     assert 'data-tool="call"' in page
     assert "cannot be deleted" not in page
+
+
+def test_attachments_must_fit_the_channels_media_and_size(widget, contact, alice):
+    from messagecenter.conversations import channel
+
+    sms = on_channel("sms", widget, contact, alice)
+    channel.check_media(sms, "image", 5 * 1024 * 1024)
+    with pytest.raises(CapabilityRefused) as refused:
+        channel.check_media(sms, "video", 1000)
+    assert refused.value.code == "channel_media_type"
+    with pytest.raises(CapabilityRefused) as refused:
+        channel.check_media(sms, "image", 5 * 1024 * 1024 + 1)
+    assert refused.value.code == "channel_file_too_large"
+    assert "at most 5 MB" in str(refused.value)

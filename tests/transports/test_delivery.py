@@ -274,3 +274,16 @@ def test_the_api_retries_a_failed_message(conversation, alice, fake_transport):
     assert message_of(entry).delivery_state == DeliveryState.SENT
 
     assert_problem(api.post(path), 409, "invalid_transition")
+
+
+def test_only_the_assigned_operator_or_an_admin_retries(conversation, alice, bob, charlie):
+    from messagecenter.core.errors import NotFound, PermissionDenied
+
+    with capture_events():
+        entry = reply(conversation, alice)
+    OutboundDelivery.objects.filter(message__entry=entry).update(state=OutboundState.FAILED)
+
+    with pytest.raises(PermissionDenied):
+        delivery.retry(conversation, entry.seq, actor=Actor.for_operator(bob))
+    with pytest.raises(NotFound):
+        delivery.retry(conversation, entry.seq, actor=Actor.for_operator(charlie))
