@@ -89,6 +89,14 @@ def resume_interrupted_jobs() -> None:
     from messagecenter.jobs.runner import resume_stale
 
     resumed = resume_stale()
+    # Sends a killed worker claimed but never recorded (conversations.delivery).
+    from messagecenter.conversations.delivery import sweep as sweep_deliveries
+
+    sweep_deliveries()
+    # Outbox events whose job a killed worker lost (jobs.outbox).
+    from messagecenter.jobs.outbox import sweep as sweep_outbox
+
+    sweep_outbox()
     connections.close_all()  # this thread goes on to serve; the workers open their own
     if resumed:
         log.info("resuming %d interrupted job(s)", len(resumed))

@@ -88,7 +88,7 @@ INSTALLED_APPS = [
     "messagecenter.notifications",
     "messagecenter.macros",
     "messagecenter.api",
-    "messagecenter.webchat",
+    "messagecenter.transports.webchat",
     "messagecenter.team",
     "messagecenter.web",
     "messagecenter.directory",
@@ -381,3 +381,10 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# Outbound delivery through a transport (conversations.delivery): attempts before a message is
+# failed, the first retry's delay (doubling with each attempt, at most an hour), and how long a
+# claimed send may take before the sweep treats its worker as dead and re-sends once.
+DELIVERY_MAX_ATTEMPTS = env_int("MC_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+DELIVERY_BACKOFF_SECONDS = env_int("MC_DELIVERY_BACKOFF_SECONDS", 30, minimum=1)
+DELIVERY_LEASE_SECONDS = env_int("MC_DELIVERY_LEASE_SECONDS", 300, minimum=10)

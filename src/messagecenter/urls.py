@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("messagecenter.webchat.urls")),
+    path("", include("messagecenter.transports.webchat.urls")),
     # Before web.urls: /contacts/ is the directory now, not the "coming" page.
     path("", include("messagecenter.directory.urls")),
     # Before web.urls: /conversations/ is the archive now, not the "coming" page.

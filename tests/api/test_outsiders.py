@@ -23,6 +23,7 @@ OUTSIDER_CASES = [
     ("get", CV + "/timeline", None),
     ("post", CV + "/messages", {"body": "Hallo"}),
     ("delete", CV + "/messages/{seq}", None),
+    ("post", CV + "/messages/{seq}/retry", None),
     ("post", CV + "/notes", {"body": "Psst"}),
     ("patch", CV + "/notes/{seq}", {"body": "Psst"}),
     ("delete", CV + "/notes/{seq}", None),

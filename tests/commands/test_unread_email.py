@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.core import mail
 
-from messagecenter.contacts.messenger import resolve_visitor
 from messagecenter.conversations import services, unread
 from messagecenter.conversations.models import Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied
+from messagecenter.transports.webchat.visitors import resolve_visitor
 from tests.helpers import conversation_in
 
 pytestmark = pytest.mark.django_db

@@ -7,19 +7,24 @@ from datetime import timedelta
 
 import pytest
 
-from messagecenter.conversations import services
+from messagecenter.conversations import inbound, services
 from messagecenter.conversations.models import Conversation, EntryKind, Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import ValidationFailed
+from messagecenter.transports.base import InboundMessage
 from messagecenter.widgets.models import ChannelConnection
 from messagecenter.widgets.services import update_widget
 from tests.helpers import conversation_in, go_online, start
 
 
-def write(widget, contact, body="Ich bin es wieder", **kwargs):
-    return services.post_messenger_message(
-        widget, contact, body, actor=Actor.for_contact(contact), **kwargs
+def write(widget, contact, body="Ich bin es wieder", *, named=None, client_msg_id=None):
+    """The messenger's write: the one inbound entry point, as the socket consumer calls it."""
+    message = InboundMessage(
+        body=body, conversation=named or "", transferred=bool(named), client_msg_id=client_msg_id
     )
+    webchat = ChannelConnection.objects.get(widget=widget, kind="webchat")
+    received = inbound.receive(webchat, message, contact=contact)
+    return received.entry, received.conversation
 
 
 def test_contact_message_reopens_ended_conversation(clock, widget, contact, alice):
@@ -114,8 +119,13 @@ def test_only_webchat_conversations_continue_unless_a_link_named_one(widget, con
     _, fresh = write(widget, contact, "im Chat")
     assert fresh.pk != by_mail.pk and fresh.connection.kind == "webchat"
 
-    _, named = write(widget, contact, "über den Link", named=by_mail.public_id)
+    entry, named = write(widget, contact, "über den Link", named=by_mail.public_id)
     assert named.pk == by_mail.pk
+    # Stored with the channel it came through; the conversation stays an e-mail one.
+    assert entry.message.connection.kind == "webchat" and named.connection.kind == "email"
+
+    entry, again = write(widget, contact, "und weiter")
+    assert again.pk == fresh.pk
 
 
 def test_retried_send_after_a_start_returns_the_same_entry(widget, contact):

@@ -1,8 +1,9 @@
 """The write path's cost, pinned: SQL statements per message on SQLite and PostgreSQL.
 
 A message is the product's hottest write (issue "Speed": contact follow-up ≤ 8 statements,
-operator reply ≤ 8, first routed LIVE message ≤ 16). The counts are exact, so a change that
-adds a statement fails here and must say why. Transaction control (SAVEPOINT/RELEASE) is
+operator reply ≤ 8, first routed LIVE message ≤ 16; the transport seam allows one INSERT more
+each for the outbox and the delivery rows). The counts are exact, so a change that adds a
+statement fails here and must say why. Transaction control (SAVEPOINT/RELEASE) is
 not counted; what runs after commit (notifications) is measured separately.
 """
 
@@ -19,6 +20,7 @@ from messagecenter.conversations import services
 from messagecenter.conversations.models import Message, Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.events import account_group
+from messagecenter.widgets.models import ChannelConnection
 from tests.conftest import capture_events
 from tests.helpers import contact_opens_messenger, go_online, start
 
@@ -52,19 +54,25 @@ def _contact_writes(conversation, body="Noch was", client_msg_id="c-1"):
     )
 
 
-def test_contact_follow_up_in_a_live_chat_costs_six_statements(live_conversation):
-    """lock (with presence and seq), retry check, entry, message, search document, row."""
+def outbox_inserts(statements) -> list[str]:
+    return [sql for sql in statements.work if sql.startswith('INSERT INTO "jobs_outboxevent"')]
+
+
+def test_contact_follow_up_in_a_live_chat_costs_seven_statements(live_conversation):
+    """lock (with presence and seq), retry check, entry, message, search document, row, and
+    the outbox event its notification follows."""
     with Statements(connection) as statements:
         _contact_writes(live_conversation)
-    assert len(statements.work) == 6, statements.work
+    assert len(statements.work) == 7, statements.work
+    assert len(outbox_inserts(statements)) == 1
 
 
-def test_contact_reply_to_a_waiting_conversation_costs_eight_statements(live_conversation, alice):
+def test_contact_reply_to_a_waiting_conversation_costs_nine_statements(live_conversation, alice):
     """... plus the status change to OPEN: its entry and its audit row."""
     services.post_operator_message(live_conversation, "Gern", actor=Actor.for_operator(alice))
     with Statements(connection) as statements:
         _contact_writes(live_conversation)
-    assert len(statements.work) == 8, statements.work
+    assert len(statements.work) == 9, statements.work
 
 
 def test_operator_reply_costs_eight_statements(live_conversation, alice):
@@ -74,12 +82,28 @@ def test_operator_reply_costs_eight_statements(live_conversation, alice):
     with Statements(connection) as statements:
         services.post_operator_message(live_conversation, "Gern!", actor=me, client_msg_id="o-1")
     assert len(statements.work) == 8, statements.work
+    assert outbox_inserts(statements) == []  # nobody is notified of an operator's reply
 
 
-def test_first_routed_live_message_costs_fifteen_statements(account, widget, alice):
+def test_operator_reply_on_a_delivering_channel_adds_its_delivery_row(widget, contact, alice):
+    """... on e-mail-like channels, plus the delivery row (its job follows after commit)."""
+    email = ChannelConnection.objects.create(account=widget.account, widget=widget, kind="email")
+    conversation = services.start_conversation(
+        widget, contact, "Hallo", actor=Actor.for_contact(contact), connection=email
+    )
+    me = Actor.for_operator(alice)
+    services.assign_operator(conversation, alice, actor=me)
+    with Statements(connection) as statements:
+        services.post_operator_message(conversation, "Gern!", actor=me, client_msg_id="o-1")
+    assert len(statements.work) == 9, statements.work
+    assert [s for s in statements.work if s.startswith('INSERT INTO "conversations_outbound')]
+
+
+def test_first_routed_live_message_costs_sixteen_statements(account, widget, alice):
     """connection, blocked check, conversation, entry, message, search document, routing
     (candidates, their locked rows, their slots), the winner's last assignment, the contact's
-    presence, the staged entries, the audit rows, the session, the row."""
+    presence, the staged entries, the audit rows, the session, the row, and ONE outbox
+    INSERT for the message's and the assignment's events."""
     go_online(alice)
     contact = create_contact(account, name="Dora", email="dora@example.com")
     contact_opens_messenger(contact)
@@ -88,7 +112,8 @@ def test_first_routed_live_message_costs_fifteen_statements(account, widget, ali
             widget, contact, "Hallo", actor=Actor.for_contact(contact), client_msg_id="f-1"
         )
     assert conversation.is_live and conversation.status == Status.OPEN
-    assert len(statements.work) == 15, statements.work
+    assert len(statements.work) == 16, statements.work
+    assert len(outbox_inserts(statements)) == 1
 
 
 def test_a_write_announces_one_conversation_changed(account, widget, alice):

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from websockets.exceptions import InvalidStatus
 
-from messagecenter.contacts.messenger import identity_signature
 from messagecenter.conversations import tasks
 from messagecenter.conversations.models import Conversation, Status
+from messagecenter.transports.webchat.visitors import identity_signature
 from tests.helpers import conversation_in, go_online
 from tests.realtime.conftest import receive, send, session_cookie
 

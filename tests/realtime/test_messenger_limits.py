@@ -11,12 +11,12 @@ import pytest
 import time_machine
 from websockets.exceptions import ConnectionClosed
 
-from messagecenter.contacts import messenger as visitors
 from messagecenter.contacts.models import Contact, PageView
 from messagecenter.contacts.services import set_blocked
 from messagecenter.conversations.models import Conversation, Message
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
+from messagecenter.transports.webchat import visitors
 from tests.realtime.conftest import receive, send, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)

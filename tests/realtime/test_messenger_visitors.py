@@ -103,9 +103,9 @@ def test_the_visitors_other_tab_follows_the_new_contact(asgi_server, widget, ali
 
 
 def test_visitors_who_never_wrote_are_pruned_after_the_retention(clock, widget, contact, alice):
-    from messagecenter.contacts import messenger as visitors
     from messagecenter.contacts.services import become_contact
     from messagecenter.contacts.tracking import record_page_view
+    from messagecenter.transports.webchat import visitors
 
     stale = visitors.resolve_visitor(widget, None, None).visitor
     record_page_view(None, widget, "https://shop.example/", visitor=stale)
@@ -122,9 +122,9 @@ def test_visitors_who_never_wrote_are_pruned_after_the_retention(clock, widget, 
 
 
 def test_erasing_a_contact_erases_its_visitor_rows(widget, alice):
-    from messagecenter.contacts import messenger as visitors
     from messagecenter.contacts.services import become_contact
     from messagecenter.contacts.tracking import record_page_view
+    from messagecenter.transports.webchat import visitors
 
     visitor = visitors.resolve_visitor(widget, None, None).visitor
     record_page_view(None, widget, "https://shop.example/", visitor=visitor)

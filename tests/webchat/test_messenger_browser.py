@@ -12,12 +12,12 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from messagecenter.contacts.messenger import identity_signature
 from messagecenter.contacts.models import Contact, PageView, Visitor
 from messagecenter.contacts.services import set_blocked
 from messagecenter.conversations import services
 from messagecenter.conversations.models import Conversation, Message
 from messagecenter.core.actors import Actor
+from messagecenter.transports.webchat.visitors import identity_signature
 from tests.realtime.conftest import receive, session_cookie
 from tests.webchat.helpers import eventually, open_messenger
 

@@ -31,7 +31,7 @@ from messagecenter.api.schemas import (
     conversation_detail,
     conversation_out,
 )
-from messagecenter.conversations import commands, notes, services
+from messagecenter.conversations import commands, delivery, notes, services
 from messagecenter.conversations.commands import catalogue
 from messagecenter.conversations.events import entry_payload
 from messagecenter.conversations.models import Conversation
@@ -112,6 +112,19 @@ def delete_message(request, conversation_id: str, seq: int):
     """Withdraw a message sent to the contact; answers the ``message_deleted`` entry."""
     conversation = _conversation(request, conversation_id)
     return entry_payload(services.delete_message(conversation, seq, actor=request.auth))
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages/{seq}/retry",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def retry_delivery(request, conversation_id: str, seq: int):
+    """Send a failed message again through its channel; answers the message's entry
+    (``delivery_state`` back to ``queued``)."""
+    conversation = _conversation(request, conversation_id)
+    return entry_payload(delivery.retry(conversation, seq, actor=request.auth))
 
 
 @router.post(

@@ -122,7 +122,7 @@ def become_contact(visitor: Visitor) -> Contact:
     identity): the contact is created now, not at the page visit, and takes over the page
     views recorded so far. Safe for several tabs at once: the visitor row is locked, so they
     all end up with the same contact; the other tabs hear of it on the visitor's group."""
-    from messagecenter.contacts.messenger import visitor_group
+    from messagecenter.transports.webchat.visitors import visitor_group
 
     with transaction.atomic():
         locked = (

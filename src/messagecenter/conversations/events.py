@@ -1,23 +1,26 @@
 """Events of the conversations domain, and who receives them.
 
 Operators listen on the account group (inbox lists, counts) and on the groups of the
-conversations they have open; a contact's messenger listens only on its contact group. Notes
-and internal events therefore never go to a contact group, and what goes there is built by
-``contact_entry`` which leaves out everything internal.
+conversations they have open; a contact's messenger listens only on its contact group. What
+goes to a contact group is the webchat transport's (``transports.webchat.events``), which
+leaves out everything internal.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+from django.utils.translation import gettext
+
 from messagecenter.conversations.models import Conversation, EntryKind, TimelineEntry
 from messagecenter.core.events import (
     account_group,
-    contact_group,
     conversation_group,
     operator_group,
     send_on_commit,
 )
+from messagecenter.jobs import outbox
+from messagecenter.transports.webchat.events import announce_to_contact
 
 
 class ConversationSummary(TypedDict):
@@ -70,10 +73,12 @@ class ConversationChangedEvent(TypedDict):
     summary: ConversationSummary
 
 
-class ContactEntryEvent(TypedDict):
-    """What the contact's messenger sees of a new entry (messages and deletions only)."""
+class MessageUpdatedEvent(TypedDict):
+    """An existing message changed (its delivery state, its failure reason): the entry again,
+    in full, for the operators viewing the conversation. Replace the entry of that ``seq``."""
 
-    type: Literal["messenger.entry"]
+    type: Literal["message.updated"]
+    account: str
     conversation: str
     seq: int
     entry: dict[str, Any]
@@ -87,26 +92,7 @@ class MentionEvent(TypedDict):
     by: str
 
 
-class AssignedEvent(TypedDict):
-    """Told to the contact: who they are chatting with now (the messenger's header). Only the
-    operator's display name, never ids or groups; ``None`` when nobody is assigned."""
-
-    type: Literal["messenger.assigned"]
-    conversation: str
-    operator: str | None
-
-
-class QueuedEvent(TypedDict):
-    """Told to the contact: nobody can chat live now, the reply will come later."""
-
-    type: Literal["messenger.queued"]
-    conversation: str
-    reason: Literal["no_operator_available", "no_free_slot"]
-
-
 PREVIEW_LENGTH = 140
-# Entries a contact may see; everything else (notes, routing, assignments) is internal.
-CONTACT_VISIBLE = {EntryKind.MESSAGE, EntryKind.MESSAGE_DELETED}
 
 
 def summary(conversation: Conversation) -> ConversationSummary:
@@ -147,6 +133,8 @@ def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
             "channel": message.connection.kind,
             "client_info": message.client_info,
             "delivery_state": message.delivery_state,
+            # Why a failed delivery failed (the transport's reason), for the Retry action.
+            "delivery_error": gettext(message.delivery_error) if message.delivery_error else "",
             "client_msg_id": message.client_msg_id,
             "deleted": message.deleted_at is not None,
         }
@@ -159,24 +147,6 @@ def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
             "deleted": note.deleted_at is not None,
             "mentions": note.mentions,
         }
-    return payload
-
-
-def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
-    """The contact-side view: no internal data, deleted messages without their content."""
-    payload: dict[str, Any] = {"seq": entry.seq, "kind": entry.kind, "at": entry.at.isoformat()}
-    if entry.kind == EntryKind.MESSAGE:
-        message = entry.message
-        deleted = message.deleted_at is not None
-        payload["message"] = {
-            "author_kind": message.author_kind,
-            "author_name": entry.actor_name if message.author_kind != "contact" else "",
-            "html": "" if deleted else message.html,
-            "client_msg_id": message.client_msg_id,
-            "deleted": deleted,
-        }
-    elif entry.kind == EntryKind.MESSAGE_DELETED:
-        payload["message_seq"] = entry.data["message_seq"]
     return payload
 
 
@@ -201,17 +171,31 @@ def announce_entries(conversation: Conversation, entries: list[TimelineEntry]) -
             "summary": state,
         }
         send_on_commit(event, [conversation_group(conversation.public_id)])
-        if entry.kind in CONTACT_VISIBLE:
-            contact_event: ContactEntryEvent = {
-                "type": "messenger.entry",
-                "conversation": conversation.public_id,
-                "seq": entry.seq,
-                "entry": contact_entry(entry),
-            }
-            send_on_commit(contact_event, [contact_group(conversation.contact.public_id)])
+        announce_to_contact(conversation, entry)
     send_on_commit(
         _changed(conversation, entries, state), [account_group(conversation.account.public_id)]
     )
+    publish_entries(conversation, entries)
+
+
+def publish_entries(conversation: Conversation, entries: list[TimelineEntry]) -> None:
+    """The durable side of a write: each entry as a ``timeline.entry`` outbox event, for the
+    jobs subscribed to it (notifications; webhooks later). Ids and kinds only; a consumer
+    reads the rest. One INSERT for the write, none when nobody wants these entries."""
+    events = [
+        (
+            "timeline.entry",
+            {
+                "type": "timeline.entry",
+                "conversation": conversation.public_id,
+                "seq": entry.seq,
+                "kind": entry.kind,
+                "actor_kind": entry.actor_kind,
+            },
+        )
+        for entry in entries
+    ]
+    outbox.publish(events, account_id=conversation.account_id)
 
 
 def _changed(
@@ -235,8 +219,22 @@ def _changed(
     }
 
 
+def announce_message_updated(conversation: Conversation, entry: TimelineEntry) -> None:
+    event: MessageUpdatedEvent = {
+        "type": "message.updated",
+        "account": conversation.account.public_id,
+        "conversation": conversation.public_id,
+        "seq": entry.seq,
+        "entry": entry_payload(entry),
+    }
+    send_on_commit(event, [conversation_group(conversation.public_id)])
+
+
 def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator_ids: list[str]):
-    """Each mentioned operator hears of it on their own group (R-RULES Mentions)."""
+    """Each mentioned operator hears of it on their own group (R-RULES Mentions), and the
+    mention is an outbox event (their notification)."""
+    payload = {"type": "note.mention", "conversation": conversation.public_id, "seq": entry.seq}
+    outbox.publish([("note.mention", payload)], account_id=conversation.account_id)
     for operator_id in operator_ids:
         event: MentionEvent = {
             "type": "note.mention",
@@ -246,26 +244,6 @@ def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator
             "by": entry.actor_id,
         }
         send_on_commit(event, [operator_group(operator_id)])
-
-
-def announce_assignment_to_contact(conversation: Conversation) -> None:
-    """After an assignment, forward or hand-over: the contact's tabs update their header."""
-    operator = conversation.assigned_operator
-    event: AssignedEvent = {
-        "type": "messenger.assigned",
-        "conversation": conversation.public_id,
-        "operator": operator.name if operator else None,
-    }
-    send_on_commit(event, [contact_group(conversation.contact.public_id)])
-
-
-def announce_queued(conversation: Conversation, reason: str) -> None:
-    event: QueuedEvent = {
-        "type": "messenger.queued",
-        "conversation": conversation.public_id,
-        "reason": reason,  # type: ignore[typeddict-item]
-    }
-    send_on_commit(event, [contact_group(conversation.contact.public_id)])
 
 
 def _preview(entry: TimelineEntry) -> str:

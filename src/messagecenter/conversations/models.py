@@ -237,10 +237,15 @@ class Message(models.Model):
     delivery_state = models.CharField(
         max_length=16, choices=DeliveryState.choices, default=DeliveryState.NONE
     )
+    # Why the delivery failed (the transport's reason), shown with the message's Retry action.
+    delivery_error = models.CharField(max_length=500, blank=True)
     # A client's own id for a send, so a retried send creates exactly one message.
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL is outside the unique key)
     # A provider's message id, so a redelivered inbound webhook creates exactly one message.
     provider_message_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # The provider's thread this message belongs to (an e-mail thread, a chat id): the next
+    # inbound message of the thread continues this conversation (``conversations.inbound``).
+    thread_key = models.CharField(max_length=200, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_id = models.CharField(max_length=24, blank=True)
 
@@ -256,6 +261,13 @@ class Message(models.Model):
                 condition=models.Q(provider_message_id__isnull=False),
                 name="message_provider_id_unique",
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["connection", "thread_key"],
+                condition=~models.Q(thread_key=""),
+                name="message_thread",
+            )
         ]
 
 
@@ -275,3 +287,83 @@ class Note(models.Model):
     mentions = models.JSONField(default=list, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+
+class OutboundState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundDelivery(models.Model):
+    """One message on its way out through a transport that delivers by request (e-mail,
+    custom, WhatsApp…): a row before it is a request (``conversations.delivery``).
+
+    Written in the message's transaction (``queued``); the delivery job claims it with a
+    compare-and-set (``queued`` → ``sending``, ``attempts`` + 1, a lease), calls the transport
+    and records the attempt. ``idempotency_key`` never changes, so a re-send after a crash
+    carries the same key (the provider's idempotency header, our Message-ID) and the duplicate
+    can be dropped. The message's ``delivery_state`` follows this row's state.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="delivery")
+    connection = models.ForeignKey(
+        "widgets.ChannelConnection", on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(
+        max_length=16, choices=OutboundState.choices, default=OutboundState.QUEUED
+    )
+    # Every claim, ever (the attempt log's numbers); ``retried_at_attempt`` is where the
+    # operator's last Retry started a fresh budget of ``MC_DELIVERY_MAX_ATTEMPTS``.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retried_at_attempt = models.PositiveSmallIntegerField(default=0)
+    # Sends cut short by a crash (claimed, never recorded); re-sent at most once.
+    interruptions = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # While ``sending``: after this the claim is stale (the worker died) and the sweep acts.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.state})"
+
+
+class AttemptOutcome(models.TextChoices):
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Failed, will retry")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+
+
+class DeliveryAttempt(models.Model):
+    """The log of a delivery: one row per call of the transport (written at the claim, so an
+    attempt a crash cut short is visible as ``interrupted``)."""
+
+    delivery = models.ForeignKey(
+        OutboundDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=12, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+    )
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="attempt_number_unique")
+        ]
+        ordering = ["number"]

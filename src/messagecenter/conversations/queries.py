@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from messagecenter.conversations.events import CONTACT_VISIBLE, contact_entry, entry_payload
-from messagecenter.conversations.models import Conversation, Status, TimelineEntry
+from messagecenter.conversations.events import entry_payload
+from messagecenter.conversations.models import Conversation, Message, Status, TimelineEntry
 from messagecenter.core import clock
-from messagecenter.widgets.models import TransportKind
+from messagecenter.transports.webchat.events import CONTACT_VISIBLE, contact_entry
 
 RESUME_LIMIT = 500
 
@@ -32,28 +32,37 @@ def contact_entries_after(conversation: Conversation, after: int) -> list[dict]:
     return [contact_entry(e) for e in query[:RESUME_LIMIT]]
 
 
-def contact_conversations(contact, widget) -> QuerySet:
-    """The messenger shows the contact's conversations of this widget, newest first."""
+def contact_conversations(contact, connection, named: str | None = None) -> QuerySet:
+    """The contact's conversations on this channel, newest first: those it started on, those
+    transferred to it (a message came through it), and the one a transfer link names."""
+    here = Q(connection=connection) | Exists(
+        Message.objects.filter(conversation=OuterRef("pk"), connection=connection)
+    )
+    if named:
+        here |= Q(public_id=named)
     return (
-        Conversation.objects.filter(contact=contact, widget=widget)
+        Conversation.objects.filter(here, contact=contact, widget_id=connection.widget_id)
         .select_related("assigned_operator")
         .order_by("-last_activity_at")
     )
 
 
-def continued_conversation(contact, widget, named: str | None = None) -> Conversation | None:
-    """R-INBOX-4 (ours): the conversation the contact's next messenger message continues.
+def continued_conversation(contact, connection, named: str | None = None) -> Conversation | None:
+    """R-INBOX-4 (ours): the conversation the contact's next message on ``connection``
+    continues when the channel names no thread (the messenger).
 
-    The one a continue link named (``$webtransfer``, the unread-reply e-mail), else the latest
-    *webchat* conversation of the widget, ended or not, unless it ended longer ago than the
-    widget's ``continue_ended_days``; ``None`` means a new conversation starts.
+    The one a transfer link named (``$webtransfer``, the unread-reply e-mail), of any channel
+    of the widget; else the latest conversation of this channel, ended or not, unless it ended
+    longer ago than the widget's ``continue_ended_days``; ``None`` means a new one starts.
     """
-    continuable = _continuable(contact_conversations(contact, widget), widget)
+    widget = connection.widget
+    mine = Conversation.objects.filter(contact=contact, widget_id=connection.widget_id)
+    continuable = _continuable(mine.order_by("-last_activity_at"), widget)
     if named:
         found = continuable.filter(public_id=named).first()
         if found is not None:
             return found
-    return continuable.filter(connection__kind=TransportKind.WEBCHAT).first()
+    return continuable.filter(connection=connection).first()
 
 
 def _continuable(conversations: QuerySet, widget) -> QuerySet:

@@ -8,6 +8,7 @@ here and nowhere else.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,12 +18,8 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
-from messagecenter.conversations import live, queries, routing, timeline, transcripts
-from messagecenter.conversations.events import (
-    announce_assignment_to_contact,
-    announce_entries,
-    announce_queued,
-)
+from messagecenter.conversations import channel, delivery, live, routing, timeline, transcripts
+from messagecenter.conversations.events import announce_entries
 from messagecenter.conversations.models import (
     AuthorKind,
     Conversation,
@@ -44,6 +41,10 @@ from messagecenter.core.errors import (
 from messagecenter.core.events import contact_group, send_on_commit
 from messagecenter.core.rendering import render_markdown, render_plain
 from messagecenter.search import indexing as search_index
+from messagecenter.transports.webchat.events import (
+    announce_assignment_to_contact,
+    announce_queued,
+)
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 MAX_BODY = 20_000
@@ -64,6 +65,8 @@ def start_conversation(
     client_info: dict | None = None,
     client_msg_id: str | None = None,
     provider_message_id: str | None = None,
+    thread_key: str = "",
+    html: str = "",
 ) -> Conversation:
     """A contact starts a conversation with their first message (R-RULES rows 1 and 2):
     routed and OPEN when an operator is available (LIVE if both online), else NEW and
@@ -84,6 +87,8 @@ def start_conversation(
                 client_info=client_info,
                 client_msg_id=client_msg_id,
                 provider_message_id=provider_message_id,
+                thread_key=thread_key,
+                html=html,
             )
         ]
         _note_contact_activity(conversation)
@@ -111,6 +116,7 @@ def start_conversation_by_operator(
     body = _clean_body(body)
     with transaction.atomic():
         conversation = _create(widget, contact, connection, subject=subject)
+        channel.check_outgoing_text(conversation, body)
         entries = _assign(conversation, operator, actor)
         entries.append(_operator_message(conversation, actor, body))
         entries += _change_status(conversation, Status.WAITING, actor)
@@ -129,10 +135,17 @@ def post_contact_message(
     client_info: dict | None = None,
     client_msg_id: str | None = None,
     provider_message_id: str | None = None,
+    connection: ChannelConnection | None = None,
+    thread_key: str = "",
+    html: str = "",
 ) -> TimelineEntry:
     """The contact writes: OPEN from OPEN/WAITING/ENDED, NEW stays NEW; LIVE per R-RULES.
 
     A retried send (same ``client_msg_id`` or provider message id) returns the existing entry.
+    ``connection`` is the channel the message came through when it is not the conversation's
+    own (a conversation transferred to the messenger, ``conversations.inbound``); ``html`` is
+    a transport's already sanitised rendering (an e-mail's HTML part), else the plain text is
+    rendered.
     """
     _require_contact(actor, conversation.contact)
     body = _clean_body(body)
@@ -143,9 +156,8 @@ def post_contact_message(
             existing = _existing_message(locked, client_msg_id, provider_message_id)
             if existing is not None:
                 return existing
-            return _contact_writes(
-                locked, body, actor, client_info, client_msg_id, provider_message_id
-            )
+            incoming = _Incoming(client_info, client_msg_id, provider_message_id, thread_key, html)
+            return _contact_writes(locked, body, actor, incoming, connection)
     # Outside the transaction, so the kept copy of a blocked contact's message is not rolled
     # back with the refusal.
     refuse_if_blocked(locked.contact, body, locked.connection)
@@ -156,11 +168,25 @@ def post_contact_message(
         client_info=client_info,
         client_msg_id=client_msg_id,
         provider_message_id=provider_message_id,
+        connection=connection,
+        thread_key=thread_key,
+        html=html,
     )  # unblocked a moment ago
 
 
+@dataclass(frozen=True)
+class _Incoming:
+    """What a contact message carries besides its text."""
+
+    client_info: dict | None
+    client_msg_id: str | None
+    provider_message_id: str | None
+    thread_key: str
+    html: str = ""
+
+
 def _contact_writes(
-    conversation, body, actor, client_info, client_msg_id, provider_message_id
+    conversation, body, actor, incoming: _Incoming, connection=None
 ) -> TimelineEntry:
     was_ended = conversation.status == Status.ENDED
     entry = _append_message(
@@ -168,9 +194,12 @@ def _contact_writes(
         actor,
         body,
         AuthorKind.CONTACT,
-        client_info=client_info,
-        client_msg_id=client_msg_id,
-        provider_message_id=provider_message_id,
+        client_info=incoming.client_info,
+        client_msg_id=incoming.client_msg_id,
+        provider_message_id=incoming.provider_message_id,
+        thread_key=incoming.thread_key,
+        connection=connection,
+        html=incoming.html,
     )
     entries = [entry]
     _note_contact_activity(conversation)
@@ -184,37 +213,6 @@ def _contact_writes(
         announce_queued(conversation, outcome.queued_reason)
     persist_and_announce(conversation, entries)
     return entry
-
-
-def post_messenger_message(
-    widget: Widget,
-    contact: Contact,
-    body: str,
-    *,
-    actor: Actor,
-    named: str | None = None,
-    client_info: dict | None = None,
-    client_msg_id: str | None = None,
-) -> tuple[TimelineEntry, Conversation]:
-    """The contact writes in the website messenger (R-INBOX-4, ours): the message continues
-    ``queries.continued_conversation`` (ENDED becomes OPEN and is routed again when it has no
-    operator), or starts a new conversation when there is none to continue."""
-    conversation = queries.continued_conversation(contact, widget, named)
-    if conversation is None:
-        conversation = start_conversation(
-            widget,
-            contact,
-            body,
-            actor=actor,
-            client_info=client_info,
-            client_msg_id=client_msg_id,
-        )
-        return conversation.timeline.get(seq=1), conversation
-    entry = post_contact_message(
-        conversation, body, actor=actor, client_info=client_info, client_msg_id=client_msg_id
-    )
-    # The entry belongs to the conversation as the write left it (status, operator).
-    return entry, entry.conversation
 
 
 def post_operator_message(
@@ -231,6 +229,7 @@ def post_operator_message(
         if existing is not None:
             return existing
         _require_assigned(conversation, actor)
+        channel.check_outgoing_text(conversation, body)
         entries = [_operator_message(conversation, actor, body, client_msg_id)]
         entries += _change_status(conversation, Status.WAITING, actor)
         persist_and_announce(conversation, entries)
@@ -246,6 +245,7 @@ def post_bot_message(conversation: Conversation, body: str, *, actor: Actor) -> 
     body = _clean_body(body)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
+        channel.check_outgoing_text(conversation, body)
         bot = Actor("bot", actor.account, token=actor.token, name=actor.name or "Bot")
         entry = _append_message(conversation, bot, body, AuthorKind.BOT, markdown=True)
         conversation.had_bot = True
@@ -260,13 +260,8 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
     _check_account(actor.account.pk, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
-        if not conversation.connection.capabilities.can_delete:
-            raise InvalidTransition(
-                _("Messages cannot be deleted on %(channel)s conversations.")
-                % {"channel": conversation.connection.get_kind_display()},
-                code="channel_cannot_delete",
-            )
         message = _message_at(conversation, seq)
+        channel.check_delete(conversation, message.entry.at)
         if message.author_kind == AuthorKind.CONTACT:
             raise InvalidTransition(_("Only messages sent to the contact can be deleted."))
         if message.deleted_at is not None:
@@ -539,6 +534,9 @@ def _append_message(
     client_info: dict | None = None,
     client_msg_id: str | None = None,
     provider_message_id: str | None = None,
+    thread_key: str = "",
+    connection: ChannelConnection | None = None,
+    html: str = "",
 ) -> TimelineEntry:
     entry = timeline.append(conversation, EntryKind.MESSAGE, actor, activity=True)
     message = Message.objects.create(
@@ -548,15 +546,18 @@ def _append_message(
         author_kind=author_kind,
         author_operator=actor.operator if author_kind == AuthorKind.OPERATOR else None,
         body=body,
-        html=render_markdown(body) if markdown else render_plain(body),
+        html=html or (render_markdown(body) if markdown else render_plain(body)),
         format="markdown" if markdown else "plain",
-        connection=conversation.connection,
+        connection=connection or conversation.connection,
         client_info=client_info or {},
         delivery_state=_initial_delivery(conversation, author_kind),
         client_msg_id=client_msg_id or None,
         provider_message_id=provider_message_id or None,
+        thread_key=thread_key[:200],
     )
     search_index.index_message(message)
+    if author_kind != AuthorKind.CONTACT and delivery.delivers_by_request(conversation):
+        delivery.queue(conversation, message)
     if live.both_online(conversation):
         timeline.mark_session_live(conversation)
     return entry
@@ -579,10 +580,10 @@ def _operator_message(
 def _initial_delivery(conversation: Conversation, author_kind: str) -> str:
     if author_kind == AuthorKind.CONTACT:
         return DeliveryState.NONE
-    # The messenger receives over WebSockets at once; other transports queue a delivery job.
-    if conversation.connection.kind == TransportKind.WEBCHAT:
-        return DeliveryState.SENT
-    return DeliveryState.QUEUED
+    # The messenger receives over WebSockets at once; other transports queue a delivery row.
+    if delivery.delivers_by_request(conversation):
+        return DeliveryState.QUEUED
+    return DeliveryState.SENT
 
 
 def _note_contact_activity(conversation: Conversation) -> None:
@@ -685,7 +686,8 @@ def _existing_message(conversation, client_msg_id, provider_message_id) -> Timel
 
 
 def _message_at(conversation: Conversation, seq: int) -> Message:
-    message = Message.objects.filter(conversation=conversation, entry__seq=seq).first()
+    query = Message.objects.filter(conversation=conversation, entry__seq=seq)
+    message = query.select_related("entry").first()
     if message is None:
         raise NotFound(_("There is no message with this number."))
     return message

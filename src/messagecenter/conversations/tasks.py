@@ -3,7 +3,8 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from messagecenter.conversations import presence, transcripts, unread
+from messagecenter.conversations import delivery, presence, transcripts, unread
+from messagecenter.jobs.names import job
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -26,3 +27,15 @@ def send_transcripts(conversation_pk: int):
 @db_periodic_task(crontab(minute="*"))
 def email_unread_replies():
     unread.email_unread_replies()
+
+
+@job(delivery.JOB)
+@db_task(retries=0)
+def deliver_outbound(delivery_pk: int):
+    # No Huey retries: the delivery row counts attempts and schedules its own backoff.
+    delivery.deliver(delivery_pk)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_deliveries():
+    delivery.sweep()

@@ -17,11 +17,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from messagecenter.contacts.messenger import issue_continue_token
 from messagecenter.conversations.models import AuthorKind, Conversation, Message
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied
+from messagecenter.transports.webchat.visitors import issue_continue_token
 from messagecenter.widgets.models import Widget
 
 

@@ -48,3 +48,39 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class OutboxEvent(models.Model):
+    """A domain event a durable consumer must see, written in the writer's transaction.
+
+    One row per (event, consuming job): the writer publishes a topic (``jobs.outbox``), every
+    job subscribed to it gets its row, enqueued by name after commit. The job claims the row
+    (a lease), does its idempotent work and marks it ``processed_at``; a row whose job was lost
+    in a crash is unprocessed past its lease and the sweep enqueues it again.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.CharField(max_length=64)
+    job = models.CharField(max_length=64)
+    # Ids only (a conversation, a seq), never copies of personal data.
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(processed_at__isnull=True, failed_at__isnull=True),
+                name="outbox_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} → {self.job} #{self.pk}"

@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from messagecenter.jobs import runner
+from messagecenter.jobs import outbox, runner
 
 
 @db_task(retries=0)
@@ -16,3 +16,8 @@ def run_job(job_pk: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def resume_stale_jobs() -> None:
     runner.resume_stale()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_outbox() -> None:
+    outbox.sweep()

@@ -8,7 +8,9 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from messagecenter.core.events import register_sink
-        from messagecenter.notifications.sink import notification_sink
+        from messagecenter.jobs import outbox
+        from messagecenter.notifications.events import JOB, can_notify
 
-        register_sink(notification_sink)
+        # Durable: from the outbox (written with the write), never from the push bus.
+        outbox.subscribe("timeline.entry", JOB, wants=can_notify)
+        outbox.subscribe("note.mention", JOB)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
+
+# The job that makes notifications from outbox events (notifications.tasks).
+JOB = "notifications.notify"
 
 
 class NotificationEvent(TypedDict):
@@ -14,3 +17,10 @@ class NotificationEvent(TypedDict):
     conversation: str | None
     seq: int | None
     unread: int
+
+
+def can_notify(event: dict[str, Any]) -> bool:
+    """Timeline entries that can notify someone: a contact's message, an assignment."""
+    if event.get("kind") == "message":
+        return event.get("actor_kind") == "contact"
+    return event.get("kind") == "assigned"

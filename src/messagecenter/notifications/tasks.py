@@ -1,8 +1,13 @@
 from huey.contrib.djhuey import db_task
 
+from messagecenter.jobs import outbox
+from messagecenter.jobs.names import job
 from messagecenter.notifications import services
+from messagecenter.notifications.events import JOB
 
 
-@db_task(retries=3, retry_delay=5)
-def notify_from_event(event: dict) -> None:
-    services.notify_from_event(event)
+@job(JOB)
+@db_task(retries=0)
+def notify(event_pk: int) -> None:
+    # No Huey retries: an event that failed stays in the outbox, and its sweep retries it.
+    outbox.consume(event_pk, services.notify_from_event)

@@ -4,8 +4,8 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from django.urls import path
 
-from messagecenter.realtime.messenger import MessengerConsumer
 from messagecenter.realtime.operator import OperatorConsumer
+from messagecenter.transports.webchat.consumer import MessengerConsumer
 
 websocket_application = URLRouter(
     [

@@ -32,6 +32,7 @@ conversation_urls = [
     path("topic/", actions.set_topic, name="conversation_topic"),
     path("language/", actions.set_language, name="conversation_language"),
     path("messages/<int:seq>/delete/", actions.delete_message, name="conversation_delete_message"),
+    path("messages/<int:seq>/retry/", actions.retry_delivery, name="conversation_retry_delivery"),
     path("notes/", notes.add, name="note_add"),
     path("notes/<int:seq>/edit/", notes.edit, name="note_edit"),
     path("notes/<int:seq>/delete/", notes.delete, name="note_delete"),

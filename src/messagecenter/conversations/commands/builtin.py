@@ -136,7 +136,7 @@ def rating(conversation: Conversation, actor: Actor, argument: str) -> str:
 
 @command("webtransfer", "$webtransfer", "Continue this conversation in the website messenger")
 def webtransfer(conversation: Conversation, actor: Actor, argument: str) -> str:
-    from messagecenter.contacts.messenger import issue_continue_token
+    from messagecenter.transports.webchat.visitors import issue_continue_token
 
     if conversation.connection.kind == TransportKind.WEBCHAT:
         raise InvalidTransition(_("This conversation already is in the website messenger."))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from messagecenter.accounts.models import Operator, OperatorGroup
 from messagecenter.contacts import verification
-from messagecenter.conversations import services, transcripts
+from messagecenter.conversations import delivery, services, transcripts
 from messagecenter.conversations.events import entry_payload
 from messagecenter.conversations.models import Status, Topic
 from messagecenter.core.errors import ValidationFailed
@@ -125,6 +125,18 @@ def delete_message(request, conversation_id: str, seq: int):
         request,
         conversation_id,
         lambda c, a: services.delete_message(c, seq, actor=a),
+        payload=entry,
+    )
+
+
+@login_required
+@require_POST
+def retry_delivery(request, conversation_id: str, seq: int):
+    """Send a failed message again (the timeline's Retry action)."""
+    return act(
+        request,
+        conversation_id,
+        lambda c, a: delivery.retry(c, seq, actor=a),
         payload=entry,
     )
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
+from messagecenter.conversations import channel
 from messagecenter.web import csp, reads
 from messagecenter.web.views.inbox import current_tab
 from messagecenter.web.views.respond import not_found_as_404
@@ -31,7 +32,9 @@ def conversation(request, conversation_id: str):
             "conversation": reads.conversation_state(item),
             "contact": item.contact.public_id,
             "channel": item.connection.kind,
-            "can_delete": item.connection.capabilities.can_delete,
+            # What the channel can do: the page offers only that (transports.base.Capabilities).
+            "capabilities": channel.capabilities(item).as_data(),
+            "can_delete": channel.capabilities(item).can_delete,
             "entries": entries,
             "more": more,
             "sessions": reads.sessions(item),
@@ -80,6 +83,8 @@ def sidebar_context(item) -> dict:
         "fields": reads.custom_fields(item.account_id),
         "visits": reads.visits(item.contact),
         "custom_data": item.contact.custom_data,
+        "capabilities": channel.capabilities(item),
+        "channel_limits": channel.limits(item),
     }
 
 

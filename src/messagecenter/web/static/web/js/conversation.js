@@ -21,8 +21,11 @@ const list = new InboxList(document.querySelector("[data-inbox]"), readJson("inb
 const timelineRoot = document.getElementById("timeline");
 const timeline = new Timeline(timelineRoot, page, {
   directory: page.directory,
-  mayDelete: () => me.admin || state.assigned_operator === me.id,
+  // Only where the channel can delete, within its window (the page's capability record).
+  mayDelete: (entry) => channelMayDelete(entry) && (me.admin || state.assigned_operator === me.id),
   onDelete: (seq) => deleteMessage(seq),
+  mayRetry: () => me.admin || state.assigned_operator === me.id,
+  onRetry: (seq) => retryDelivery(seq),
 });
 const composer = new Composer(document.querySelector("[data-composer]"), {
   conversation: id,
@@ -65,6 +68,8 @@ socket.on("timeline.entry", (frame) => {
   receive([frame.entry]);
   applySummary(frame.summary);
 });
+// A message's delivery changed (queued → sent → delivered/read, or failed with a reason).
+socket.on("message.updated", (frame) => frame.conversation === id && timeline.replace(frame.entry));
 socket.on("typing", (frame) => frame.conversation === id && frame.who === "contact" && showTyping());
 socket.subscribe(id, timeline.last);
 // The timeline resumes by itself (the socket re-subscribes); header and sidebar re-read.
@@ -226,12 +231,27 @@ function wireActions() {
 
 // --- message deletion (R-CONV-5) ---------------------------------------------------------------------
 
+function channelMayDelete(entry) {
+  const caps = page.capabilities;
+  if (!caps.can_delete) return false;
+  const window = caps.delete_window_seconds;
+  return window === null || Date.now() - new Date(entry.at) < window * 1000;
+}
+
 async function deleteMessage(seq) {
   // Where the channel cannot delete, the service's refusal says why; no need to confirm first.
   if (page.can_delete && !(await confirmDialog("delete-dialog"))) return;
   const result = await post(`${base}messages/${seq}/delete/`, {});
   if (!result.ok) return toast(result.data.error, "error");
   receive([result.data.entry]);
+}
+
+async function retryDelivery(seq) {
+  const result = await post(`${base}messages/${seq}/retry/`, {});
+  if (!result.ok) return toast(result.data.error, "error");
+  // Re-read rather than apply the answer: the send may already have finished (and been
+  // pushed as message.updated) before the answer arrived.
+  await reloadEntry(seq);
 }
 
 // --- notes in the sidebar (R-CONV-7) ------------------------------------------------------------------

@@ -58,7 +58,7 @@ export class Timeline {
   constructor(root, page, context) {
     this.root = root;
     this.list = root.querySelector("[data-entries]");
-    this.context = context; // {directory, canDelete, mayDelete(), onDelete(seq), noteTools}
+    this.context = context; // {directory, mayDelete(entry), onDelete(seq), mayRetry(), onRetry(seq), noteTools}
     this.sessions = page.sessions || {};
     this.entries = new Map();
     this.more = page.more;
@@ -150,7 +150,7 @@ export class Timeline {
       previous.message.author_kind === author &&
       new Date(entry.at) - new Date(previous.at) < GROUP_MS;
     const name = entry.actor.name || (author === "contact" ? gettext("Contact") : gettext("Bot"));
-    const deletable = author !== "contact" && !message.deleted && this.context.mayDelete();
+    const deletable = author !== "contact" && !message.deleted && this.context.mayDelete(entry);
     const classes = `msg msg--${author}${same ? " msg--same" : ""}${message.deleted ? " msg--deleted" : ""}${entry.pending ? " msg--pending" : ""}`;
     return html`<li class=${classes} data-seq=${entry.seq}>
       <div class="msg__head"><span class="msg__author">${name}</span><time datetime=${entry.at}>${formatTime(entry.at)}</time></div>
@@ -180,7 +180,11 @@ export class Timeline {
     if (entry.pending) return html`<span class="delivery">${icon("clock")}${gettext("Sending…")}</span>`;
     const state = DELIVERY[message.delivery_state];
     if (!state) return nothing;
-    return html`<span class="delivery delivery--${message.delivery_state}">${icon(state[0])}${gettext(state[1])}</span>`;
+    const shown = html`<span class="delivery delivery--${message.delivery_state}">${icon(state[0])}${gettext(state[1])}</span>`;
+    if (message.delivery_state !== "failed") return shown;
+    // A failed delivery says why, and the assigned operator (or an admin) can send it again.
+    return html`${shown}${message.delivery_error ? html`<span class="delivery__error" data-delivery-error>${message.delivery_error}</span>` : nothing}
+      ${this.context.mayRetry?.() ? html`<button type="button" class="button button--small delivery__retry" data-retry @click=${() => this.context.onRetry(entry.seq)}>${icon("refresh-cw")}<span>${gettext("Retry")}</span></button>` : nothing}`;
   }
 
   noteTemplate(entry) {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messagecenter.webchat import views
+from messagecenter.transports.webchat import views
 
 app_name = "webchat"
 

@@ -9,21 +9,20 @@ which never carries notes or internal events.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from messagecenter.contacts import messenger as visitors
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts import tracking, verification
 from messagecenter.contacts.models import Contact, Visitor
-from messagecenter.conversations import presence, queries, ratings, services, unread
+from messagecenter.conversations import inbound, presence, queries, ratings, unread
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied
 from messagecenter.core.events import contact_group, conversation_group
-from messagecenter.realtime import limits
 from messagecenter.realtime.origins import messenger_origin_allowed
 from messagecenter.realtime.protocol import (
     JsonConsumer,
@@ -34,7 +33,9 @@ from messagecenter.realtime.protocol import (
     seq_map,
     text,
 )
-from messagecenter.widgets.models import Widget
+from messagecenter.transports import registry
+from messagecenter.transports.webchat import limits, visitors
+from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 CLOSE_UNKNOWN_WIDGET = 4404
 CLOSE_FORBIDDEN_ORIGIN = 4403
@@ -43,6 +44,7 @@ RATE_MESSAGE = "You are sending too fast. Please wait a moment."
 # Limits per client address are this many times those per contact (several people behind one
 # office address), except messages, which have their own setting.
 ADDRESS_FACTOR = 4
+transport = registry.require(TransportKind.WEBCHAT)
 
 
 class MessengerConsumer(JsonConsumer):
@@ -53,10 +55,12 @@ class MessengerConsumer(JsonConsumer):
 
     async def connect(self):
         key = self.scope["url_route"]["kwargs"]["widget_key"]
-        self.widget = await db(_widget)(key)
-        if self.widget is None:
+        connection = await db(_webchat_connection)(key)
+        if connection is None:
             await self.close(code=CLOSE_UNKNOWN_WIDGET)
             return
+        self.connection: ChannelConnection = connection
+        self.widget: Widget = connection.widget
         if not messenger_origin_allowed(self.scope, self.widget):
             await self.close(code=CLOSE_FORBIDDEN_ORIGIN)
             return
@@ -314,7 +318,10 @@ class MessengerConsumer(JsonConsumer):
             conversations: list[Conversation] = []
         else:
             who = self.contact
-            conversations = list(queries.contact_conversations(self.contact, self.widget)[:20])
+            listed = queries.contact_conversations(
+                self.contact, self.connection, self.named_conversation
+            )
+            conversations = list(listed[:20])
         return {
             "type": "welcome",
             "token": visitors.issue_token(who),
@@ -326,24 +333,19 @@ class MessengerConsumer(JsonConsumer):
         }
 
     def _send(self, body: str, client_id: str | None, conversation_id: str):
-        actor = Actor.for_contact(self.contact)
-        info = {} if self.widget.privacy_mode else self.client_info
-        if conversation_id:
-            conversation = self._own_conversation(conversation_id)
-            entry = services.post_contact_message(
-                conversation, body, actor=actor, client_info=info, client_msg_id=client_id
-            )
-            # The entry belongs to the conversation as the write left it (its status).
-            return entry, entry.conversation
-        return services.post_messenger_message(
-            self.widget,
-            self.contact,
-            body,
-            actor=actor,
-            named=self.named_conversation,
-            client_info=info,
-            client_msg_id=client_id,
-        )
+        """Through the one inbound entry point, like every channel: a message in a named
+        conversation (its own), else the one a transfer link named, else the latest."""
+        frame = {
+            "body": body,
+            "client_id": client_id,
+            "conversation": conversation_id or self.named_conversation or "",
+            "client_info": {} if self.widget.privacy_mode else self.client_info,
+        }
+        message = transport.parse(self.connection, frame)
+        if not conversation_id and self.named_conversation:
+            message = replace(message, transferred=True)
+        received = inbound.receive(self.connection, message, contact=self.contact)
+        return received.entry, received.conversation
 
     def _own_conversation(self, conversation_id: str) -> Conversation:
         if self.contact is None:
@@ -373,8 +375,13 @@ class MessengerConsumer(JsonConsumer):
         )
 
 
-def _widget(key: str) -> Widget | None:
-    return Widget.objects.select_related("account").filter(key=key).first()
+def _webchat_connection(key: str) -> ChannelConnection | None:
+    """The widget's messenger connection (with the widget): the socket's channel."""
+    return (
+        ChannelConnection.objects.select_related("widget__account", "account")
+        .filter(widget__key=key, kind=TransportKind.WEBCHAT)
+        .first()
+    )
 
 
 def _widget_config(widget: Widget) -> dict[str, Any]:

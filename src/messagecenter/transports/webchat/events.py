@@ -1,0 +1,94 @@
+"""What the website messenger's socket receives: the contact-side events (R-CHAN-1).
+
+The webchat delivers by pushing to the contact's group after commit; these events carry only
+what the contact may see (messages and deletions, never notes or internal entries), and the
+messenger's header facts (who is assigned, "the reply comes later").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from messagecenter.conversations.models import Conversation, EntryKind, TimelineEntry
+from messagecenter.core.events import contact_group, send_on_commit
+
+
+class ContactEntryEvent(TypedDict):
+    """What the contact's messenger sees of a new entry (messages and deletions only)."""
+
+    type: Literal["messenger.entry"]
+    conversation: str
+    seq: int
+    entry: dict[str, Any]
+
+
+class AssignedEvent(TypedDict):
+    """Told to the contact: who they are chatting with now (the messenger's header). Only the
+    operator's display name, never ids or groups; ``None`` when nobody is assigned."""
+
+    type: Literal["messenger.assigned"]
+    conversation: str
+    operator: str | None
+
+
+class QueuedEvent(TypedDict):
+    """Told to the contact: nobody can chat live now, the reply will come later."""
+
+    type: Literal["messenger.queued"]
+    conversation: str
+    reason: Literal["no_operator_available", "no_free_slot"]
+
+
+# Entries a contact may see; everything else (notes, routing, assignments) is internal.
+CONTACT_VISIBLE = {EntryKind.MESSAGE, EntryKind.MESSAGE_DELETED}
+
+
+def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
+    """The contact-side view: no internal data, deleted messages without their content."""
+    payload: dict[str, Any] = {"seq": entry.seq, "kind": entry.kind, "at": entry.at.isoformat()}
+    if entry.kind == EntryKind.MESSAGE:
+        message = entry.message
+        deleted = message.deleted_at is not None
+        payload["message"] = {
+            "author_kind": message.author_kind,
+            "author_name": entry.actor_name if message.author_kind != "contact" else "",
+            "html": "" if deleted else message.html,
+            "client_msg_id": message.client_msg_id,
+            "deleted": deleted,
+        }
+    elif entry.kind == EntryKind.MESSAGE_DELETED:
+        payload["message_seq"] = entry.data["message_seq"]
+    return payload
+
+
+def announce_assignment_to_contact(conversation: Conversation) -> None:
+    """After an assignment, forward or hand-over: the contact's tabs update their header."""
+    operator = conversation.assigned_operator
+    event: AssignedEvent = {
+        "type": "messenger.assigned",
+        "conversation": conversation.public_id,
+        "operator": operator.name if operator else None,
+    }
+    send_on_commit(event, [contact_group(conversation.contact.public_id)])
+
+
+def announce_queued(conversation: Conversation, reason: str) -> None:
+    event: QueuedEvent = {
+        "type": "messenger.queued",
+        "conversation": conversation.public_id,
+        "reason": reason,  # type: ignore[typeddict-item]
+    }
+    send_on_commit(event, [contact_group(conversation.contact.public_id)])
+
+
+def announce_to_contact(conversation: Conversation, entry: TimelineEntry) -> None:
+    """A contact-visible entry goes to the contact's messenger tabs (its delivery)."""
+    if entry.kind not in CONTACT_VISIBLE:
+        return
+    event: ContactEntryEvent = {
+        "type": "messenger.entry",
+        "conversation": conversation.public_id,
+        "seq": entry.seq,
+        "entry": contact_entry(entry),
+    }
+    send_on_commit(event, [contact_group(conversation.contact.public_id)])

@@ -1,0 +1,132 @@
+"""The durable outbox: events written with the write, consumed by jobs enqueued by name, and
+picked up again when a crash lost their job."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import TestCase
+
+from messagecenter.conversations import services
+from messagecenter.core.actors import Actor
+from messagecenter.jobs import names, outbox
+from messagecenter.jobs.models import OutboxEvent
+from messagecenter.notifications.models import Kind, Notification
+from tests.conftest import capture_events
+from tests.helpers import start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mine(widget, contact, alice):
+    conversation = start(widget, contact)
+    services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+    OutboxEvent.objects.all().delete()  # the set-up's own events (never consumed here)
+    return conversation
+
+
+def contact_writes(conversation, body="Hallo?"):
+    return services.post_contact_message(
+        conversation, body, actor=Actor.for_contact(conversation.contact)
+    )
+
+
+def notified(operator) -> list[str]:
+    return list(Notification.objects.filter(operator=operator).values_list("kind", flat=True))
+
+
+def test_a_write_leaves_its_event_and_the_job_processes_it(mine, alice):
+    with capture_events():
+        entry = contact_writes(mine)
+
+    event = OutboxEvent.objects.get(topic="timeline.entry", payload__seq=entry.seq)
+    assert event.job == "notifications.notify"
+    assert event.payload == {
+        "type": "timeline.entry",
+        "conversation": mine.public_id,
+        "seq": entry.seq,
+        "kind": "message",
+        "actor_kind": "contact",
+    }
+    assert event.processed_at is not None and event.attempts == 1
+    assert notified(alice) == [Kind.NEW_MESSAGE]
+
+
+def test_entries_no_consumer_wants_leave_no_event(mine, alice):
+    with capture_events():
+        services.post_operator_message(mine, "Gern", actor=Actor.for_operator(alice))
+
+    assert not OutboxEvent.objects.exists()
+
+
+def test_an_event_whose_job_was_lost_is_picked_up_after_a_lease(clock, settings, mine, alice):
+    """GIVEN a write whose job never ran (the worker died before it took it) WHEN the sweep
+    runs a lease later THEN the notification is made, once."""
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        contact_writes(mine)
+    assert notified(alice) == []
+
+    with capture_events():
+        assert outbox.sweep() == []  # younger than a lease: its job may still be queued
+    clock.shift(settings.JOB_LEASE_SECONDS + 1)
+    with capture_events():
+        picked = outbox.sweep()
+        outbox.sweep()
+
+    assert len(picked) == 1
+    assert notified(alice) == [Kind.NEW_MESSAGE]
+    assert OutboxEvent.objects.get(pk=picked[0]).processed_at is not None
+
+
+def test_an_event_claimed_by_a_dead_worker_waits_for_its_lease(clock, settings, mine, alice):
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        contact_writes(mine)
+    event = OutboxEvent.objects.get()
+
+    def dies(payload):
+        raise SystemExit  # the worker is killed while it holds the claim
+
+    with pytest.raises(SystemExit):
+        outbox.consume(event.pk, dies)
+    clock.shift(settings.JOB_LEASE_SECONDS - 1)
+    with capture_events():
+        assert outbox.sweep() == []  # the claim still holds
+    assert notified(alice) == []
+
+    clock.shift(2)
+    with capture_events():
+        outbox.sweep()
+
+    assert notified(alice) == [Kind.NEW_MESSAGE]
+
+
+def test_a_failing_consumer_is_retried_and_never_notifies_twice(clock, settings, mine, alice):
+    calls = []
+
+    def flaky(payload):
+        calls.append(payload["seq"])
+        if len(calls) == 1:
+            raise ConnectionError("database went away")
+        from messagecenter.notifications.services import notify_from_event
+
+        notify_from_event(payload)
+
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        contact_writes(mine)
+    event = OutboxEvent.objects.get()
+
+    assert outbox.consume(event.pk, flaky) is False
+    event.refresh_from_db()
+    assert (event.processed_at, event.last_error) == (None, "ConnectionError")
+    clock.shift(settings.JOB_LEASE_SECONDS + 1)
+    assert outbox.consume(event.pk, flaky) is True
+    assert outbox.consume(event.pk, flaky) is False  # processed: never again
+    assert len(calls) == 2 and notified(alice) == [Kind.NEW_MESSAGE]
+
+
+def test_jobs_are_enqueued_by_name_and_a_wrong_name_fails_in_the_writer():
+    from messagecenter.notifications.tasks import notify
+
+    assert names.resolve("notifications.notify") is notify
+    with pytest.raises(LookupError):
+        names.enqueue_on_commit("notifications.no_such_job", 1)
