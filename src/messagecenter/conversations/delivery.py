@@ -218,13 +218,16 @@ def _failed(delivery, attempt, reason: str, *, permanent: bool) -> OutboundDeliv
         changes: dict[str, Any] = {"state": state, "lease_expires_at": None, "last_error": reason}
         if not final:
             changes["next_attempt_at"] = clock.now() + delay
-        OutboundDelivery.objects.filter(pk=delivery.pk, state=OutboundState.SENDING).update(
-            **changes
+        # Still this attempt's claim? (The sweep may have taken the row back from a worker it
+        # thought dead; then the row is another attempt's to end.)
+        mine = OutboundDelivery.objects.filter(
+            pk=delivery.pk, state=OutboundState.SENDING, attempts=attempt.number
         )
+        held = mine.update(**changes)
         _finish(attempt, AttemptOutcome.FAILED if final else AttemptOutcome.RETRY, reason)
-        if final:
+        if held and final:
             _follow(delivery, OutboundState.FAILED, reason)
-        else:
+        elif held:
             enqueue_on_commit(JOB, delivery.pk, delay=delay.total_seconds())
     delivery.state, delivery.last_error = state, reason
     return delivery
