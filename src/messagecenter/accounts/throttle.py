@@ -7,12 +7,15 @@ from anywhere) or one password for many operators (the address key stops them).
 
 Check-then-count lets parallel requests all pass the check before any of them is counted (60
 parallel sign-ins once checked 55 passwords against a limit of 5). So an attempt is counted
-*first*: its row is committed, then the rows in the window are counted, and the attempt goes
-ahead only if its count is within the limit. Whatever the interleaving, the n-th committed row
-counts at least n, so no more than the limit get through. Rows live in the database, so the
-rule holds across processes on SQLite and PostgreSQL alike (no cache needed: a cache's
-``incr`` is atomic only on some backends). A refused attempt takes its row back, so hammering
-a locked key does not stretch the lock-out; a successful one too (``Attempt.forgive``).
+*before* the password is checked, and counting is serialised per key: one transaction holds
+the key's lock (PostgreSQL: a transaction-level advisory lock per key; SQLite: the write lock
+its IMMEDIATE transactions take at BEGIN), counts the rows in the window and adds its own only
+within the limit. Exactly the limit get through, whatever the interleaving (counting after an
+unserialised insert never let more through, but let fewer: parallel requests saw each other's
+rows and all refused themselves). Rows live in the database, so the rule holds across
+processes on SQLite and PostgreSQL alike (no cache needed: a cache's ``incr`` is atomic only
+on some backends). A refused attempt adds no row, so hammering a locked key does not stretch
+the lock-out; a successful one takes its row back (``Attempt.forgive``).
 
 Time comes from ``core.clock`` so tests move it with time-machine instead of sleeping.
 """
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 
 from messagecenter.accounts.models import LoginAttempt
@@ -95,23 +98,31 @@ def begin_password_reset(email: str, address: str | None) -> Attempt | None:
 
 
 def begin(limits: Sequence[Limit], *, window: int) -> Attempt | None:
-    """Count one attempt against every limit's key, then allow it only within all limits.
+    """Count one attempt against every limit's key if it is within all limits.
 
-    Returns the counted attempt, or None (and counts nothing) when any key is over its limit.
-    Must run outside a transaction: the rows have to be committed before the count, or two
-    parallel attempts would not see each other.
+    Returns the counted attempt, or None (and counts nothing) when any key is at its limit.
+    Must run outside a transaction: its own commits, so the next waiter counts this row.
     """
     now = clock.now()
     start = now - timedelta(seconds=window)
     with transaction.atomic():
+        _lock_keys([x.key for x in limits])
+        counts = _counts([x.key for x in limits], start)
+        if any(counts.get(x.key, 0) >= x.attempts for x in limits):
+            return None
         rows = LoginAttempt.objects.bulk_create([LoginAttempt(key=x.key, at=now) for x in limits])
-    attempt = Attempt(row_ids=tuple(row.pk for row in rows))
-    counts = _counts([x.key for x in limits], start)
-    if any(counts.get(x.key, 0) > x.attempts for x in limits):
-        attempt.forgive()
-        return None
     _prune()
-    return attempt
+    return Attempt(row_ids=tuple(row.pk for row in rows))
+
+
+def _lock_keys(keys: list[str]) -> None:
+    """Serialise counting per key until the transaction ends (sorted: no deadlocks between
+    attempts sharing two keys). SQLite's IMMEDIATE transaction already serialises writers."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
 def clear_email(email: str) -> None:
