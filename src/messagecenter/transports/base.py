@@ -174,6 +174,11 @@ class Transport:
     kind: ClassVar[str]
     capabilities: ClassVar[Capabilities]
 
+    def capabilities_for(self, connection: ChannelConnection) -> Capabilities:
+        """This connection's record: the kind's, unless the transport lets each connection
+        declare its own (custom channels)."""
+        return self.capabilities
+
     def parse(self, connection: ChannelConnection, request: Any) -> InboundMessage:
         """Turn one inbound request (a frame, a mail, a webhook body) into a message. Raise
         ``core.errors.ValidationFailed`` for a request that is not a message."""
