@@ -112,3 +112,14 @@ def test_an_internal_address_is_never_called(mine, alice, connection, custom_rec
 @pytest.fixture
 def alice_admin(alice):
     return Actor.for_operator(alice)
+
+
+def test_a_deactivated_channel_sends_nothing(mine, alice, connection, custom_receiver):
+    setup.deactivate(connection, actor=Actor.for_operator(alice))
+
+    sent = reply(mine, alice)
+
+    message = Message.objects.get(entry=sent)
+    assert message.delivery_state == DeliveryState.FAILED
+    assert message.delivery_error == "The channel is deactivated."
+    assert custom_receiver.requests == []

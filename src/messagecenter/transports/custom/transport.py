@@ -71,6 +71,8 @@ class CustomTransport(Transport):
 
     def deliver(self, outbound: Outbound) -> Receipt:
         connection = outbound.connection
+        if not connection.is_active:
+            raise TransportError(_("The channel is deactivated."), permanent=True)
         url, secrets = config.webhook_url(connection), config.signing_secrets(connection)
         if not url or not secrets:
             raise TransportError(_("The channel has no webhook URL or secret."), permanent=True)
