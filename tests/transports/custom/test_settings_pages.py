@@ -182,3 +182,17 @@ def test_another_accounts_admin_cannot_open_the_channel(custom, other_account):
     )
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("de", "Neuer eigener Kanal"), ("en", "New custom channel")]
+)
+def test_the_pages_speak_the_admins_language(admin, alice, custom, language, expected):
+    from messagecenter.accounts.services import update_profile
+
+    update_profile(alice, actor=Actor.for_operator(alice), language=language)
+
+    listing = admin.get(reverse("settings_custom_channels")).content.decode()
+    log = admin.get(reverse("settings_custom_channel_log", args=[custom.public_id])).content
+    assert expected in listing
+    assert ("Zustellprotokoll" in log.decode()) == (language == "de")
