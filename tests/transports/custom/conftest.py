@@ -65,3 +65,8 @@ def signed_post(client, connection, secret, data, *, msg_id: str = "evt-1", raw=
         content_type="application/json",
         headers=headers,
     )
+
+
+from tests.browser_fixtures import browser, page, pytest_runtest_makereport  # noqa: E402, F401
+from tests.realtime.conftest import asgi_server  # noqa: E402, F401
+from tests.transports.custom.receiver import custom_receiver  # noqa: E402, F401
