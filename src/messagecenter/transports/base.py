@@ -86,10 +86,13 @@ class TransportError(Exception):
     """A delivery failed. ``permanent``: retrying cannot help (fail the delivery at once);
     otherwise the job retries with backoff. ``reason`` is shown to operators: no secrets."""
 
-    def __init__(self, reason: str, *, permanent: bool = False):
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: int | None = None):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        # The provider asked for this many seconds before the next attempt (Retry-After):
+        # the retry waits at least that long (within the backoff's cap).
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 
 class Receiver:
     def __init__(self) -> None:
-        self.script: list[int] = []  # statuses of the next answers, in order; then 200
+        self.script: list = []  # the next answers' statuses (or (status, headers)); then 200
         self.requests: list[tuple[dict[str, str], bytes, int]] = []  # headers, body, status
         outer = self
 
@@ -20,12 +20,16 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with outer.lock:
-                    status = outer.script.pop(0) if outer.script else 200
+                    step = outer.script.pop(0) if outer.script else 200
+                status, extra = step if isinstance(step, tuple) else (step, {})
+                with outer.lock:
                     outer.requests.append(
                         ({k.lower(): v for k, v in self.headers.items()}, body, status)
                     )
                 answer = b'{"id": "rcv-%d"}' % len(outer.requests) if status == 200 else b"nope"
                 self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
 from messagecenter.conversations import delivery, inbound, services
 from messagecenter.conversations.models import DeliveryAttempt, DeliveryState, Message
@@ -123,3 +124,21 @@ def test_a_deactivated_channel_sends_nothing(mine, alice, connection, custom_rec
     assert message.delivery_state == DeliveryState.FAILED
     assert message.delivery_error == "The channel is deactivated."
     assert custom_receiver.requests == []
+
+
+def test_the_receivers_retry_after_delays_the_next_attempt(mine, alice, custom_receiver, clock):
+    custom_receiver.script.append((503, {"Retry-After": "1200"}))
+
+    sent = reply(mine, alice)
+
+    row = Message.objects.get(entry=sent).delivery
+    assert row.state == "queued"
+    assert (row.next_attempt_at - timezone.now()).total_seconds() == pytest.approx(1200, abs=2)
+    clock.shift(600)
+    with capture_events():
+        delivery.sweep()
+    assert len(custom_receiver.requests) == 1  # not due yet
+    clock.shift(601)
+    with capture_events():
+        delivery.sweep()
+    assert Message.objects.get(entry=sent).delivery_state == DeliveryState.SENT

@@ -85,11 +85,10 @@ class CustomTransport(Transport):
         )
         if result.ok:
             return Receipt(provider_message_id=_receiver_id(result.response_excerpt))
-        # No retry_after: the delivery job's backoff decides when the next attempt runs.
         reason = result.error
         if result.response_excerpt.strip():
             reason = f"{reason}: {result.response_excerpt.strip()[:REASON_EXCERPT]}"
-        raise TransportError(reason, permanent=result.permanent)
+        raise TransportError(reason, permanent=result.permanent, retry_after=result.retry_after)
 
 
 def payload(outbound: Outbound) -> bytes:
