@@ -179,3 +179,20 @@ def test_a_deactivated_or_unknown_channel_is_not_found(api, custom, inbound_secr
     unknown = signed_post(api, custom, inbound_secret, message())
 
     assert gone.status_code == 404 and unknown.status_code == 404
+
+
+def test_an_api_token_of_another_account_is_no_signature(api, custom, charlie):
+    """Tokens do not authenticate this endpoint: only the channel's secret does."""
+    from messagecenter.accounts import tokens
+
+    secret = tokens.create_personal_token(charlie, "t", ["conversations:write"]).secret
+
+    response = api.post(
+        f"/api/v1/channels/{custom.public_id}/messages",
+        data=json.dumps(message()),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+    assert response.status_code == 401 and response.json()["code"] == "invalid_signature"
+    assert not Message.objects.filter(connection=custom).exists()
