@@ -35,7 +35,7 @@ class CustomChannelForm(forms.Form):
     ERROR_FIELDS = {"max_file_bytes": "max_file_mb", "delete_window_seconds": "delete_window_hours",
                     "edit_window_seconds": "edit_window_hours"}  # fmt: skip
 
-    widget = forms.ModelChoiceField(
+    widget: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Widget"),
         queryset=None,
         to_field_name="public_id",

@@ -9,7 +9,7 @@ the shape and what this connection can carry.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ class CustomTransport(Transport):
     kind = "custom"
     # The record of a connection that declares nothing (the planned one); each connection's
     # own comes from ``capabilities_for``.
-    capabilities: Capabilities = PLANNED["custom"]
+    capabilities: ClassVar[Capabilities] = PLANNED["custom"]
 
     def capabilities_for(self, connection) -> Capabilities:
         return config.capabilities(connection)
