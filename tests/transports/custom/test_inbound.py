@@ -196,3 +196,13 @@ def test_an_api_token_of_another_account_is_no_signature(api, custom, charlie):
 
     assert response.status_code == 401 and response.json()["code"] == "invalid_signature"
     assert not Message.objects.filter(connection=custom).exists()
+
+
+def test_naming_a_conversation_of_someone_else_is_not_found(api, custom, inbound_secret):
+    theirs = signed_post(api, custom, inbound_secret, message(1)).json()["conversation"]
+    stranger = message(2) | {"contact": {"id": "user-8"}, "conversation": theirs}
+
+    response = signed_post(api, custom, inbound_secret, stranger)
+
+    assert response.status_code == 404
+    assert Message.objects.filter(conversation__public_id=theirs).count() == 1

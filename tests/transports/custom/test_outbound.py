@@ -142,3 +142,13 @@ def test_the_receivers_retry_after_delays_the_next_attempt(mine, alice, custom_r
     with capture_events():
         delivery.sweep()
     assert Message.objects.get(entry=sent).delivery_state == DeliveryState.SENT
+
+
+def test_a_reply_too_long_for_the_channel_names_it(mine, alice, connection):
+    from messagecenter.transports.base import CapabilityRefused
+
+    with pytest.raises(CapabilityRefused) as refused:
+        reply(mine, alice, "x" * 1001)
+
+    assert refused.value.code == "channel_text_too_long"
+    assert str(refused.value) == "App messages can have at most 1000 characters."
