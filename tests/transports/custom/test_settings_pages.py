@@ -196,3 +196,43 @@ def test_the_pages_speak_the_admins_language(admin, alice, custom, language, exp
     log = admin.get(reverse("settings_custom_channel_log", args=[custom.public_id])).content
     assert expected in listing
     assert ("Zustellprotokoll" in log.decode()) == (language == "de")
+
+
+OBJECT_PAGES = [
+    ("settings_custom_channel", "get"),
+    ("settings_custom_channel", "post"),
+    ("settings_custom_channel_rotate", "post"),
+    ("settings_custom_channel_retire", "post"),
+    ("settings_custom_channel_deactivate", "post"),
+    ("settings_custom_channel_log", "get"),
+]
+
+
+@pytest.mark.parametrize(("name", "method"), OBJECT_PAGES)
+def test_every_channel_page_is_refused_to_teammates_and_other_admins(
+    custom, created, bob, other_account, name, method
+):
+    from messagecenter.accounts import services as accounts
+
+    olga = accounts.create_operator(
+        other_account, name="Olga", email="olga@other.test", role="admin"
+    )
+    url = reverse(name, args=[custom.public_id])
+    data = {"direction": "inbound"}
+
+    for client, expected in ((signed_in(bob), 403), (signed_in(olga), 404)):
+        response = client.post(url, data) if method == "post" else client.get(url)
+        assert response.status_code == expected
+
+    custom.refresh_from_db()
+    assert custom.is_active and config.inbound_secrets(custom) == [created[1].inbound]
+    assert (
+        not AuditEntry.objects.exclude(action="channel.created")
+        .filter(target_id=custom.public_id)
+        .exists()
+    )
+
+
+@pytest.mark.parametrize("name", ["settings_custom_channels", "settings_custom_channel_new"])
+def test_the_list_and_the_new_form_are_for_admins(bob, name):
+    assert signed_in(bob).get(reverse(name)).status_code == 403
