@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "messagecenter.macros",
     "messagecenter.api",
     "messagecenter.transports.webchat",
+    "messagecenter.transports.custom",
     "messagecenter.team",
     "messagecenter.web",
     "messagecenter.directory",

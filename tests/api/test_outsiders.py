@@ -33,6 +33,9 @@ OUTSIDER_CASES = [
     ("post", CV + "/commands", {"text": "$status open"}),
     ("delete", "/tokens/{token_id}", None),
 ]
+# Endpoints authenticated by a signature instead of a token: any caller without the channel's
+# secret is refused (401) — tested in tests/transports/custom/test_inbound.py.
+SIGNED_ENDPOINTS = {("post", "/channels/{channel_id}/messages")}
 
 
 @pytest.fixture
@@ -74,7 +77,8 @@ def test_outsider_cases_cover_every_endpoint_with_an_id():
         for method in operations
         if "{" in path
     }
-    assert with_ids == {(method, path) for method, path, _body in OUTSIDER_CASES}
+    covered = {(method, path) for method, path, _body in OUTSIDER_CASES} | SIGNED_ENDPOINTS
+    assert with_ids == covered
 
 
 def test_outsider_list_never_shows_acme(charlie_api, charlie, other_account, acme, widget, contact):

@@ -21,8 +21,10 @@ class Case:
     # Registers the transport for the test (a fake) or None when the app registers it.
     fixture: ClassVar[str | None] = None
 
-    def __init__(self, transport: Any) -> None:
+    def __init__(self, transport: Any, helper: Any = None) -> None:
         self.transport = transport
+        # What ``fixture`` gave (a fake transport, a local receiver).
+        self.helper = helper
 
     def connect(self, widget) -> ChannelConnection:
         return ChannelConnection.objects.create(
@@ -89,4 +91,43 @@ class FakeCase(Case):
         return [outbound.body for outbound in self.transport.sent]
 
 
-CASES: list[type[Case]] = [WebchatCase, FakeCase]
+class CustomCase(Case):
+    """A custom channel against a real HTTP receiver on 127.0.0.1 (``custom_receiver``):
+    the inbound body is already verified (``transports.custom.inbound``), delivery is a
+    signed POST."""
+
+    kind = "custom"
+    fixture = "custom_receiver"
+
+    def connect(self, widget) -> ChannelConnection:
+        from messagecenter.core.webhooks import new_secret
+
+        return ChannelConnection.objects.create(
+            account=widget.account,
+            widget=widget,
+            kind=self.kind,
+            name="App",
+            config={
+                "icon": "phone",
+                "webhook_url": self.helper.url,
+                "capabilities": {
+                    "max_text_length": 1000,
+                    "can_delete": True,
+                    "delete_window_seconds": 7200,
+                    "identity_kinds": ["external"],
+                },
+            },
+            credentials={"outbound": [new_secret()], "inbound": [new_secret()]},
+        )
+
+    def request(self, n: int, body: str = "Hallo") -> Any:
+        return {"id": f"app-{n}", "contact": {"id": "kim-1", "name": "Kim"}, "text": body}
+
+    def fail(self, *, permanent: bool, times: int = 1) -> None:
+        self.helper.script += [400] if permanent else [503] * times
+
+    def delivered(self, events) -> list[str]:
+        return [payload["text"] for payload in self.helper.accepted()]
+
+
+CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase]

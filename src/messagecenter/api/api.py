@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from messagecenter.api import conversations, problems, tokens
+from messagecenter.api import channels, conversations, problems, tokens
 from messagecenter.api.auth import AUTHENTICATED
 from messagecenter.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 
@@ -57,3 +57,4 @@ api = MessageCenterAPI(
 problems.install(api)
 api.add_router("", conversations.router)
 api.add_router("", tokens.router)
+api.add_router("", channels.router)

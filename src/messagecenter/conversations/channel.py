@@ -28,7 +28,10 @@ def capabilities(conversation: Conversation) -> Capabilities:
 
 
 def channel_name(conversation: Conversation) -> str:
-    return str(conversation.connection.get_kind_display())
+    connection = conversation.connection
+    if connection.kind == "custom" and connection.name:
+        return connection.name  # an account's own channel goes by the name it was given
+    return str(connection.get_kind_display())
 
 
 def check_outgoing_text(conversation: Conversation, body: str) -> None:

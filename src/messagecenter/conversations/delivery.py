@@ -115,7 +115,9 @@ def deliver(delivery_pk: int) -> OutboundDelivery | None:
             raise TransportError(f"No transport for {delivery.connection.kind}.")
         receipt = transport.deliver(_outbound(delivery, attempt.number))
     except TransportError as error:
-        return _failed(delivery, attempt, error.reason, permanent=error.permanent)
+        return _failed(
+            delivery, attempt, error.reason, permanent=error.permanent, wait=error.retry_after
+        )
     except Exception as error:  # a bug or an unexpected network error: retry, never lose it
         log.exception("delivery %s: transport %s raised", delivery.pk, delivery.connection.kind)
         return _failed(delivery, attempt, type(error).__name__, permanent=False)
@@ -208,12 +210,16 @@ def _sent(delivery, attempt, receipt: Receipt | None) -> OutboundDelivery:
     return delivery
 
 
-def _failed(delivery, attempt, reason: str, *, permanent: bool) -> OutboundDelivery:
+def _failed(
+    delivery, attempt, reason: str, *, permanent: bool, wait: int | None = None
+) -> OutboundDelivery:
     reason = (reason or _("The channel refused the message."))[:500]
     attempts = delivery.attempts - delivery.retried_at_attempt
     final = permanent or attempts >= settings.DELIVERY_MAX_ATTEMPTS
     state = OutboundState.FAILED if final else OutboundState.QUEUED
     delay = backoff(attempts)
+    if wait:  # the provider's Retry-After, never beyond the backoff's cap
+        delay = min(max(delay, timedelta(seconds=wait)), MAX_BACKOFF)
     with transaction.atomic():
         changes: dict[str, Any] = {"state": state, "lease_expires_at": None, "last_error": reason}
         if not final:

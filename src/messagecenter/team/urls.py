@@ -131,3 +131,36 @@ urlpatterns = [
     path("settings/widgets/new/", settings_widgets.widget_new, name="settings_widget_new"),
     path("settings/widgets/<str:public_id>/", settings_widgets.widget_edit, name="settings_widget"),
 ]
+
+# Custom channels (team/views/settings_custom_channels.py).
+from messagecenter.team.views import settings_custom_channels as _custom  # noqa: E402
+
+urlpatterns += [
+    path("settings/custom-channels/", _custom.channel_list, name="settings_custom_channels"),
+    path("settings/custom-channels/new/", _custom.channel_new, name="settings_custom_channel_new"),
+    path(
+        "settings/custom-channels/<str:public_id>/",
+        _custom.channel_edit,
+        name="settings_custom_channel",
+    ),
+    path(
+        "settings/custom-channels/<str:public_id>/rotate/",
+        _custom.channel_rotate,
+        name="settings_custom_channel_rotate",
+    ),
+    path(
+        "settings/custom-channels/<str:public_id>/retire/",
+        _custom.channel_retire,
+        name="settings_custom_channel_retire",
+    ),
+    path(
+        "settings/custom-channels/<str:public_id>/deactivate/",
+        _custom.channel_deactivate,
+        name="settings_custom_channel_deactivate",
+    ),
+    path(
+        "settings/custom-channels/<str:public_id>/log/",
+        _custom.channel_log,
+        name="settings_custom_channel_log",
+    ),
+]

@@ -86,10 +86,13 @@ class TransportError(Exception):
     """A delivery failed. ``permanent``: retrying cannot help (fail the delivery at once);
     otherwise the job retries with backoff. ``reason`` is shown to operators: no secrets."""
 
-    def __init__(self, reason: str, *, permanent: bool = False):
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: int | None = None):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        # The provider asked for this many seconds before the next attempt (Retry-After):
+        # the retry waits at least that long (within the backoff's cap).
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,11 @@ class Transport:
 
     kind: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+
+    def capabilities_for(self, connection: ChannelConnection) -> Capabilities:
+        """This connection's record: the kind's, unless the transport lets each connection
+        declare its own (custom channels)."""
+        return self.capabilities
 
     def parse(self, connection: ChannelConnection, request: Any) -> InboundMessage:
         """Turn one inbound request (a frame, a mail, a webhook body) into a message. Raise

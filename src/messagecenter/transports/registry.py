@@ -54,6 +54,15 @@ def capabilities_for(kind: str) -> Capabilities:
     return PLANNED[kind]
 
 
+def capabilities_of(connection: Any) -> Capabilities:
+    """One connection's record (``Transport.capabilities_for``): what the services and the UI
+    check against."""
+    transport = get(connection.kind)
+    if transport is not None:
+        return transport.capabilities_for(connection)
+    return PLANNED[connection.kind]
+
+
 def _planned(**values: Any) -> Capabilities:
     defaults: dict[str, Any] = {
         "max_text_length": 20_000,

@@ -131,6 +131,6 @@ class ChannelConnection(models.Model):
 
     @property
     def capabilities(self):
-        from messagecenter.widgets.capabilities import capabilities_for
+        from messagecenter.transports.registry import capabilities_of
 
-        return capabilities_for(self.kind)
+        return capabilities_of(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from messagecenter.accounts.models import Operator, OperatorGroup
@@ -140,10 +141,10 @@ def webtransfer(conversation: Conversation, actor: Actor, argument: str) -> str:
 
     if conversation.connection.kind == TransportKind.WEBCHAT:
         raise InvalidTransition(_("This conversation already is in the website messenger."))
-    link = (
-        f"{settings.PUBLIC_URL}/chat/{conversation.widget.key}/"
-        f"?continue={issue_continue_token(conversation)}"
-    )
+    # The hosted messenger page (webchat:chat); its socket reads the continue token and the
+    # contact's next message there continues this conversation (inbound ``transferred``).
+    page = reverse("webchat:chat", args=[conversation.widget.key])
+    link = f"{settings.PUBLIC_URL}{page}?continue={issue_continue_token(conversation)}"
     text = _("You can continue our conversation in the chat: %(link)s") % {"link": link}
     services.post_operator_message(conversation, text, actor=actor)
     return _("The contact got a link to the website messenger.")
