@@ -50,3 +50,8 @@ def receive_message(request, channel_id: str):
             "duplicate": received.duplicate,
         },
     )
+
+
+# Retried by the channel, not by an API client: idempotent on the message's own ``id``
+# (a replay answers the same conversation and seq), so no Idempotency-Key is needed.
+receive_message.idempotent_by_message_id = True  # type: ignore[attr-defined]
