@@ -11,3 +11,16 @@ def fake_transport():
     transport = registry.register(FakeTransport())
     yield transport
     registry.unregister(FakeTransport.kind)
+
+
+@pytest.fixture
+def smtp_sink():
+    """A local SMTP server for the e-mail channel (``tests/transports/email/smtp_sink.py``)."""
+    from tests.transports.contract import EmailCase
+    from tests.transports.email.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    EmailCase.sink = sink
+    yield sink
+    EmailCase.sink = None
+    sink.stop()
