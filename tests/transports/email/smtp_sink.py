@@ -8,6 +8,7 @@ import email.policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from .servers import free_port
 
@@ -16,11 +17,21 @@ class SmtpSink:
     """``refuse(answer, times)``: the next ``times`` mails get ``answer`` (e.g. "451 …") at
     RCPT. ``messages``: the mails accepted, parsed."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: str = "", password: str = "") -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list = []
         self.script: list[str] = []
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        self.login, self.password = login, password
+        auth = (
+            {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+            if login
+            else {}
+        )
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port(), **auth)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (self.login.encode(), self.password.encode())
+        return AuthResult(success=ok, handled=False)  # refused: a 535
 
     @property
     def port(self) -> int:
