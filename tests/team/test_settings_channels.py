@@ -232,3 +232,22 @@ def test_mail_conversations_follow_the_widgets_routing(widget, support_group, si
 
     assert received.conversation.widget == widget
     assert received.conversation.assigned_group == support_group
+
+
+def test_the_pages_speak_german(admin_client, alice, widget, sink):
+    from messagecenter.accounts.services import update_profile
+    from messagecenter.core.actors import Actor
+
+    update_profile(alice, actor=Actor.for_operator(alice), language="de")
+    connection = email_channel(widget, sink)
+
+    listing = admin_client.get(reverse("settings_channels")).content.decode()
+    edit = admin_client.get(reverse("settings_channel", args=[connection.public_id])).content
+    wrong = admin_client.post(
+        reverse("settings_channel_email_new"), channel_form(widget, sink, address="x@y.test", action="test")
+    ).content.decode()
+
+    assert "Kanäle" in listing and "Kanal hinzufügen:" in listing
+    assert "Ausgehende E-Mails (SMTP)" in edit.decode()
+    assert "Leer lassen, um das gespeicherte Passwort zu behalten." in edit.decode()
+    assert "Die Verbindung funktioniert." in wrong
