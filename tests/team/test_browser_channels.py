@@ -9,13 +9,7 @@ from playwright.sync_api import expect
 from messagecenter.widgets.models import ChannelConnection
 from tests.browser_fixtures import ARTIFACTS, wait_until
 from tests.realtime.conftest import session_cookie
-from tests.transports.email.conftest import (  # noqa: F401 (fixtures)
-    FOLDER,
-    dovecot,
-    dovecot_server,
-    tls_authority,
-    tls_certificate,
-)
+from tests.transports.email import conftest as mail_servers
 from tests.transports.email.smtp_sink import SmtpSink
 
 pytestmark = [
@@ -25,6 +19,12 @@ pytestmark = [
 ]
 
 SMTP_PASSWORD = "smtp-Geheim-4711"
+FOLDER = mail_servers.FOLDER
+# The private Dovecot of the IMAP tests (tests/transports/email/conftest.py).
+tls_authority = mail_servers.tls_authority
+tls_certificate = mail_servers.tls_certificate
+dovecot_server = mail_servers.dovecot_server
+dovecot = mail_servers.dovecot
 
 
 @pytest.fixture

@@ -243,9 +243,8 @@ def test_the_pages_speak_german(admin_client, alice, widget, sink):
 
     listing = admin_client.get(reverse("settings_channels")).content.decode()
     edit = admin_client.get(reverse("settings_channel", args=[connection.public_id])).content
-    wrong = admin_client.post(
-        reverse("settings_channel_email_new"), channel_form(widget, sink, address="x@y.test", action="test")
-    ).content.decode()
+    tested = channel_form(widget, sink, address="x@y.test", action="test")
+    wrong = admin_client.post(reverse("settings_channel_email_new"), tested).content.decode()
 
     assert "Kanäle" in listing and "Kanal hinzufügen:" in listing
     assert "Ausgehende E-Mails (SMTP)" in edit.decode()
