@@ -106,6 +106,8 @@ class EmailTransport(Transport):
         )
 
     def deliver(self, outbound: Outbound) -> Receipt:
+        if not outbound.connection.is_active:
+            raise TransportError(_("This e-mail channel is disconnected."), permanent=True)
         config = _config(outbound.connection)
         if config.smtp is None:
             raise TransportError(
@@ -134,7 +136,7 @@ class EmailTransport(Transport):
         return compose_mail(
             channel=config.identity,
             to=[Recipient(address=outbound.recipient, name=thread.contact_name)],
-            subject=reply_subject(outbound.subject, config.identity.name),
+            subject=reply_subject(outbound.subject, config.identity.name, thread.in_reply_to),
             text=outbound.body,
             html=outbound.html or None,
             operator_name=outbound.author_name,
@@ -147,11 +149,14 @@ class EmailTransport(Transport):
         )
 
 
-def reply_subject(subject: str, channel_name: str) -> str:
-    """ "Re: <subject>" once, however many Re:/AW: the subject carries already."""
+def reply_subject(subject: str, channel_name: str, in_reply_to: str | None = "") -> str:
+    """ "Re: <subject>" once, however many Re:/AW: the subject carries already; the first
+    mail of a conversation we started (it answers nothing) keeps the subject as written."""
     subject = (subject or "").strip()
     if not subject:
         return _("Your message to %(channel)s") % {"channel": channel_name}
+    if in_reply_to is None:
+        return subject
     if normalize_subject(subject) != subject.lower():
         return subject  # already a reply ("Re: …", "AW: …"): clients add no second prefix
     return f"Re: {subject}"
