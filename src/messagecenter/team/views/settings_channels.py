@@ -9,6 +9,7 @@ and a new webhook secret is shown in the one response that made it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -32,7 +33,7 @@ class ChannelKind:
     """One entry of "Add a channel": its kind, label, icon and the page that connects it."""
 
     kind: str
-    label: str
+    label: Any  # a lazy translation
     url_name: str
     icon: str = "team/icons/message.svg"
 
@@ -105,7 +106,9 @@ class EmailChannelForm(forms.Form):
     def __init__(self, *args, account, widget_fixed: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         widgets = Widget.objects.for_account(account).order_by("name")
-        self.fields["widget"].choices = [(w.public_id, w.name) for w in widgets]
+        cast(forms.ChoiceField, self.fields["widget"]).choices = [
+            (w.public_id, w.name) for w in widgets
+        ]
         self._widgets = {w.public_id: w for w in widgets}
         if widget_fixed:
             del self.fields["widget"]

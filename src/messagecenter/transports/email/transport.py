@@ -25,6 +25,7 @@ identity, its Message-ID for idempotency, the conversation of a valid reply toke
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from django.utils.translation import gettext as _
@@ -169,11 +170,11 @@ def _config(connection) -> EmailConfig:
         raise TransportError(str(error.message), permanent=True) from None
 
 
+@dataclass(frozen=True)
 class _Thread:
-    def __init__(self, in_reply_to: str | None, references: list[str], contact_name: str):
-        self.in_reply_to = in_reply_to
-        self.references = references
-        self.contact_name = contact_name
+    in_reply_to: str | None  # None: this mail answers nothing (the first of a conversation)
+    references: list[str]
+    contact_name: str
 
 
 def _thread(outbound: Outbound) -> _Thread:
@@ -219,8 +220,8 @@ def _thread(outbound: Outbound) -> _Thread:
     parent = answered[-1] if answered else (mails[-1] if mails else None)
     if parent is None:
         return _Thread(None, [], conversation.contact.name or "")
-    references = [pid for seq, pid in mails if seq < parent[0]]
-    return _Thread(parent[1], references, conversation.contact.name or "")
+    references = [str(pid) for seq, pid in mails if pid and seq < parent[0]]
+    return _Thread(str(parent[1]), references, conversation.contact.name or "")
 
 
 def _attachments(outbound: Outbound) -> list[OutgoingAttachment]:
