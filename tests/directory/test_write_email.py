@@ -40,8 +40,9 @@ def channel(widget, sink):
 
 def write(client, contact, channel, **changes):
     data = {"connection": channel.public_id, "subject": "Ihre Rücksendung", "body": "Hallo Clara!"}
+    posted = {f"email-{name}": value for name, value in (data | changes).items()}
     with capture_events():
-        return client.post(reverse("contact_write_email", args=[contact.public_id]), data | changes)
+        return client.post(reverse("contact_write_email", args=[contact.public_id]), posted)
 
 
 def test_the_profile_offers_write_email_with_a_channel_and_an_address(
@@ -87,7 +88,9 @@ def test_a_missing_subject_is_shown_in_the_dialog(bob_client, contact, channel, 
     response = write(bob_client, contact, channel, subject="")
 
     assert response.status_code == 422
-    assert 'id="email-dialog"' in response.content.decode()
+    html = response.content.decode()
+    assert 'id="email-dialog" aria-labelledby="email-title" open data-show-on-load' in html
+    assert 'id="id_email-subject_error"' in html
     assert not Conversation.objects.filter(contact=contact).exists() and sink.messages == []
 
 

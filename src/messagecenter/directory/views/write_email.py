@@ -23,7 +23,8 @@ class WriteEmailForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}))
 
     def __init__(self, *args, channels, **kwargs):
-        super().__init__(*args, **kwargs)
+        # Prefixed: the profile's other dialog has its own subject and message fields.
+        super().__init__(*args, prefix="email", **kwargs)
         choice_field(self, "connection").choices = [
             (c.public_id, f"{c.config.get('name') or c.name} <{c.config.get('address', '')}>")
             for c in channels
