@@ -112,3 +112,30 @@ def test_a_channel_without_smtp_fails_the_delivery_at_once(case, connection, con
     assert message.delivery_state == DeliveryState.FAILED
     assert "SMTP" in message.delivery_error
     assert case.sink.messages == []
+
+
+def test_a_disconnected_channel_sends_nothing(case, connection, conversation, alice):
+    connection.is_active = False
+    connection.save()
+
+    sent = reply(conversation, alice)
+
+    message = Message.objects.get(entry=sent)
+    assert message.delivery_state == DeliveryState.FAILED
+    assert "disconnected" in message.delivery_error
+    assert case.sink.messages == []
+
+
+@pytest.mark.parametrize(
+    ("subject", "answers", "expected"),
+    [
+        ("Bestellung", "<m@x>", "Re: Bestellung"),
+        ("AW: Bestellung", "<m@x>", "AW: Bestellung"),
+        ("Bestellung", None, "Bestellung"),
+        ("", "<m@x>", "Your message to Acme Support"),
+    ],
+)
+def test_the_subject_of_a_reply(subject, answers, expected):
+    from messagecenter.transports.email.transport import reply_subject
+
+    assert reply_subject(subject, "Acme Support", answers) == expected

@@ -13,7 +13,7 @@ operator group, conversation timeout and auto-end apply to its conversations unc
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +27,7 @@ from messagecenter.transports.email.config import INBOUND_MODES, EmailConfig
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 SECRET_BYTES = 32
+TEST_TIMEOUT = 10.0  # seconds per server for Test connection
 
 
 @dataclass(frozen=True)
@@ -163,11 +164,13 @@ def test_connection(
     stored = dict(connection.credentials or {}) if connection is not None else {}
     config, credentials = _layout(data, stored)
     settings = EmailConfig.from_data(config, credentials)
+    # An administrator waits for the answer: a dead host is reported within seconds.
     results: dict[str, str | None] = {}
     if settings.imap is not None:
-        results["imap"] = imap.test_connection(settings.imap)
+        quick = replace(settings.imap, connect_timeout=TEST_TIMEOUT, read_timeout=TEST_TIMEOUT)
+        results["imap"] = imap.test_connection(quick)
     if settings.smtp is not None:
-        results["smtp"] = smtp.test_connection(settings.smtp)
+        results["smtp"] = smtp.test_connection(replace(settings.smtp, timeout=TEST_TIMEOUT))
     return results
 
 
