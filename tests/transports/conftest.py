@@ -12,3 +12,13 @@ def fake_transport():
     transport = registry.register(FakeTransport())
     yield transport
     registry.unregister(FakeTransport.kind)
+
+
+@pytest.fixture
+def smtp_sink():
+    """A local SMTP server for the e-mail channel (``tests/transports/email/smtp_sink.py``)."""
+    from tests.transports.email.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

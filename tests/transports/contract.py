@@ -130,4 +130,48 @@ class CustomCase(Case):
         return [payload["text"] for payload in self.helper.accepted()]
 
 
-CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase]
+class EmailCase(Case):
+    """The e-mail channel: a raw mail from kim@example.com in, a mail through a local SMTP
+    server (aiosmtpd, the ``smtp_sink`` fixture) out."""
+
+    kind = "email"
+    fixture = "smtp_sink"
+
+    def connect(self, widget) -> ChannelConnection:
+        return ChannelConnection.objects.create(
+            account=widget.account,
+            widget=widget,
+            kind=self.kind,
+            name="Support",
+            config={
+                "address": "support@acme.test",
+                "name": "Acme Support",
+                "inbound": "webhook",
+                "smtp": {"host": "127.0.0.1", "port": self.helper.port, "security": "none"},
+            },
+            credentials={"webhook_secret": "s3cret"},
+        )
+
+    def request(self, n: int, body: str = "Hallo") -> Any:
+        return (
+            "From: Kim Berg <kim@example.com>\r\n"
+            "To: support@acme.test\r\n"
+            "Subject: Bestellung 4711\r\n"
+            f"Message-ID: <mail-{n}@example.com>\r\n"
+            "Date: Mon, 02 Mar 2026 09:00:00 +0000\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "\r\n"
+            f"{body}\r\n"
+        ).encode()
+
+    def fail(self, *, permanent: bool, times: int = 1) -> None:
+        if permanent:
+            self.helper.refuse("550 5.1.1 <kim@example.com>: Recipient address rejected", times)
+        else:
+            self.helper.refuse("451 4.3.0 Mailbox busy, try again later", times)
+
+    def delivered(self, events) -> list[str]:
+        return self.helper.texts()
+
+
+CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase, EmailCase]

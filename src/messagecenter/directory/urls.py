@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messagecenter.directory.views import contacts, fields, imports, notes, profile
+from messagecenter.directory.views import contacts, fields, imports, notes, profile, write_email
 
 urlpatterns = [
     path("contacts/", contacts.contact_list, name="contact_list"),
@@ -36,6 +36,11 @@ urlpatterns = [
     path("contacts/<str:public_id>/export/", profile.contact_export, name="contact_export"),
     path("contacts/<str:public_id>/erase/", profile.contact_erase, name="contact_erase"),
     path("contacts/<str:public_id>/start/", profile.contact_start, name="contact_start"),
+    path(
+        "contacts/<str:public_id>/write-email/",
+        write_email.contact_write_email,
+        name="contact_write_email",
+    ),
     path("contacts/<str:public_id>/notes/", notes.note_add, name="contact_note_add"),
     path(
         "contacts/<str:public_id>/notes/<int:note_id>/edit/",

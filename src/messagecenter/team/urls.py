@@ -6,6 +6,7 @@ from messagecenter.team.views import (
     personal,
     settings_account,
     settings_catalog,
+    settings_channels,
     settings_chat_tools,
     settings_operators,
     settings_widgets,
@@ -130,6 +131,27 @@ urlpatterns = [
     path("settings/widgets/", settings_widgets.widget_list, name="settings_widgets"),
     path("settings/widgets/new/", settings_widgets.widget_new, name="settings_widget_new"),
     path("settings/widgets/<str:public_id>/", settings_widgets.widget_edit, name="settings_widget"),
+    path("settings/channels/", settings_channels.channel_list, name="settings_channels"),
+    path(
+        "settings/channels/email/new/",
+        settings_channels.email_new,
+        name="settings_channel_email_new",
+    ),
+    path(
+        "settings/channels/<str:public_id>/",
+        settings_channels.email_edit,
+        name="settings_channel",
+    ),
+    path(
+        "settings/channels/<str:public_id>/secret/",
+        settings_channels.email_secret,
+        name="settings_channel_secret",
+    ),
+    path(
+        "settings/channels/<str:public_id>/disconnect/",
+        settings_channels.channel_disconnect,
+        name="settings_channel_disconnect",
+    ),
 ]
 
 # Custom channels (team/views/settings_custom_channels.py).

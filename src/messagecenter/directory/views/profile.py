@@ -22,6 +22,7 @@ from messagecenter.directory.forms import (
     show_error,
 )
 from messagecenter.directory.queries import contact_for
+from messagecenter.directory.views import write_email
 from messagecenter.web.access import actor, operator, operator_page
 from messagecenter.widgets.models import Widget
 
@@ -49,9 +50,12 @@ def contact_profile(request, public_id: str):
     return _render(request, contact, form, status=422)
 
 
-def _render(request, contact, form, *, status=200, start_form=None, note_form=None):
+def _render(
+    request, contact, form, *, status=200, start_form=None, note_form=None, email_form=None
+):
     email = contact.email
     options = presenters.webchat_options(contact, email)
+    channels = write_email.email_channels(contact.account_id)
     context = {
         "section": "contacts",
         "contact": contact,
@@ -65,6 +69,11 @@ def _render(request, contact, form, *, status=200, start_form=None, note_form=No
         "start_form": start_form or StartConversationForm(widgets=[o.widget for o in options]),
         "start_open": start_form is not None,
         "erase_word": _(ERASE_WORD),
+        # Write e-mail (R-CONTACT-5): with a connected e-mail channel and the contact's address.
+        "email_channels": channels,
+        "can_write_email": write_email.can_write_email(contact, channels),
+        "email_form": email_form or write_email.WriteEmailForm(channels=channels),
+        "email_open": email_form is not None,
     }
     return render(request, "directory/profile.html", context, status=status)
 
