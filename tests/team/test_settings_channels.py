@@ -250,3 +250,22 @@ def test_the_pages_speak_german(admin_client, alice, widget, sink):
     assert "Ausgehende E-Mails (SMTP)" in edit.decode()
     assert "Leer lassen, um das gespeicherte Passwort zu behalten." in edit.decode()
     assert "Die Verbindung funktioniert." in wrong
+
+
+def test_custom_channels_are_listed_and_added_for_the_widget(admin_client, account, widget):
+    custom = ChannelConnection.objects.create(
+        account=account,
+        widget=widget,
+        kind="custom",
+        name="Shop-App",
+        config={"icon": "phone", "webhook_url": "https://hooks.shop.example/mc"},
+    )
+
+    html = admin_client.get(reverse("settings_channels")).content.decode()
+
+    assert "Shop-App · <code>https://hooks.shop.example/mc</code>" in html
+    assert reverse("settings_custom_channel_log", args=[custom.public_id]) in html
+    add = f"{reverse('settings_custom_channel_new')}?widget={widget.public_id}"
+    assert add in html
+    form = admin_client.get(add).content.decode()
+    assert f'value="{widget.public_id}" selected' in form

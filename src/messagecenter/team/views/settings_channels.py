@@ -43,6 +43,12 @@ ADD_KINDS: list[ChannelKind] = [
     ChannelKind(
         "email", gettext_lazy("E-mail"), "settings_channel_email_new", "team/icons/mail.svg"
     ),
+    ChannelKind(
+        "custom",
+        gettext_lazy("Custom channel"),
+        "settings_custom_channel_new",
+        "team/icons/code.svg",
+    ),
 ]
 
 SECURITY_CHOICES = [

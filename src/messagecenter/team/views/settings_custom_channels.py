@@ -51,9 +51,9 @@ def channel_list(request):
 @admin_page
 def channel_new(request):
     account = request.user.account
-    form = CustomChannelForm(
-        request.POST or None, account=account, initial=CustomChannelForm.initial_for(None)
-    )
+    # "Add a channel" on Settings › Channels names the widget it was clicked for.
+    initial = {**CustomChannelForm.initial_for(None), "widget": request.GET.get("widget")}
+    form = CustomChannelForm(request.POST or None, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             connection, secrets = setup.create(
