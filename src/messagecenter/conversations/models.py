@@ -47,6 +47,12 @@ class Status(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+# Not ENDED, spelled as the values: ``status IN (…)`` lets both databases search the inbox
+# indexes (account, operator, status); ``status <> 'ended'`` made them scan every
+# conversation of the account (160 ms for the shell's counts at 1M conversations).
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+
+
 class Conversation(models.Model):
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="conversations"

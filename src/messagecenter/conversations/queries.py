@@ -7,7 +7,13 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from messagecenter.conversations.events import entry_payload
-from messagecenter.conversations.models import Conversation, Message, Status, TimelineEntry
+from messagecenter.conversations.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    Message,
+    Status,
+    TimelineEntry,
+)
 from messagecenter.core import clock
 from messagecenter.transports.webchat.events import CONTACT_VISIBLE, contact_entry
 
@@ -77,7 +83,7 @@ def inbox(operator, tab: str) -> QuerySet:
     attention order: LIVE first, then NEW/OPEN by waiting time, then WAITING."""
     from django.db.models import Case, F, IntegerField, Q, Value, When
 
-    query = Conversation.objects.filter(account_id=operator.account_id).exclude(status=Status.ENDED)
+    query = Conversation.objects.filter(account_id=operator.account_id, status__in=ACTIVE_STATUSES)
     if tab == "mine":
         query = query.filter(assigned_operator=operator)
     else:

@@ -25,6 +25,7 @@ from messagecenter.contacts.models import (
 from messagecenter.conversations import queries
 from messagecenter.conversations.events import entry_payload
 from messagecenter.conversations.models import (
+    ACTIVE_STATUSES,
     Conversation,
     Message,
     Note,
@@ -80,9 +81,9 @@ class ShellState:
 
 def shell_state(operator: Operator) -> ShellState:
     """Three queries: my groups, the counts of my inbox, my unread notifications."""
-    groups = list(operator.groups.values_list("public_id", flat=True))
+    groups = list(operator.groups.values_list("pk", "public_id"))
     mine = Q(assigned_operator=operator)
-    counts = _my_inbox(operator).aggregate(
+    counts = _my_inbox(operator, [pk for pk, _ in groups]).aggregate(
         mine=Count("pk", filter=mine),
         unassigned=Count("pk", filter=Q(assigned_operator__isnull=True)),
         attention=Count(
@@ -91,20 +92,23 @@ def shell_state(operator: Operator) -> ShellState:
         slots_used=Count("pk", filter=mine & Q(is_live=True)),
     )
     return ShellState(
-        operator.public_id, groups, unread_notifications=unread_count(operator), **counts
+        operator.public_id,
+        [public_id for _, public_id in groups],
+        unread_notifications=unread_count(operator),
+        **counts,
     )
 
 
-def _my_inbox(operator: Operator) -> QuerySet:
-    """Active conversations of both inbox tabs (the same rule as ``queries.inbox``)."""
+def _my_inbox(operator: Operator, group_ids: list[int] | None = None) -> QuerySet:
+    """Active conversations of both inbox tabs (the same rule as ``queries.inbox``), in a
+    form both databases answer from the inbox index, one search per OR branch."""
+    groups = operator.groups.all() if group_ids is None else group_ids
     unassigned = Q(assigned_operator__isnull=True) & (
-        Q(assigned_group__in=operator.groups.all()) | Q(assigned_group__isnull=True)
+        Q(assigned_group__in=groups) | Q(assigned_group__isnull=True)
     )
-    return (
-        Conversation.objects.filter(account_id=operator.account_id)
-        .exclude(status=Status.ENDED)
-        .filter(Q(assigned_operator=operator) | unassigned)
-    )
+    return Conversation.objects.filter(
+        account_id=operator.account_id, status__in=ACTIVE_STATUSES
+    ).filter(Q(assigned_operator=operator) | unassigned)
 
 
 # --- the inbox list -------------------------------------------------------------------------

@@ -30,7 +30,7 @@ PINS = {
     "archive_filtered": 11,
     "archive_search": 17,
     "contacts": 8,
-    "contact_profile": 14,
+    "contact_profile": 15,  # + the account's e-mail channels ("Write e-mail")
     "notifications": 7,
     "operators": 9,
 }
