@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 CORPUS = _mail_corpus()
 STALWART = sorted((CORPUS / "stalwart").glob("*/*.eml"))
-SPAMSCOPE = sorted(
-    p for p in (CORPUS / "spamscope").glob("mail_*") if p.is_file()
-)
+SPAMSCOPE = sorted(p for p in (CORPUS / "spamscope").glob("mail_*") if p.is_file())
 MAILS = STALWART + SPAMSCOPE
 
 
