@@ -12,6 +12,7 @@ import pytest
 from messagecenter.archive.services import delete_conversation
 from messagecenter.conversations import services
 from messagecenter.conversations.models import Conversation, Message
+from messagecenter.core.events import register_sink, unregister_sink
 from messagecenter.transports.email import mailbox
 from messagecenter.transports.email.models import Mailbox, MailboxStatus
 from messagecenter.widgets.models import ChannelConnection
@@ -152,7 +153,12 @@ def test_a_refused_login_is_recorded_on_the_mailbox_without_the_password(widget,
 
 def test_idle_brings_a_new_mail_within_seconds_and_a_deactivated_channel_stops(widget, dovecot):
     channel = connect(widget, dovecot)
-    seen = []
+    seen, pushed = [], []
+
+    def pushed_sink(event, groups):
+        pushed.append(event)
+
+    register_sink(pushed_sink)
     watcher = mailbox.Watcher(refresh=0.2, on_ingested=seen.append).start()
     try:
         wait_until(lambda: channel.pk in watcher.watches, what="the watch to start")
@@ -167,6 +173,17 @@ def test_idle_brings_a_new_mail_within_seconds_and_a_deactivated_channel_stops(w
         assert time.monotonic() - appended < 5
         wait_until(lambda: seen, what="the ingest callback")
         assert seen[0].received.entry.message.body == "Per IDLE"
+        # The operators' sockets are told (the event the inbox and conversation page follow).
+        conversation = seen[0].received.conversation.public_id
+        wait_until(
+            lambda: any(
+                e.get("type") == "timeline.entry" and e.get("conversation") == conversation
+                for e in pushed
+            ),
+            timeout=5,
+            what="the timeline event",
+        )
+        assert time.monotonic() - appended < 5
 
         ChannelConnection.objects.filter(pk=channel.pk).update(is_active=False)
         watch = watcher.watches[channel.pk]
@@ -176,3 +193,22 @@ def test_idle_brings_a_new_mail_within_seconds_and_a_deactivated_channel_stops(w
         assert Mailbox.objects.get(connection=channel).status == MailboxStatus.STOPPED
     finally:
         watcher.stop()
+        unregister_sink(pushed_sink)
+
+
+def test_the_sync_job_runs_by_name_and_every_minute_for_each_imap_channel(widget, dovecot):
+    from messagecenter.jobs.names import enqueue
+    from messagecenter.transports.email import tasks
+
+    channel = connect(widget, dovecot)
+    ChannelConnection.objects.create(
+        account=widget.account, widget=widget, kind="email", is_active=False, config={}
+    )
+    dovecot.append(make_mail(body="Per Job"), FOLDER)
+
+    enqueue(mailbox.JOB, channel.pk)  # MC_JOBS_IMMEDIATE in the tests: runs inline
+    assert bodies() == ["Per Job"]
+
+    dovecot.append(make_mail(body="Per Minute"), FOLDER)
+    tasks.sync_mailboxes.call_local()
+    assert bodies() == ["Per Job", "Per Minute"]
