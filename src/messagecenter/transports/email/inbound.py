@@ -176,8 +176,9 @@ def _not_a_customer_message(connection, mail: ParsedMail, key: str) -> IngestRes
 
 
 def _count(connection, field: str, by: int = 1) -> None:
-    mailbox, _created = Mailbox.objects.get_or_create(connection=connection)
-    Mailbox.objects.filter(pk=mailbox.pk).update(**{field: F(field) + by})
+    if not Mailbox.objects.filter(connection=connection).update(**{field: F(field) + by}):
+        Mailbox.objects.get_or_create(connection=connection)
+        Mailbox.objects.filter(connection=connection).update(**{field: F(field) + by})
 
 
 # --- customer messages -------------------------------------------------------------------------
@@ -259,7 +260,7 @@ def _conversation_of(connection, contact: Contact, mail, envelope_recipients):
         found = _answered_conversation(connection, contact, keys.message_ids)
         if found is not None:
             return found
-    return _by_subject(connection, contact, keys)
+    return _by_subject(connection, contact, keys, mail.sender.normalized)
 
 
 def _sender_conversation(connection, contact, conversations):
@@ -297,7 +298,7 @@ def _answered_conversation(connection, contact, message_ids):
     return None
 
 
-def _by_subject(connection, contact, keys: threads.ThreadKeys):
+def _by_subject(connection, contact, keys: threads.ThreadKeys, sender: str):
     if not keys.subject:
         return None
     since = clock.now() - timedelta(days=settings.EMAIL_SUBJECT_WINDOW_DAYS)
@@ -310,7 +311,7 @@ def _by_subject(connection, contact, keys: threads.ThreadKeys):
     for conversation in recent:
         if threads.normalize_subject(conversation.subject) != keys.subject:
             continue
-        if threads.may_join_by_subject(keys.sender, _addresses_of(conversation.contact_id)):
+        if threads.may_join_by_subject(sender, _addresses_of(conversation.contact_id)):
             return conversation
     return None
 

@@ -91,7 +91,7 @@ class _Reader:
 
     def on_mail(self, fetched: imap.FetchedMail) -> None:
         with transaction.atomic():
-            mailbox = Mailbox.objects.select_for_update().get(pk=mailbox_of(self.connection).pk)
+            mailbox = Mailbox.objects.select_for_update().get(connection=self.connection)
             if _already_read(mailbox, fetched.cursor):
                 return  # a concurrent reader (the watcher, the minute's sync) stored it
             result = ingest(self.connection, fetched.raw)
