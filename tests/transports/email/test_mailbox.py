@@ -166,6 +166,8 @@ def test_idle_brings_a_new_mail_within_seconds_and_a_deactivated_channel_stops(w
             lambda: Mailbox.objects.filter(connection=channel, status="ok").exists(),
             what="the mailbox to be read",
         )
+        # Held by the watcher: the minute's polling sync leaves it alone.
+        assert channel.pk not in mailbox.unwatched_connections().values_list("pk", flat=True)
         time.sleep(0.5)  # the watch is in IDLE now (a real wait for a real server)
         appended = time.monotonic()
         dovecot.append(make_mail(body="Per IDLE"), FOLDER)
@@ -212,3 +214,14 @@ def test_the_sync_job_runs_by_name_and_every_minute_for_each_imap_channel(widget
     dovecot.append(make_mail(body="Per Minute"), FOLDER)
     tasks.sync_mailboxes.call_local()
     assert bodies() == ["Per Job", "Per Minute"]
+
+
+def test_a_stopped_watcher_hands_its_mailboxes_back_to_the_polling_sync(widget, dovecot):
+    channel = connect(widget, dovecot)
+    watcher = mailbox.Watcher(refresh=0.2).start()
+    wait_until(lambda: channel.pk in watcher.watches, what="the watch to start")
+    assert not mailbox.unwatched_connections().exists()
+
+    watcher.stop()
+
+    assert list(mailbox.unwatched_connections()) == [channel]

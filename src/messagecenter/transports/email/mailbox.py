@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from django.db import close_old_connections, transaction
 from django.db import connection as db_connection
@@ -37,6 +38,9 @@ JOB = "transports.email_sync"
 WATCH_REFRESH_SECONDS = 10.0  # how often the watcher looks for new and stopped connections
 
 
+WATCH_HOLD_SECONDS = 60.0  # a watcher's hold on its mailboxes, renewed every refresh
+
+
 def imap_connections():
     """Active e-mail connections that read their mail by IMAP."""
     return (
@@ -44,6 +48,12 @@ def imap_connections():
         .select_related("account", "widget")
         .order_by("pk")
     )
+
+
+def unwatched_connections():
+    """The IMAP connections no running watcher holds: the minute's sync reads these."""
+    held = Mailbox.objects.filter(watched_until__gt=clock.now()).values("connection_id")
+    return imap_connections().exclude(pk__in=held)
 
 
 def mailbox_of(connection) -> Mailbox:
@@ -215,6 +225,7 @@ class Watcher:
     def refresh_watches(self) -> None:
         close_old_connections()
         wanted = {c.pk: c for c in imap_connections()}
+        self._hold(wanted)
         for pk in list(self.watches):
             current = wanted.get(pk)
             if current is None or _changed(self.watches[pk].connection, current):
@@ -227,11 +238,19 @@ class Watcher:
                 self.watches[pk] = watch
                 watch.thread.start()
 
+    def _hold(self, wanted) -> None:
+        """Renew the hold on the mailboxes this watcher reads (see ``Mailbox.watched_until``)."""
+        for connection in wanted.values():
+            mailbox_of(connection)
+        until = clock.now() + timedelta(seconds=max(WATCH_HOLD_SECONDS, 3 * self.refresh))
+        Mailbox.objects.filter(connection_id__in=list(wanted)).update(watched_until=until)
+
     def _stop_all(self) -> None:
         for watch in self.watches.values():
             watch.stop()
         for watch in self.watches.values():
             watch.thread.join(timeout=5)
+        Mailbox.objects.filter(connection_id__in=list(self.watches)).update(watched_until=None)
         self.watches.clear()
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -37,6 +37,9 @@ class Mailbox(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
+    # A watcher (IDLE) holds this mailbox until then, renewed while it runs: the minute's
+    # polling sync leaves a watched mailbox alone, and takes over when the watcher is gone.
+    watched_until = models.DateTimeField(null=True, blank=True)
     ingested = models.PositiveIntegerField(default=0)
     auto_replies = models.PositiveIntegerField(default=0)
     loops = models.PositiveIntegerField(default=0)

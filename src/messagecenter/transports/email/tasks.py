@@ -19,6 +19,6 @@ def sync_connection(connection_pk: int):
 
 @db_periodic_task(crontab(minute="*"))
 def sync_mailboxes():
-    """The polling fallback: every IMAP connection once a minute, even without a watcher."""
-    for pk in mailbox.imap_connections().values_list("pk", flat=True):
+    """The polling fallback: once a minute, every IMAP connection no watcher holds."""
+    for pk in mailbox.unwatched_connections().values_list("pk", flat=True):
         enqueue(mailbox.JOB, pk)
