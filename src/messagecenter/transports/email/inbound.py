@@ -52,6 +52,7 @@ from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import DomainError
 from messagecenter.files import services as files
+from messagecenter.files.models import StoredFile
 from messagecenter.transports.base import InboundMessage
 from messagecenter.transports.email import threads
 from messagecenter.transports.email.compose import loop_id_for
@@ -331,7 +332,7 @@ def _addresses_of(contact_id: int) -> list[str]:
 
 @dataclass(frozen=True)
 class _Stored:
-    file: object
+    file: StoredFile
     content_id: str
     inline: bool
 

@@ -43,7 +43,7 @@ def bury(conversation) -> int:
         .values_list("connection_id", "provider_message_id")
     )
     now = clock.now()
-    keys = {(connection, key_of(pid)) for connection, pid in [*inbound, *outbound]}
+    keys = {(connection, key_of(pid)) for connection, pid in [*inbound, *outbound] if pid}
     Tombstone.objects.bulk_create(
         [Tombstone(connection_id=c, key=k, created_at=now) for c, k in keys],
         ignore_conflicts=True,

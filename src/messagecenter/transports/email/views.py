@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -59,7 +60,7 @@ def inbound_webhook(request: HttpRequest, connection_id: str) -> HttpResponse:
         return _problem(401, error.reason)
     with transaction.atomic():
         result = inbound.ingest(connection, body)
-    answer = {"outcome": result.outcome}
+    answer: dict[str, str | int] = {"outcome": result.outcome}
     if result.received is not None:
         answer |= {
             "conversation": result.received.conversation.public_id,
@@ -77,8 +78,10 @@ def _secret(connection) -> str:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, file_id: str) -> HttpResponse:
+def attachment(request: HttpRequest, file_id: str) -> HttpResponseBase:
     account_id = getattr(request.user, "account_id", None)
+    if account_id is None:
+        raise Http404
     linked = (
         MailAttachment.objects.filter(file__public_id=file_id, file__account_id=account_id)
         .select_related("file")
