@@ -344,3 +344,22 @@ def test_an_erased_contacts_mails_stay_gone(channel, alice):
 
 def test_not_a_mail_is_an_outcome_not_an_exception(channel):
     assert ingest(channel, b"").outcome == Outcome.UNREADABLE
+
+
+def test_an_attachment_over_the_upload_limit_is_named_not_blocking(channel, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    msg = EmailMessage()
+    msg["From"] = "kim@example.com"
+    msg["Subject"] = "Großes Video"
+    msg["Message-ID"] = "<big@example.com>"
+    msg.set_content("Anbei")
+    msg.add_attachment(b"\x00" * 5000, maintype="video", subtype="mp4", filename="film.mp4")
+    msg.add_attachment(b"%PDF-1.4 ok", maintype="application", subtype="pdf", filename="r.pdf")
+
+    message = ingest(channel, bytes(msg)).received.entry.message
+
+    assert [a.file.original_name for a in MailAttachment.objects.filter(message=message)] == [
+        "r.pdf"
+    ]
+    skipped = InboundMail.objects.get(message=message).skipped_attachments
+    assert [(s["filename"], s["size"]) for s in skipped] == [("film.mp4", 5000)]

@@ -225,3 +225,27 @@ def test_a_stopped_watcher_hands_its_mailboxes_back_to_the_polling_sync(widget, 
     watcher.stop()
 
     assert list(mailbox.unwatched_connections()) == [channel]
+
+
+def test_a_mail_that_keeps_failing_is_skipped_after_three_tries(widget, dovecot, monkeypatch):
+    channel = connect(widget, dovecot)
+    dovecot.append(make_mail(body="Gift"), FOLDER)
+    dovecot.append(make_mail(body="Gesund"), FOLDER)
+    real = mailbox.ingest
+
+    def fails_on_poison(connection, raw, **kwargs):
+        if b"Gift" in raw:
+            raise RuntimeError("a bug meets a strange mail")
+        return real(connection, raw, **kwargs)
+
+    monkeypatch.setattr(mailbox, "ingest", fails_on_poison)
+
+    for _ in range(mailbox.MAX_MAIL_FAILURES - 1):
+        with pytest.raises(RuntimeError):
+            mailbox.sync_connection(channel)
+        assert Mailbox.objects.get(connection=channel).last_uid == 0  # tried again next time
+    mailbox.sync_connection(channel)
+
+    assert bodies() == ["Gesund"]
+    state = Mailbox.objects.get(connection=channel)
+    assert state.last_uid == 2 and "UID 1" in state.last_error

@@ -50,7 +50,7 @@ from messagecenter.conversations.models import (
 from messagecenter.conversations.services import MAX_BODY
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
-from messagecenter.core.errors import DomainError
+from messagecenter.core.errors import DomainError, ValidationFailed
 from messagecenter.files import services as files
 from messagecenter.files.models import StoredFile
 from messagecenter.transports.base import InboundMessage
@@ -189,7 +189,7 @@ def _customer_message(connection, mail, pid, key, envelope_recipients) -> Ingest
     inbound = _inbound_message(mail, pid)
     contact = conversations_inbound.contact_for(connection, inbound)
     conversation = _conversation_of(connection, contact, mail, envelope_recipients)
-    stored = _store_attachments(connection, contact, mail)
+    stored, skipped = _store_attachments(connection, contact, mail)
     html = resolve_cid_images(inbound.html, _cid_urls(stored)) if inbound.html else ""
     inbound = _with(inbound, conversation=conversation.public_id if conversation else "", html=html)
     try:
@@ -201,7 +201,7 @@ def _customer_message(connection, mail, pid, key, envelope_recipients) -> Ingest
     if received.duplicate:
         _discard(stored)
         return IngestResult(Outcome.DUPLICATE, key, received)
-    _keep_mail_details(received, mail, stored)
+    _keep_mail_details(received, mail, stored, skipped)
     _count(connection, "ingested")
     return IngestResult(Outcome.MESSAGE, key, received)
 
@@ -337,22 +337,30 @@ class _Stored:
     inline: bool
 
 
-def _store_attachments(connection, contact, mail: ParsedMail) -> list[_Stored]:
-    stored = []
+def _store_attachments(connection, contact, mail: ParsedMail) -> tuple[list[_Stored], list]:
+    """The mail's parts as files, and the ones that could not be (over the upload limit):
+    those are named on the message rather than blocking the mailbox."""
+    stored, skipped = [], []
     actor = Actor.for_contact(contact)
     for attachment in mail.attachments:
         if not attachment.content:
             continue  # an empty part carries nothing to keep
-        file = files.store_file(
-            connection.account,
-            io.BytesIO(attachment.content),
-            attachment.filename,
-            actor=actor,
-            contact=contact,
-            max_bytes=settings.MAX_UPLOAD_BYTES,
-        )
+        try:
+            file = files.store_file(
+                connection.account,
+                io.BytesIO(attachment.content),
+                attachment.filename,
+                actor=actor,
+                contact=contact,
+                max_bytes=settings.MAX_UPLOAD_BYTES,
+            )
+        except ValidationFailed as error:
+            skipped.append(
+                {"filename": attachment.filename, "size": attachment.size, "reason": str(error)}
+            )
+            continue
         stored.append(_Stored(file, attachment.content_id or "", attachment.inline))
-    return stored
+    return stored, skipped
 
 
 def _cid_urls(stored: list[_Stored]) -> dict[str, str]:
@@ -368,7 +376,7 @@ def _discard(stored: list[_Stored]) -> None:
         files.delete_file(item.file)
 
 
-def _keep_mail_details(received: Received, mail: ParsedMail, stored: list[_Stored]) -> None:
+def _keep_mail_details(received: Received, mail: ParsedMail, stored, skipped) -> None:
     message = received.entry.message
     with transaction.atomic():
         InboundMail.objects.create(
@@ -376,6 +384,7 @@ def _keep_mail_details(received: Received, mail: ParsedMail, stored: list[_Store
             header_message_id=(mail.message_id or "")[:998],
             quoted_text=mail.quoted_text,
             remote_images_blocked=mail.remote_images_blocked,
+            skipped_attachments=skipped,
         )
         MailAttachment.objects.bulk_create(
             MailAttachment(

@@ -21,7 +21,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from django.db import close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db import connection as db_connection
 
 from messagecenter.core import clock
@@ -38,6 +38,7 @@ JOB = "transports.email_sync"
 WATCH_REFRESH_SECONDS = 10.0  # how often the watcher looks for new and stopped connections
 
 
+MAX_MAIL_FAILURES = 3  # tries of one mail before it is skipped (see _give_up_on)
 WATCH_HOLD_SECONDS = 60.0  # a watcher's hold on its mailboxes, renewed every refresh
 
 
@@ -100,17 +101,51 @@ class _Reader:
         self.on_ingested = on_ingested
 
     def on_mail(self, fetched: imap.FetchedMail) -> None:
-        with transaction.atomic():
-            mailbox = Mailbox.objects.select_for_update().get(connection=self.connection)
-            if _already_read(mailbox, fetched.cursor):
-                return  # a concurrent reader (the watcher, the minute's sync) stored it
-            result = ingest(self.connection, fetched.raw)
-            mailbox.uidvalidity = fetched.cursor.uidvalidity
-            mailbox.last_uid = fetched.cursor.last_uid
-            mailbox.save(update_fields=["uidvalidity", "last_uid"])
+        try:
+            with transaction.atomic():
+                mailbox = Mailbox.objects.select_for_update().get(connection=self.connection)
+                if _already_read(mailbox, fetched.cursor):
+                    return  # a concurrent reader (the watcher, the minute's sync) stored it
+                result = ingest(self.connection, fetched.raw)
+                _move(mailbox, fetched.cursor)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away or busy: never a reason to skip a mail
+        except Exception:
+            if not _give_up_on(self.connection, fetched):
+                raise  # the mail and the later ones come again next time
+            return
         self.count += 1
         if self.on_ingested is not None:
             self.on_ingested(result)
+
+
+def _move(mailbox: Mailbox, cursor: imap.MailboxCursor) -> None:
+    mailbox.uidvalidity, mailbox.last_uid = cursor.uidvalidity, cursor.last_uid
+    mailbox.failing_uid, mailbox.failures = None, 0
+    mailbox.save(update_fields=["uidvalidity", "last_uid", "failing_uid", "failures"])
+
+
+def _give_up_on(connection, fetched: imap.FetchedMail) -> bool:
+    """One mail that keeps failing (a bug meeting a strange mail) must not stop the mailbox:
+    after ``MAX_MAIL_FAILURES`` tries in a row it is skipped, with a trace in the log and the
+    reason on the mailbox row. Any other failure (the database away) is retried."""
+    with transaction.atomic():
+        mailbox = Mailbox.objects.select_for_update().get(connection=connection)
+        same = mailbox.failing_uid == fetched.uid
+        mailbox.failing_uid, mailbox.failures = fetched.uid, (mailbox.failures + 1 if same else 1)
+        if mailbox.failures < MAX_MAIL_FAILURES:
+            mailbox.save(update_fields=["failing_uid", "failures"])
+            return False
+        log.exception(
+            "e-mail connection %s: mail UID %s failed %d times; skipped",
+            connection.public_id,
+            fetched.uid,
+            mailbox.failures,
+        )
+        _move(mailbox, fetched.cursor)
+        message = f"A mail (UID {fetched.uid}) could not be stored and was skipped."
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_error=message, last_error_at=clock.now())
+    return True
 
 
 def _already_read(mailbox: Mailbox, cursor: imap.MailboxCursor) -> bool:

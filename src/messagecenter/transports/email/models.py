@@ -40,6 +40,9 @@ class Mailbox(models.Model):
     # A watcher (IDLE) holds this mailbox until then, renewed while it runs: the minute's
     # polling sync leaves a watched mailbox alone, and takes over when the watcher is gone.
     watched_until = models.DateTimeField(null=True, blank=True)
+    # A mail that failed to be stored, and how often in a row (skipped after a few tries).
+    failing_uid = models.BigIntegerField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
     ingested = models.PositiveIntegerField(default=0)
     auto_replies = models.PositiveIntegerField(default=0)
     loops = models.PositiveIntegerField(default=0)
@@ -70,6 +73,8 @@ class InboundMail(models.Model):
     # What parse cut from the text to get the body: the quoted history and signature.
     quoted_text = models.TextField(blank=True)
     remote_images_blocked = models.BooleanField(default=False)
+    # Parts that could not be stored (over the upload limit): {filename, size, reason}.
+    skipped_attachments = models.JSONField(default=list, blank=True)
 
 
 class MailAttachment(models.Model):
