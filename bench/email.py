@@ -289,15 +289,20 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from tests.transports.email.servers import remove_dovecot, start_dovecot
 
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"email-{backend.lower()}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     server = start_dovecot()
+    runs: list[dict] = []
     try:
-        runs = [
-            one_run(server, args.mails, args.idle_mails, args.postgres) for _ in range(args.runs)
-        ]
+        for number in range(args.runs):
+            runs.append(one_run(server, args.mails, args.idle_mails, args.postgres))
+            # Each run as it finishes, so a long benchmark cut short still says something.
+            print(f"run {number + 1}/{args.runs}: {json.dumps(runs[-1])}", flush=True)
+            _write(out, args, backend, runs)
     finally:
         remove_dovecot(server)
-    median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-    backend = "PostgreSQL" if args.postgres else "SQLite"
+    median = _write(out, args, backend, runs)
     print(
         f"e-mail inbound, {args.mails:,} mails, {backend}, median of {args.runs} "
         "(2-core machine, shared with other work)"
@@ -317,14 +322,14 @@ def main() -> None:
         f"{'IDLE: APPEND → socket event (s)':<36}{median['idle_to_event_median_s']:>12.2f}"
         f"{'':>12}{'≤ 5 s':>10}  {met}"
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"email-{backend.lower()}-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(
-        json.dumps(
-            {"mails": args.mails, "backend": backend, "runs": runs, "median": median}, indent=2
-        )
-    )
     print(f"written: {out.relative_to(ROOT)}")
+
+
+def _write(out: Path, args, backend: str, runs: list[dict]) -> dict:
+    median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    data = {"mails": args.mails, "backend": backend, "runs": runs, "median": median}
+    out.write_text(json.dumps(data, indent=2))
+    return median
 
 
 if __name__ == "__main__":
