@@ -363,3 +363,15 @@ def test_an_attachment_over_the_upload_limit_is_named_not_blocking(channel, sett
     ]
     skipped = InboundMail.objects.get(message=message).skipped_attachments
     assert [(s["filename"], s["size"]) for s in skipped] == [("film.mp4", 5000)]
+
+
+def test_a_blocked_contacts_mail_is_refused_not_an_error(channel, alice):
+    from messagecenter.contacts.models import Contact
+
+    ingest(channel, mail())
+    Contact.objects.update(blocked=True)
+
+    result = ingest(channel, mail("Wieder da", message_id="<m9@example.com>"))
+
+    assert result.outcome == Outcome.REFUSED
+    assert Message.objects.count() == 1

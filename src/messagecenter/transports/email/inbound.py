@@ -186,13 +186,17 @@ def _count(connection, field: str, by: int = 1) -> None:
 
 
 def _customer_message(connection, mail, pid, key, envelope_recipients) -> IngestResult:
-    inbound = _inbound_message(mail, pid)
-    contact = conversations_inbound.contact_for(connection, inbound)
-    conversation = _conversation_of(connection, contact, mail, envelope_recipients)
-    stored, skipped = _store_attachments(connection, contact, mail)
-    html = resolve_cid_images(inbound.html, _cid_urls(stored)) if inbound.html else ""
-    inbound = _with(inbound, conversation=conversation.public_id if conversation else "", html=html)
+    stored: list[_Stored] = []
     try:
+        inbound = _inbound_message(mail, pid)
+        # An address our identities refuse, a blocked contact, a conversation gone meanwhile:
+        # refusals, logged, never retried (and never a stuck mailbox).
+        contact = conversations_inbound.contact_for(connection, inbound)
+        conversation = _conversation_of(connection, contact, mail, envelope_recipients)
+        stored, skipped = _store_attachments(connection, contact, mail)
+        html = resolve_cid_images(inbound.html, _cid_urls(stored)) if inbound.html else ""
+        named = conversation.public_id if conversation else ""
+        inbound = _with(inbound, conversation=named, html=html)
         received = conversations_inbound.receive(connection, inbound, contact=contact)
     except DomainError as error:
         _discard(stored)
