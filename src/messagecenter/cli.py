@@ -28,6 +28,7 @@ Message Center commands:
   createoperator   create an operator (a login) in an account
   backup PATH      write a consistent copy of the database to PATH (SQLite)
   restore PATH     replace the database with a backup (SQLite; the server must be stopped)
+  watch-mail       watch the e-mail channels' IMAP mailboxes (scale-out: one beside the servers)
 
 Any other command is one of Django's management commands, e.g.
   messagecenter migrate | shell | dbshell | check --deploy | changepassword EMAIL | help
@@ -356,6 +357,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "createoperator": createoperator,
     "backup": backup,
     "restore": restore,
+    "watch-mail": lambda argv: _django(["watch_mail", *argv]),
 }
 
 

@@ -252,15 +252,25 @@ def serve(options: ServeOptions, say: Callable[[str], None] = print) -> int:
     text = banner(options, jobs)
     connections.close_all()  # requests and jobs open their own; this thread is done with it
     running = start_consumer(options.workers) if jobs else None
+    mail_watcher = _start_mail_watcher() if jobs else None
     signals = _StopSignals()
     try:
         _Server(_uvicorn_config(options), on_ready=lambda: say(text), signals=signals).run()
     finally:
         signals.restore()
+        if mail_watcher is not None:
+            mail_watcher.stop()
         if running is not None:
             running.stop()
         lock.close()
     return 0
+
+
+def _start_mail_watcher():
+    """The e-mail channels' IDLE threads run where the jobs run (``watch-mail`` otherwise)."""
+    from messagecenter.transports.email.mailbox import Watcher
+
+    return Watcher().start()
 
 
 def _uvicorn_config(options: ServeOptions) -> uvicorn.Config:

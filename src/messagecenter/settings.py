@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "messagecenter.directory",
     "messagecenter.search",
     "messagecenter.archive",
+    "messagecenter.transports.email",
 ]
 
 MIDDLEWARE = [
@@ -389,3 +390,9 @@ LOGGING = {
 DELIVERY_MAX_ATTEMPTS = env_int("MC_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 DELIVERY_BACKOFF_SECONDS = env_int("MC_DELIVERY_BACKOFF_SECONDS", 30, minimum=1)
 DELIVERY_LEASE_SECONDS = env_int("MC_DELIVERY_LEASE_SECONDS", 300, minimum=10)
+
+# The e-mail channel's inbound side (transports/email): how long a mail without our reply
+# token or a known thread may still join the sender's conversation with the same subject; the
+# largest raw mail the inbound webhook accepts.
+EMAIL_SUBJECT_WINDOW_DAYS = env_int("MC_EMAIL_SUBJECT_WINDOW_DAYS", 14, minimum=0)
+EMAIL_WEBHOOK_MAX_MB = env_int("MC_EMAIL_WEBHOOK_MAX_MB", 50, minimum=1)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("messagecenter.web.urls")),
     path("", include("messagecenter.team.urls")),
     path("api/v1/", include("messagecenter.api.urls")),
+    path("", include("messagecenter.transports.email.urls")),
 ]

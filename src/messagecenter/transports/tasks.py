@@ -1,0 +1,4 @@
+"""Jobs named ``transports.<name>`` (``jobs.names`` imports this module to resolve them): each
+channel's task module, so its jobs are registered."""
+
+from messagecenter.transports.email import tasks as email_tasks  # noqa: F401
