@@ -269,3 +269,27 @@ def test_custom_channels_are_listed_and_added_for_the_widget(admin_client, accou
     assert add in html
     form = admin_client.get(add).content.decode()
     assert f'value="{widget.public_id}" selected' in form
+
+
+def test_the_list_shows_each_mailboxs_reading_state_and_last_error(
+    admin_client, widget, sink, clock
+):
+    from messagecenter.core import clock as mc_clock
+    from messagecenter.transports.email.models import Mailbox, MailboxStatus
+
+    channel = email_channel(widget, sink)
+    channel.config = {**channel.config, "inbound": "imap", "imap": {"host": "imap.acme.test"}}
+    channel.save()
+    page = reverse("settings_channels")
+    assert 'data-mailbox="new"' in admin_client.get(page).content.decode()
+
+    Mailbox.objects.create(
+        connection=channel,
+        status=MailboxStatus.ERROR,
+        last_error="imap.acme.test refused the login of 'support'",
+        last_error_at=mc_clock.now(),
+    )
+    html = admin_client.get(page).content.decode()
+
+    assert 'data-mailbox="error"' in html
+    assert "imap.acme.test refused the login of &#x27;support&#x27;" in html

@@ -152,8 +152,11 @@ class EmailChannelForm(forms.Form):
 def channel_list(request):
     account = request.user.account
     widgets = list(Widget.objects.for_account(account).order_by("name"))
-    connections = ChannelConnection.objects.for_account(account).order_by(
-        "-is_active", "kind", "created_at"
+    # With each e-mail channel's mailbox (its reading state and last error), in one query.
+    connections = (
+        ChannelConnection.objects.for_account(account)
+        .select_related("mailbox")
+        .order_by("-is_active", "kind", "created_at")
     )
     by_widget: dict[int, list[ChannelConnection]] = {w.pk: [] for w in widgets}
     for connection in connections:
