@@ -833,6 +833,33 @@ async def idle_phase(deployment: Deployment, options: Options) -> dict[str, Any]
 # --- baselines -------------------------------------------------------------------------------
 
 
+async def rate_then_push(
+    senders: Sequence[Any],
+    tracker: Tracker,
+    prefixes: str,
+    options: Options,
+    server: common.Server,
+    *,
+    acks: bool,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A baseline's two load phases, as the app's: the fixed rate, then the capped push
+    (``prefixes``: the message-id letters of each phase)."""
+    latency = await fixed_rate(
+        senders, tracker, prefixes[0], options.rate, options.duration, acks=acks
+    )
+    throughput = await saturate(
+        senders,
+        tracker,
+        prefixes[1],
+        options.throughput_duration,
+        options.cap,
+        options.warmup_window,
+        acks=acks,
+        meter=lambda: common.CpuMeter([server]),
+    )
+    return latency, throughput
+
+
 async def echo_baseline(options: Options, log_dir: Path) -> dict[str, Any]:
     server = common.start_echo(log_dir)
     clients: list[EchoClient] = []
@@ -842,18 +869,8 @@ async def echo_baseline(options: Options, log_dir: Path) -> dict[str, Any]:
         connected = await open_all(clients, options)
         for client in clients:
             client.start_reader()
-        latency = await fixed_rate(
-            clients, tracker, "E", options.rate, options.duration, acks=False
-        )
-        throughput = await saturate(
-            clients,
-            tracker,
-            "X",
-            options.throughput_duration,
-            options.cap,
-            options.warmup_window,
-            acks=False,
-            meter=lambda: common.CpuMeter([server]),
+        latency, throughput = await rate_then_push(
+            clients, tracker, "EX", options, server, acks=False
         )
         abort_all(clients)
         await asyncio.sleep(0.5)
@@ -893,18 +910,8 @@ async def relay_baseline(options: Options, log_dir: Path) -> dict[str, Any]:
         connected = await open_all(peers, options)
         for peer in peers:
             peer.start_reader()
-        latency = await fixed_rate(
-            contacts, tracker, "L", options.rate, options.duration, acks=True
-        )
-        throughput = await saturate(
-            contacts,
-            tracker,
-            "T",
-            options.throughput_duration,
-            options.cap,
-            options.warmup_window,
-            acks=True,
-            meter=lambda: common.CpuMeter([server]),
+        latency, throughput = await rate_then_push(
+            contacts, tracker, "LT", options, server, acks=True
         )
         return {"connect": connected, "latency": latency, "throughput": throughput}
     finally:
