@@ -7,7 +7,7 @@ so a page reload does not reroute their live chats.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -300,10 +300,16 @@ def is_available(operator: Operator) -> bool:
     return available_operators(operator.account).filter(pk=operator.pk).exists()
 
 
-def availability(operator_ref: Any) -> Exists:
+def presence_grace_start() -> datetime:
+    """Operators disconnected since then still count as connected (the reconnect grace)."""
+    return clock.now() - timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
+
+
+def availability(operator_ref: Any, grace_start: datetime | None = None) -> Exists:
     """The rule of ``available_operators`` as an expression about the operator that
-    ``operator_ref`` (an ``OuterRef``) points to, for writers that read it with their lock."""
-    grace_start = clock.now() - timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
+    ``operator_ref`` (an ``OuterRef``) points to, for writers that read it with their lock
+    (a prepared query passes ``grace_start`` itself: see ``core.prepared``)."""
+    grace_start = grace_start or presence_grace_start()
     connected = OperatorConnection.objects.filter(operator=OuterRef("pk"))
     return Exists(
         Operator.objects.filter(pk=operator_ref, is_active=True, presence=Presence.ONLINE).filter(

@@ -33,6 +33,7 @@ from messagecenter.conversations import queries, services
 from messagecenter.conversations.models import Conversation, Message, TimelineEntry
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import Conflict, NotFound, ValidationFailed
+from messagecenter.core.prepared import Placeholder, Prepared
 from messagecenter.transports.base import InboundMessage
 from messagecenter.widgets.models import ChannelConnection
 
@@ -137,16 +138,21 @@ def _conversation_for(connection, contact, inbound: InboundMessage) -> Conversat
 def _named(connection, contact, public_id: str) -> Conversation:
     """The conversation the transport named: the contact's, of this channel's widget, and of
     this channel or transferred to it; for anyone else it does not exist."""
-    conversation = (
-        Conversation.objects.filter(
-            contact=contact, widget_id=connection.widget_id, public_id=public_id
-        )
-        .select_related("widget", "contact", "account", "connection")
-        .first()
-    )
+    conversation = _NAMED.first(contact.pk, connection.widget_id, public_id)
     if conversation is None or not _continues_here(conversation, connection):
         raise NotFound(_("Unknown conversation."))
     return conversation
+
+
+# Every messenger message names its conversation: compiled once (``core.prepared``).
+_NAMED = Prepared(
+    lambda contact, widget, public_id: (
+        Conversation.objects.filter(contact_id=contact, widget_id=widget, public_id=public_id)
+        .select_related("widget", "contact", "account", "connection")
+        .order_by()
+    ),
+    placeholders=(Placeholder.INT, Placeholder.INT2, Placeholder.TEXT),
+)
 
 
 def _continues_here(conversation: Conversation, connection) -> bool:

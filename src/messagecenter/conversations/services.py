@@ -39,6 +39,7 @@ from messagecenter.core.errors import (
     ValidationFailed,
 )
 from messagecenter.core.events import contact_group, send_on_commit
+from messagecenter.core.prepared import Placeholder, Prepared
 from messagecenter.core.rendering import render_markdown, render_plain
 from messagecenter.search import indexing as search_index
 from messagecenter.transports.webchat.events import (
@@ -673,16 +674,32 @@ def persist_and_announce(conversation: Conversation, entries: list[TimelineEntry
 
 
 def _existing_message(conversation, client_msg_id, provider_message_id) -> TimelineEntry | None:
-    query = Message.objects.filter(conversation=conversation)
     if client_msg_id:
-        found = query.filter(client_msg_id=client_msg_id).select_related("entry").first()
-        return found.entry if found else None
-    if provider_message_id:
-        found = (
-            query.filter(provider_message_id=provider_message_id).select_related("entry").first()
-        )
-        return found.entry if found else None
-    return None
+        found = _BY_CLIENT_MSG_ID.first(conversation.pk, client_msg_id)
+    elif provider_message_id:
+        found = _BY_PROVIDER_ID.first(conversation.pk, provider_message_id)
+    else:
+        return None
+    return found.entry if found else None
+
+
+# The retry check runs for every message: compiled once (``core.prepared``).
+_BY_CLIENT_MSG_ID = Prepared(
+    lambda conversation, client_msg_id: (
+        Message.objects.filter(conversation_id=conversation, client_msg_id=client_msg_id)
+        .select_related("entry")
+        .order_by()[:1]
+    ),
+    placeholders=(Placeholder.INT, Placeholder.TEXT),
+)
+_BY_PROVIDER_ID = Prepared(
+    lambda conversation, provider_id: (
+        Message.objects.filter(conversation_id=conversation, provider_message_id=provider_id)
+        .select_related("entry")
+        .order_by()[:1]
+    ),
+    placeholders=(Placeholder.INT, Placeholder.TEXT),
+)
 
 
 def _message_at(conversation: Conversation, seq: int) -> Message:

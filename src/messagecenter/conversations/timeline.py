@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from messagecenter.accounts.models import AuditEntry
-from messagecenter.accounts.services import availability
+from messagecenter.accounts.services import availability, presence_grace_start
 from messagecenter.contacts.models import ContactConnection
 from messagecenter.conversations.models import (
     Conversation,
@@ -28,6 +28,7 @@ from messagecenter.conversations.models import (
 )
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
+from messagecenter.core.prepared import Placeholder, Prepared
 
 
 @dataclass
@@ -54,12 +55,20 @@ def lock(conversation: Conversation) -> Conversation:
     """Re-read the conversation under a row lock (PostgreSQL ``FOR UPDATE``; SQLite's
     IMMEDIATE transaction already serialises writers), in ONE statement that also answers
     what a message needs: is the contact online, is the assigned operator available, and
-    what is the highest seq.
+    what is the highest seq. Compiled once (``core.prepared``): it runs for every message.
 
     (A retried send's earlier message is looked up by a statement of its own after this
     one: on PostgreSQL a subquery here would read the snapshot from before the lock wait and
     miss the message whose writer held the lock.)"""
-    query = (
+    locked = _LOCK.first(conversation.pk, presence_grace_start())
+    if locked is None:
+        raise Conversation.DoesNotExist("The conversation to lock is gone.")
+    _begin(locked)
+    return locked
+
+
+def _lock_query(pk: int, grace_start: datetime) -> QuerySet[Conversation]:
+    return (
         Conversation.objects.select_for_update(of=("self",))
         .select_related(
             "widget", "connection", "contact", "assigned_operator", "assigned_group", "account"
@@ -69,12 +78,13 @@ def lock(conversation: Conversation) -> Conversation:
             locked_contact_online=Exists(
                 ContactConnection.objects.filter(contact_id=OuterRef("contact_id"))
             ),
-            locked_operator_available=availability(OuterRef("assigned_operator_id")),
+            locked_operator_available=availability(OuterRef("assigned_operator_id"), grace_start),
         )
+        .filter(pk=pk)
     )
-    locked = query.get(pk=conversation.pk)
-    _begin(locked)
-    return locked
+
+
+_LOCK = Prepared(_lock_query, placeholders=(Placeholder.INT, Placeholder.DATETIME))
 
 
 def begin_new(conversation: Conversation) -> Conversation:
