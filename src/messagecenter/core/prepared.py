@@ -125,7 +125,8 @@ class Prepared(Generic[M]):
             fields_start=start,
             fields_end=end,
             init_list=[f[0].target.attname for f in select[start:end]],
-            populators=get_related_populators(klass_info, select, using),
+            # The stubs describe Django 6's signature (with fetch_mode); this is 5.2's.
+            populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
             annotations=dict(compiler.annotation_col_map or {}),
         )
 
