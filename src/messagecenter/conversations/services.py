@@ -683,23 +683,20 @@ def _existing_message(conversation, client_msg_id, provider_message_id) -> Timel
     return found.entry if found else None
 
 
-# The retry check runs for every message: compiled once (``core.prepared``).
-_BY_CLIENT_MSG_ID = Prepared(
-    lambda conversation, client_msg_id: (
-        Message.objects.filter(conversation_id=conversation, client_msg_id=client_msg_id)
-        .select_related("entry")
-        .order_by()[:1]
-    ),
-    placeholders=(Placeholder.INT, Placeholder.TEXT),
-)
-_BY_PROVIDER_ID = Prepared(
-    lambda conversation, provider_id: (
-        Message.objects.filter(conversation_id=conversation, provider_message_id=provider_id)
-        .select_related("entry")
-        .order_by()[:1]
-    ),
-    placeholders=(Placeholder.INT, Placeholder.TEXT),
-)
+def _message_by(field: str) -> Prepared[Message]:
+    """The retry check runs for every message: compiled once (``core.prepared``)."""
+    return Prepared(
+        lambda conversation, value: (
+            Message.objects.filter(conversation_id=conversation, **{field: value})
+            .select_related("entry")
+            .order_by()[:1]
+        ),
+        placeholders=(Placeholder.INT, Placeholder.TEXT),
+    )
+
+
+_BY_CLIENT_MSG_ID = _message_by("client_msg_id")
+_BY_PROVIDER_ID = _message_by("provider_message_id")
 
 
 def _message_at(conversation: Conversation, seq: int) -> Message:
