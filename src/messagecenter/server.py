@@ -65,8 +65,11 @@ def start_consumer(workers: int | None = None) -> RunningConsumer:
     from django.utils.module_loading import autodiscover_modules
     from huey.contrib.djhuey import HUEY
 
+    from messagecenter.jobs import outbox
+
     autodiscover_modules("tasks")  # registers the periodic tasks, as run_huey does
     resume_interrupted_jobs()
+    outbox.drains_run_here()  # the outbox's wake flags may live in this process's memory
     options = dict(_consumer_settings())
     options.update(worker_type="thread", periodic=True)
     if workers is not None:

@@ -11,6 +11,7 @@ from messagecenter.core.actors import Actor
 from messagecenter.jobs import names, outbox
 from messagecenter.jobs.models import OutboxEvent
 from messagecenter.notifications.models import Kind, Notification
+from messagecenter.notifications.services import notify_from_event
 from tests.conftest import capture_events
 from tests.helpers import start
 
@@ -130,3 +131,60 @@ def test_jobs_are_enqueued_by_name_and_a_wrong_name_fails_in_the_writer():
     assert names.resolve("notifications.notify") is notify
     with pytest.raises(LookupError):
         names.enqueue_on_commit("notifications.no_such_job", 1)
+
+
+# --- waking: one drain per burst --------------------------------------------------------------
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The drains writers enqueue, recorded instead of run (as if the workers were busy)."""
+    jobs: list[tuple] = []
+    monkeypatch.setattr(outbox, "enqueue", lambda job, *args: jobs.append((job, *args)))
+    return jobs
+
+
+def test_a_burst_of_writes_queues_one_drain_that_handles_them_all(mine, alice, queued):
+    """GIVEN three contact messages committed while no drain has started WHEN the drain runs
+    THEN it was queued once and makes all three notifications; the next write queues again."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        contact_writes(mine, "eins")
+    for body in ("zwei", "drei"):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            contact_writes(mine, body)
+    assert queued == [("notifications.notify",)]
+
+    with capture_events():
+        assert outbox.drain("notifications.notify", notify_from_event) == 3
+    assert notified(alice) == [Kind.NEW_MESSAGE] * 3
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        contact_writes(mine, "vier")  # after the drain lowered the flag: a new drain
+    assert queued == [("notifications.notify",)] * 2
+
+
+def test_a_drain_leaves_failed_events_to_the_sweep(clock, settings, mine, alice, queued):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        contact_writes(mine)
+
+    def fails(payload):
+        raise ConnectionError("database went away")
+
+    assert outbox.drain("notifications.notify", fails) == 0
+    assert outbox.drain("notifications.notify", notify_from_event) == 0  # not a hot retry loop
+    assert notified(alice) == []
+    clock.shift(settings.JOB_LEASE_SECONDS + 1)
+    with capture_events():
+        [picked] = outbox.sweep()
+    assert queued[-1] == ("notifications.notify", picked)  # the sweep names the event
+
+
+def test_without_a_shared_wake_flag_every_event_is_queued(mine, settings, queued, monkeypatch):
+    """A ``worker`` beside an embedded server shares no memory with it: no coalescing."""
+    settings.HUEY = {**settings.HUEY, "immediate": False}
+    settings.REDIS_URL = ""
+    monkeypatch.setattr(outbox, "_drains_here", False)
+    for body in ("eins", "zwei"):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            contact_writes(mine, body)
+    assert queued == [("notifications.notify",)] * 2

@@ -8,12 +8,21 @@ from messagecenter.accounts import services as accounts
 from messagecenter.conversations import notes, services
 from messagecenter.core.actors import Actor
 from messagecenter.core.events import operator_group
+from messagecenter.jobs.models import OutboxEvent
 from messagecenter.notifications.models import Kind, Notification
 from messagecenter.notifications.services import mark_read, notify_from_event, unread_count
 from tests.conftest import capture_events
 from tests.helpers import start
 
 pytestmark = pytest.mark.django_db
+
+
+def started(widget, contact):
+    """A conversation whose set-up events were never consumed: dropped, so that the test's
+    own write (whose job drains every pending event) notifies only for itself."""
+    conversation = start(widget, contact)
+    OutboxEvent.objects.all().delete()
+    return conversation
 
 
 def kinds(operator):
@@ -30,7 +39,7 @@ def test_new_unassigned_conversation_notifies_the_group(widget, contact, alice, 
 
 
 def test_contact_message_in_mine_notifies_me(widget, contact, alice):
-    conversation = start(widget, contact)
+    conversation = started(widget, contact)
     services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
     with capture_events() as sent:
         services.post_contact_message(conversation, "Hallo?", actor=Actor.for_contact(contact))
@@ -43,7 +52,7 @@ def test_contact_message_in_mine_notifies_me(widget, contact, alice):
 
 
 def test_forward_notifies_the_new_assignee_but_assign_to_me_does_not(widget, contact, alice, bob):
-    conversation = start(widget, contact)
+    conversation = started(widget, contact)
     with capture_events():
         services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
     assert kinds(alice) == []
@@ -53,7 +62,7 @@ def test_forward_notifies_the_new_assignee_but_assign_to_me_does_not(widget, con
 
 
 def test_mention_notifies_the_mentioned(widget, contact, alice, bob):
-    conversation = start(widget, contact)
+    conversation = started(widget, contact)
     with capture_events():
         notes.add_note(conversation, "@bob bitte prüfen", actor=Actor.for_operator(alice))
     assert kinds(bob) == [Kind.MENTION]

@@ -6,12 +6,15 @@ outbox instead:
 
 - a consumer app subscribes its job to a topic at start-up (``subscribe(topic, job, wants)``);
 - a writer publishes in its own transaction (``publish``): one ``OutboxEvent`` row per
-  subscribed job that wants the event, all in ONE INSERT, each enqueued by name after commit;
-- the job runs ``consume(event_pk, handler)``: it claims the row with a lease, calls the
-  handler (which must be idempotent: a crash after the work and before the mark repeats it)
-  and marks the row processed; an error leaves it for the sweep, up to ``MAX_ATTEMPTS``;
+  subscribed job that wants the event, all in ONE INSERT; after commit it *wakes* each job;
+- a woken job drains (``drain(job, handler)``): it consumes every row of the job never tried
+  yet, in order. One queued drain serves a whole burst of writes (see ``wake``): at 100
+  messages a second, one enqueue per message was an eighth of the write path's CPU;
+- ``consume(event_pk, handler)`` claims one row with a lease, calls the handler (which must be
+  idempotent: a crash after the work and before the mark repeats it) and marks the row
+  processed; an error leaves it for the sweep, up to ``MAX_ATTEMPTS``;
 - ``sweep`` (every minute and at start-up) enqueues rows still unprocessed a lease after they
-  were written or claimed: their job was lost with a crashed worker.
+  were written or claimed, one by one: their job was lost with a crashed worker, or failed.
 """
 
 from __future__ import annotations
@@ -23,15 +26,20 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F, Q
 
 from messagecenter.core import clock
 from messagecenter.jobs.models import OutboxEvent
-from messagecenter.jobs.names import enqueue, enqueue_on_commit
+from messagecenter.jobs.names import enqueue, resolve
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+# A wake flag outlives a drain that never started (its worker died) only this long.
+WAKE_FLAG_SECONDS = 5
+DRAIN_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,8 @@ _subscriptions: dict[str, list[Subscription]] = {}
 
 def subscribe(topic: str, job: str, wants: Callable[[dict[str, Any]], bool] | None = None) -> None:
     """Called by the consuming app's ``ready``: ``job`` (a name, see ``jobs.names``) gets
-    every ``topic`` event that ``wants`` accepts."""
+    every ``topic`` event that ``wants`` accepts. The job takes an optional event pk: without
+    one it ``drain``s (woken after a write), with one it ``consume``s that event (the sweep)."""
     subscriptions = _subscriptions.setdefault(topic, [])
     if all(s.job != job for s in subscriptions):
         subscriptions.append(Subscription(job, wants or (lambda payload: True)))
@@ -65,9 +74,70 @@ def publish(events: Iterable[tuple[str, dict[str, Any]]], *, account_id: int | N
     if not rows:
         return 0
     OutboxEvent.objects.bulk_create(rows)
-    for row in rows:
-        enqueue_on_commit(row.job, row.pk)
+    for job in dict.fromkeys(row.job for row in rows):
+        resolve(job)  # a wrong name fails in the writer, not later in a worker
+        transaction.on_commit(lambda job=job: wake(job))
     return len(rows)
+
+
+# --- waking and draining ------------------------------------------------------------------
+#
+# After commit the writer raises the job's wake flag; only the writer that raised it enqueues a
+# drain. The drain lowers the flag *before* it reads the rows. So a row committed while the
+# flag is up is seen by the drain that lowers it (the row was committed before that), and a row
+# committed after the flag went down raises it again and queues the next drain: no row waits
+# for the sweep, and a burst costs one enqueue instead of one per event.
+#
+# The flag must be one flag for writers and drains: the shared cache (Redis), or memory when the
+# drains run in this process (``serve`` in embedded mode, immediate jobs). Elsewhere — a
+# ``worker`` beside an embedded server — every event is enqueued, as before.
+
+_drains_here = False
+
+
+def drains_run_here() -> None:
+    """Called by the embedded server when it starts the job consumer in its own process."""
+    global _drains_here
+    _drains_here = True
+
+
+def _coalescing() -> bool:
+    return bool(settings.REDIS_URL) or _drains_here or bool(settings.HUEY.get("immediate"))
+
+
+def _wake_flag(job: str) -> str:
+    return f"mc:outbox:wake:{job}"
+
+
+def wake(job: str) -> None:
+    """Make sure a drain of ``job`` runs after this moment (called after the commit)."""
+    if not _coalescing():
+        enqueue(job)
+    elif cache.add(_wake_flag(job), 1, timeout=WAKE_FLAG_SECONDS):
+        enqueue(job)
+    # else: a drain is queued and has not started yet; it will read this row.
+
+
+def drain(job: str, handler: Callable[[dict[str, Any]], Any]) -> int:
+    """Consume, oldest first, every event of ``job`` that no worker has tried yet; the number
+    handled. Events that failed are the sweep's (retried once a minute, not in a hot loop),
+    and a row another drain claimed meanwhile is skipped by ``consume``."""
+    if _coalescing():
+        cache.delete(_wake_flag(job))
+    handled, after = 0, 0
+    while True:
+        batch = list(
+            OutboxEvent.objects.filter(
+                job=job, pk__gt=after, attempts=0, processed_at__isnull=True, failed_at__isnull=True
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:DRAIN_BATCH]
+        )
+        for event_pk in batch:
+            handled += consume(event_pk, handler)
+        if len(batch) < DRAIN_BATCH:
+            return handled
+        after = batch[-1]
 
 
 def lease() -> timedelta:
