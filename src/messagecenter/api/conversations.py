@@ -33,7 +33,7 @@ from messagecenter.api.schemas import (
 )
 from messagecenter.conversations import commands, delivery, notes, services
 from messagecenter.conversations.commands import catalogue
-from messagecenter.conversations.events import entry_payload
+from messagecenter.conversations.events import entry_payload, entry_payloads
 from messagecenter.conversations.models import Conversation
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied
@@ -71,7 +71,7 @@ def get_timeline(request, conversation_id: str, query: Query[TimelineQuery]):
     conversation = _conversation(request, conversation_id)
     entries, has_more = queries.timeline_page(conversation, after=query.after, limit=query.limit)
     return {
-        "items": [entry_payload(entry) for entry in entries],
+        "items": entry_payloads(list(entries)),
         "next_after": entries[-1].seq if entries else query.after,
         "has_more": has_more,
     }

@@ -89,6 +89,32 @@ class EntryActor(Schema):
     name: str
 
 
+class FileOut(Schema):
+    id: str
+    name: str
+    size: int = Field(description="Bytes.")
+    content_type: str = Field(description="Sniffed from the content, not the sender's claim.")
+    media_kind: str
+    inline: bool = Field(description="Shown inside the HTML body (a mail's cid: image).")
+    url: str = Field(description="Where the operator app downloads it (a signed-in session).")
+
+
+class SkippedPartOut(Schema):
+    filename: str
+    size: int
+    reason: str
+
+
+class MailOut(Schema):
+    quoted_text: str = Field(description="The quoted history and signature cut from the body.")
+    remote_images_blocked: bool = Field(
+        description="The HTML had remote images; they are kept as `data-mc-remote-src`."
+    )
+    skipped_attachments: list[SkippedPartOut] = Field(
+        description="Parts not kept (over the upload limit)."
+    )
+
+
 class MessageOut(Schema):
     author_kind: Literal["contact", "operator", "bot", "system"]
     body: str
@@ -98,6 +124,8 @@ class MessageOut(Schema):
     delivery_state: str
     client_msg_id: str | None
     deleted: bool
+    files: list[FileOut] = Field(default_factory=list)
+    mail: MailOut | None = Field(None, description="Only for messages that came as e-mail.")
 
 
 class NoteOut(Schema):

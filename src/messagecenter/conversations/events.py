@@ -12,6 +12,7 @@ from typing import Any, Literal, TypedDict
 
 from django.utils.translation import gettext
 
+from messagecenter.conversations import extras
 from messagecenter.conversations.models import Conversation, EntryKind, TimelineEntry
 from messagecenter.core.events import (
     account_group,
@@ -114,8 +115,17 @@ def summary(conversation: Conversation) -> ConversationSummary:
     }
 
 
-def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
-    """The operator-side view of an entry (also used by the REST API)."""
+def entry_payloads(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    """The operator-side view of a page of entries: the channels' extras in one go."""
+    found = extras.for_entries(entries)
+    return [entry_payload(entry, found) for entry in entries]
+
+
+def entry_payload(
+    entry: TimelineEntry, found: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The operator-side view of an entry (also used by the REST API). ``found``: the
+    channels' extras of a page (``entry_payloads``); without it, this entry's own."""
     payload: dict[str, Any] = {
         "seq": entry.seq,
         "kind": entry.kind,
@@ -137,7 +147,12 @@ def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
             "delivery_error": gettext(message.delivery_error) if message.delivery_error else "",
             "client_msg_id": message.client_msg_id,
             "deleted": message.deleted_at is not None,
+            # Files the channel brought with the message (a mail's attachments).
+            "files": [],
         }
+        if found is None:
+            found = extras.for_entries([entry])
+        payload["message"].update(found.get(message.pk, {}))
     elif entry.kind == EntryKind.NOTE:
         note = entry.note
         payload["note"] = {

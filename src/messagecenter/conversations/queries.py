@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from messagecenter.conversations.events import entry_payload
+from messagecenter.conversations.events import entry_payloads
 from messagecenter.conversations.models import (
     ACTIVE_STATUSES,
     Conversation,
@@ -30,7 +30,7 @@ def entries_after(conversation: Conversation, after: int) -> QuerySet:
 
 def operator_entries_after(conversation: Conversation, after: int) -> list[dict]:
     """Up to RESUME_LIMIT entries; a client that got a full page asks again from the last."""
-    return [entry_payload(e) for e in entries_after(conversation, after)[:RESUME_LIMIT]]
+    return entry_payloads(list(entries_after(conversation, after)[:RESUME_LIMIT]))
 
 
 def contact_entries_after(conversation: Conversation, after: int) -> list[dict]:

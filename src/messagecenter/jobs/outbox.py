@@ -111,11 +111,9 @@ def _wake_flag(job: str) -> str:
 
 def wake(job: str) -> None:
     """Make sure a drain of ``job`` runs after this moment (called after the commit)."""
-    if not _coalescing():
+    # Not raised by us: a drain is queued and has not started yet; it will read this row.
+    if not _coalescing() or cache.add(_wake_flag(job), 1, timeout=WAKE_FLAG_SECONDS):
         enqueue(job)
-    elif cache.add(_wake_flag(job), 1, timeout=WAKE_FLAG_SECONDS):
-        enqueue(job)
-    # else: a drain is queued and has not started yet; it will read this row.
 
 
 def drain(job: str, handler: Callable[[dict[str, Any]], Any]) -> int:

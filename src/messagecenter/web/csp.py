@@ -25,11 +25,19 @@ EMOJI_PICKER_STYLE = "'sha256-rg2BpwZ4T9EADaas/dlxn0KsISPDXXIabE9pnJ++3UQ='"
 
 _FRAMING = "_mc_csp_frame_ancestors"
 _STYLE_ATTRIBUTES = "_mc_csp_style_attributes"
+_REMOTE_IMAGES = "_mc_csp_remote_images"
 
 
-def policy(*, frame_ancestors: Iterable[str] = ("'none'",), style_attributes: bool = False) -> str:
+def policy(
+    *,
+    frame_ancestors: Iterable[str] = ("'none'",),
+    style_attributes: bool = False,
+    remote_images: bool = False,
+) -> str:
     """The header value. ``style_attributes`` only for a page hosting a library that positions
-    its parts with ``style`` attributes (the emoji picker: see ``allow_style_attributes``)."""
+    its parts with ``style`` attributes (the emoji picker: see ``allow_style_attributes``);
+    ``remote_images`` only where an operator may ask for a mail's images
+    (``allow_remote_images``)."""
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -37,7 +45,7 @@ def policy(*, frame_ancestors: Iterable[str] = ("'none'",), style_attributes: bo
         "style-src-elem": ["'self'", EMOJI_PICKER_STYLE],
         "style-src-attr": ["'unsafe-inline'"] if style_attributes else ["'none'"],
         # data: for the favicon placeholder and inline SVG images; blob: for local previews.
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *(["https:"] if remote_images else [])],
         "font-src": ["'self'"],
         # 'self' also covers the WebSockets (ws:/wss:) of this origin.
         "connect-src": ["'self'"],
@@ -71,6 +79,21 @@ def allow_style_attributes(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapper
 
 
+def allow_remote_images(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the conversation page: a mail's remote images load when the operator asks for them
+    ("Load remote images"). The sanitiser keeps their address only in ``data-mc-remote-src``,
+    so nothing loads before that click; the policy still refuses plain-http images and every
+    other remote resource."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        setattr(response, _REMOTE_IMAGES, True)
+        return response
+
+    return wrapper
+
+
 class ContentSecurityPolicyMiddleware:
     """Sets the policy on every response that does not have one yet."""
 
@@ -83,5 +106,6 @@ class ContentSecurityPolicyMiddleware:
             response.headers["Content-Security-Policy"] = policy(
                 frame_ancestors=getattr(response, _FRAMING, ("'none'",)),
                 style_attributes=getattr(response, _STYLE_ATTRIBUTES, False),
+                remote_images=getattr(response, _REMOTE_IMAGES, False),
             )
         return response

@@ -23,7 +23,7 @@ from messagecenter.contacts.models import (
     PageView,
 )
 from messagecenter.conversations import queries
-from messagecenter.conversations.events import entry_payload
+from messagecenter.conversations.events import entry_payload, entry_payloads
 from messagecenter.conversations.models import (
     ACTIVE_STATUSES,
     Conversation,
@@ -195,7 +195,7 @@ def timeline_before(conversation: Conversation, before: int | None) -> tuple[lis
         query.select_related("message__connection", "note").order_by("-seq")[: TIMELINE_PAGE + 1]
     )
     more = len(page) > TIMELINE_PAGE
-    return [entry_payload(e) for e in reversed(page[:TIMELINE_PAGE])], more
+    return entry_payloads(list(reversed(page[:TIMELINE_PAGE]))), more
 
 
 def timeline_entry(conversation: Conversation, seq: int) -> dict | None:

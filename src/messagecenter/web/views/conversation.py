@@ -18,6 +18,7 @@ def load(request, conversation_id: str):
 
 @login_required
 @csp.allow_style_attributes  # the composer's emoji picker
+@csp.allow_remote_images  # a mail's images, when the operator asks for them
 def conversation(request, conversation_id: str):
     item = load(request, conversation_id)
     tab = current_tab(request)

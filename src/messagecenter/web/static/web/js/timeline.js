@@ -7,7 +7,7 @@ import { html, nothing, render } from "../../vendor/lit-html/lit-html.js";
 import { repeat } from "../../vendor/lit-html/directives/repeat.js";
 import { unsafeHTML } from "../../vendor/lit-html/directives/unsafe-html.js";
 import { channelIcon, icon } from "./inbox-list.js";
-import { config, format, formatDateTime, formatTime, gettext, ngettext } from "./util.js";
+import { config, format, formatDateTime, formatSize, formatTime, gettext, ngettext } from "./util.js";
 
 // Marks texts for makemessages; they are translated where shown.
 const gettext_noop = (text) => text;
@@ -61,6 +61,7 @@ export class Timeline {
     this.context = context; // {directory, mayDelete(entry), onDelete(seq), mayRetry(), onRetry(seq), noteTools}
     this.sessions = page.sessions || {};
     this.entries = new Map();
+    this.remoteImages = new Set(); // seqs of mails whose remote images the operator asked for
     this.more = page.more;
     this.add(page.entries);
   }
@@ -155,7 +156,8 @@ export class Timeline {
     return html`<li class=${classes} data-seq=${entry.seq}>
       <div class="msg__head"><span class="msg__author">${name}</span><time datetime=${entry.at}>${formatTime(entry.at)}</time></div>
       <div class="msg__bubble">
-        <div class="msg__body">${unsafeHTML(message.html)}</div>
+        <div class="msg__body">${unsafeHTML(this.bodyHtml(entry))}</div>
+        ${this.mailTemplate(entry)}
         ${deletable
           ? html`<button type="button" class="msg__delete" aria-label=${gettext("Delete message")} title=${gettext("Delete message")} @click=${() => this.context.onDelete(entry.seq)}>${icon("trash-2")}</button>`
           : nothing}
@@ -166,6 +168,45 @@ export class Timeline {
         ${author === "contact" ? this.channelTemplate(message) : this.deliveryTemplate(message, entry)}
       </div>
     </li>`;
+  }
+
+  // A mail's remote images load only when the operator asks (the sanitiser kept their
+  // address in data-mc-remote-src); the page's policy allows https images for that.
+  bodyHtml(entry) {
+    const body = entry.message.html;
+    if (!this.remoteImages.has(entry.seq)) return body;
+    return body.replaceAll(' data-mc-remote-src="', ' referrerpolicy="no-referrer" src="');
+  }
+
+  // What the channel brought beside the body: files, parts too large to keep, the quoted
+  // history the parser cut, the held-back remote images.
+  mailTemplate(entry) {
+    const message = entry.message;
+    const files = (message.files || []).filter((file) => !file.inline);
+    const mail = message.mail;
+    if (!files.length && !mail) return nothing;
+    const skipped = mail?.skipped_attachments || [];
+    return html`<div class="msg__extras">
+      ${files.length
+        ? html`<ul class="msg__files" aria-label=${gettext("Attachments")}>${files.map(
+            (file) => html`<li><a class="msg__file" href=${file.url} download=${file.name} data-file=${file.id}>${icon("paperclip")}<span class="msg__file-name">${file.name}</span><span class="msg__file-size">${formatSize(file.size)}</span></a></li>`,
+          )}</ul>`
+        : nothing}
+      ${skipped.map(
+        (part) => html`<p class="msg__skipped" data-skipped>${icon("circle-alert")}${format(gettext("Not kept: %(name)s (%(size)s), larger than the upload limit."), { name: part.filename, size: formatSize(part.size) })}</p>`,
+      )}
+      ${mail?.remote_images_blocked && !this.remoteImages.has(entry.seq)
+        ? html`<button type="button" class="button button--small msg__remote" data-load-remote-images @click=${() => this.showRemoteImages(entry.seq)}>${icon("eye")}<span>${gettext("Load remote images")}</span></button>`
+        : nothing}
+      ${mail?.quoted_text
+        ? html`<details class="msg__quoted"><summary>${gettext("Show quoted text")}</summary><pre>${mail.quoted_text}</pre></details>`
+        : nothing}
+    </div>`;
+  }
+
+  showRemoteImages(seq) {
+    this.remoteImages.add(seq);
+    this.render();
   }
 
   channelTemplate(message) {

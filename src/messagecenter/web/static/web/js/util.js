@@ -83,6 +83,19 @@ const dateTimeFormat = new Intl.DateTimeFormat(language, { ...DATE, hour: "numer
 const relativeFormat = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
 const TICK_MS = 15000;
 
+// "12 kB" / "1,4 MB": a file's size in the operator's language.
+const SIZE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte"];
+export function formatSize(bytes) {
+  let value = Number(bytes) || 0;
+  let unit = 0;
+  while (value >= 1000 && unit < SIZE_UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit && value < 10 ? 1 : 0;
+  return new Intl.NumberFormat(language, { style: "unit", unit: SIZE_UNITS[unit], unitDisplay: "short", maximumFractionDigits: digits }).format(value);
+}
+
 export function formatTime(iso) {
   return iso ? timeFormat.format(new Date(iso)) : "";
 }

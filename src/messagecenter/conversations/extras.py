@@ -1,0 +1,41 @@
+"""What a channel adds to its messages in the operator's view: a mail's attachments, the quoted
+history its parser cut, the parts it could not keep.
+
+Conversations never import transports (the channel seam, docs/ARCHITECTURE), so a transport
+registers a loader for its channel kind at start-up. A loader gets every message of one page
+of that channel at once and answers with the extra keys per message: one query per channel per
+page, never one per message, and none at all for a channel without a loader (the messenger's
+live write path pays nothing).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from messagecenter.conversations.models import EntryKind, Message, TimelineEntry
+
+# message pk -> keys merged into the entry's ``message`` payload
+Loader = Callable[[list[Message]], dict[int, dict[str, Any]]]
+
+_loaders: dict[str, Loader] = {}
+
+
+def register(channel: str, loader: Loader) -> None:
+    """Called by a transport's ``ready``: ``loader`` describes the messages of ``channel``."""
+    _loaders[channel] = loader
+
+
+def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
+    """The extras of the entries' messages, by message pk, one loader call per channel."""
+    by_channel: dict[str, list[Message]] = defaultdict(list)
+    for entry in entries:
+        if entry.kind == EntryKind.MESSAGE and entry.message is not None:
+            channel = entry.message.connection.kind
+            if channel in _loaders:
+                by_channel[channel].append(entry.message)
+    extras: dict[int, dict[str, Any]] = {}
+    for channel, messages in by_channel.items():
+        extras.update(_loaders[channel](messages))
+    return extras
