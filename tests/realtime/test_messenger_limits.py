@@ -1,14 +1,19 @@
 """Messenger limits hold per contact and per client address, not per socket (several real
-sockets in parallel, totals asserted), and a blocked contact gets no new identity."""
+sockets in parallel, totals asserted), a blocked contact gets no new identity, and the client
+address is counted in the cache, never written to a row."""
 
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.apps import apps
+from django.core import serializers
+from django.core.cache import cache
 from websockets.exceptions import ConnectionClosed
 
 from messagecenter.contacts.models import Contact, PageView
@@ -16,7 +21,7 @@ from messagecenter.contacts.services import set_blocked
 from messagecenter.conversations.models import Conversation, Message
 from messagecenter.core import clock
 from messagecenter.core.actors import Actor
-from messagecenter.transports.webchat import visitors
+from messagecenter.transports.webchat import limits, visitors
 from tests.realtime.conftest import receive, send, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -186,3 +191,33 @@ def test_hello_beyond_the_address_limit_is_refused_and_closed(asgi_server, widge
         third.recv(timeout=5)
     for ws in (first, second):
         ws.close()
+
+
+def test_the_client_address_is_kept_in_no_row_only_hashed_in_the_cache(clock, asgi_server, widget):
+    """GIVEN a widget outside privacy mode (the most it records)
+    WHEN a visitor from 127.0.0.1 arrives, views pages, shares a location, writes and comes back
+    THEN no row of any model holds the address or its keyed hash; the cache counts it."""
+    ws, welcome = greeted(
+        asgi_server, widget, page={"url": "https://shop.example/", "title": "Shop"}
+    )
+    send(ws, type="page.view", url="https://shop.example/kitchen", title="Kitchen")
+    send(ws, type="location", latitude=48.2082, longitude=16.3738)
+    send(ws, type="message.send", body="Hallo von zu Hause", client_id="m1")
+    receive(ws, "ack")
+    ws.close()
+    back, _ = greeted(asgi_server, widget, token=welcome["token"])  # records the client
+    send(back, type="ping")
+    receive(back, "pong")
+    back.close()
+
+    rows = "".join(
+        serializers.serialize("json", model._base_manager.all())
+        for model in apps.get_models(include_auto_created=True)
+    )
+    assert "Hallo von zu Hause" in rows and "shop.example/kitchen" in rows  # the traffic is there
+    key = limits.address_key("127.0.0.1")
+    assert "127.0.0.1" not in rows
+    assert key not in rows
+    window = int(time.time() // limits.WINDOW)  # the clock is frozen: the traffic's minute
+    assert cache.get(f"mc:limit:hello:{key}:{window}") == 2
+    assert cache.get(f"mc:limit:message:address:{key}:{window}") == 1

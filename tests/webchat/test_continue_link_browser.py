@@ -10,6 +10,7 @@ import email
 import re
 from datetime import timedelta
 from email import policy
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -21,6 +22,7 @@ from messagecenter.contacts.models import Contact
 from messagecenter.conversations import unread
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core import clock
+from messagecenter.transports.webchat import visitors
 from tests.helpers import conversation_in
 from tests.webchat.helpers import eventually
 
@@ -57,7 +59,9 @@ def test_continue_link_shows_the_history_and_verifies_the_address(
     assert verified.get().verified_via == "email_link"
     assert "continue=" not in page.url  # used once, never replayed or recorded as a page view
     token = page.evaluate(f"JSON.parse(localStorage.getItem('mc-messenger:{widget.key}')).token")
-    assert token  # a fresh contact token for this device
+    # A fresh contact token for this device, not the link's continue token.
+    assert visitors.contact_from_token(widget, token) == contact
+    assert token != parse_qs(urlsplit(link).query)["continue"][0]
 
     # Writing continues the same conversation of the same contact.
     composer = messenger.get_by_role("textbox", name="Message")
