@@ -3,12 +3,17 @@ endpoint answers 404 — never 403, which would confirm the id exists — and ch
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from messagecenter.accounts.models import ApiToken, AuditEntry
 from messagecenter.api.api import api
 from messagecenter.contacts.services import create_contact
 from messagecenter.conversations.models import Status, TimelineEntry
+from messagecenter.core.actors import Actor
+from messagecenter.files.services import store_file
+from messagecenter.transports.email.models import MailAttachment
 from messagecenter.widgets.services import create_widget
 from tests.api.conftest import assert_problem
 from tests.helpers import conversation_in, start
@@ -21,6 +26,7 @@ CV = "/conversations/{conversation_id}"
 OUTSIDER_CASES = [
     ("get", CV, None),
     ("get", CV + "/timeline", None),
+    ("get", CV + "/files/{file_id}", None),
     ("post", CV + "/messages", {"body": "Hallo"}),
     ("delete", CV + "/messages/{seq}", None),
     ("post", CV + "/messages/{seq}/retry", None),
@@ -38,12 +44,25 @@ OUTSIDER_CASES = [
 SIGNED_ENDPOINTS = {("post", "/channels/{channel_id}/messages")}
 
 
+def attached_file(conversation):
+    """A file one of the conversation's messages carries (as a mail's attachment would)."""
+    stored = store_file(
+        conversation.account,
+        io.BytesIO(b"%PDF-1.4 x"),
+        "r.pdf",
+        actor=Actor.system(conversation.account),
+    )
+    MailAttachment.objects.create(message=conversation.messages.first(), file=stored, position=1)
+    return stored
+
+
 @pytest.fixture
 def acme(widget, contact, alice, alice_api):
     """Acme's conversation with a note, and alice's live token."""
     conversation = conversation_in(Status.WAITING, widget, contact, alice)
     note = alice_api.post(f"/conversations/{conversation.public_id}/notes", {"body": "Intern"})
     return {
+        "file_id": attached_file(conversation).public_id,
         "conversation_id": conversation.public_id,
         "seq": note.json()["seq"],
         "token_id": ApiToken.objects.get(operator=alice).public_id,

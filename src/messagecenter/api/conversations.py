@@ -31,13 +31,14 @@ from messagecenter.api.schemas import (
     conversation_detail,
     conversation_out,
 )
-from messagecenter.conversations import commands, delivery, notes, services
+from messagecenter.conversations import commands, delivery, extras, notes, services
 from messagecenter.conversations.commands import catalogue
 from messagecenter.conversations.events import entry_payload, entry_payloads
 from messagecenter.conversations.models import Conversation
 from messagecenter.core.actors import Actor
-from messagecenter.core.errors import PermissionDenied
+from messagecenter.core.errors import NotFound, PermissionDenied
 from messagecenter.core.scoping import get_scoped
+from messagecenter.files.http import file_response
 
 router = Router(tags=["conversations"])
 
@@ -112,6 +113,24 @@ def delete_message(request, conversation_id: str, seq: int):
     """Withdraw a message sent to the contact; answers the ``message_deleted`` entry."""
     conversation = _conversation(request, conversation_id)
     return entry_payload(services.delete_message(conversation, seq, actor=request.auth))
+
+
+@router.get(
+    "/conversations/{conversation_id}/files/{file_id}",
+    response={200: None, **READ_ERRORS},
+    auth=READ,
+    openapi_extra={
+        "responses": {200: {"description": "The file's bytes, as a download, with its type."}}
+    },
+)
+def get_file(request, conversation_id: str, file_id: str):
+    """A file a message of the conversation carries (``message.files[].id``: a mail's
+    attachment), with its sniffed content type."""
+    conversation = _conversation(request, conversation_id)
+    stored = extras.conversation_file(conversation, file_id)
+    if stored is None:
+        raise NotFound(_("Not found."))
+    return file_response(stored)
 
 
 @router.post(

@@ -14,17 +14,33 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from messagecenter.conversations.models import EntryKind, Message, TimelineEntry
+from messagecenter.conversations.models import Conversation, EntryKind, Message, TimelineEntry
+from messagecenter.files.models import StoredFile
 
 # message pk -> keys merged into the entry's ``message`` payload
 Loader = Callable[[list[Message]], dict[int, dict[str, Any]]]
+# (conversation, file public id) -> the file, when a message of the conversation carries it
+FileFinder = Callable[[Conversation, str], StoredFile | None]
 
 _loaders: dict[str, Loader] = {}
+_finders: dict[str, FileFinder] = {}
 
 
-def register(channel: str, loader: Loader) -> None:
-    """Called by a transport's ``ready``: ``loader`` describes the messages of ``channel``."""
+def register(channel: str, loader: Loader, *, files: FileFinder | None = None) -> None:
+    """Called by a transport's ``ready``: ``loader`` describes the messages of ``channel``;
+    ``files`` finds a file its messages carry (for the download endpoints)."""
     _loaders[channel] = loader
+    if files is not None:
+        _finders[channel] = files
+
+
+def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | None:
+    """A file one of the conversation's messages carries, or None (never another's file)."""
+    for find in _finders.values():
+        stored = find(conversation, file_id)
+        if stored is not None:
+            return stored
+    return None
 
 
 def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:

@@ -100,3 +100,24 @@ def test_a_page_of_thirty_mails_costs_the_same_queries_as_one(channel, alice, se
 
     assert sum(e["kind"] == "message" for e in entries) == 30
     assert len(thirty.captured_queries) == len(one.captured_queries)
+
+
+def test_an_api_client_downloads_the_attachment_of_its_conversation(channel, alice, settings):
+    received = receive_full_mail(channel, settings)
+    conversation = received.conversation
+    [pdf] = [a.file for a in received.entry.message.mail_attachments.all() if not a.inline]
+    api = personal(alice)
+
+    response = api.get(f"/conversations/{conversation.public_id}/files/{pdf.public_id}")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 Rechnung 4711"
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="rechnung.pdf"' in response["Content-Disposition"]
+    # The file of another conversation of the same account is not this one's.
+    other = ingest(
+        channel, full_mail("<other@example.com>").replace(b"Kim Kunde <kim@", b"Lea <lea@")
+    )
+    other_file = other.received.entry.message.mail_attachments.first().file
+    wrong = api.get(f"/conversations/{conversation.public_id}/files/{other_file.public_id}")
+    assert wrong.status_code == 404

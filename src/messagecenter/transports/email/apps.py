@@ -12,8 +12,8 @@ class EmailChannelConfig(AppConfig):
         # deleted it (archive, GDPR erasure, retention): the mailbox never brings it back.
         from messagecenter.conversations import extras
         from messagecenter.transports.email import tombstones
-        from messagecenter.transports.email.extras import mail_extras
+        from messagecenter.transports.email.extras import mail_extras, mail_file
 
         tombstones.connect()
         # The operator's view of a mail: its attachments and quoted history.
-        extras.register("email", mail_extras)
+        extras.register("email", mail_extras, files=mail_file)

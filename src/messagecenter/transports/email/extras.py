@@ -9,7 +9,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from messagecenter.conversations.models import Message
+from messagecenter.conversations.models import Conversation, Message
+from messagecenter.files.models import StoredFile
 from messagecenter.transports.email.models import InboundMail, MailAttachment
 
 
@@ -41,3 +42,12 @@ def _file(attachment: MailAttachment) -> dict[str, Any]:
         "inline": attachment.inline,
         "url": reverse("email_channel:file", args=[stored.public_id]),
     }
+
+
+def mail_file(conversation: Conversation, file_id: str) -> StoredFile | None:
+    attachment = (
+        MailAttachment.objects.filter(message__conversation=conversation, file__public_id=file_id)
+        .select_related("file")
+        .first()
+    )
+    return attachment.file if attachment else None

@@ -16,14 +16,13 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from messagecenter.core import webhooks
-from messagecenter.files.models import StoredFile
-from messagecenter.files.services import open_file
+from messagecenter.files.http import file_response
 from messagecenter.transports.email import inbound
 from messagecenter.transports.email.config import EmailConfig
 from messagecenter.transports.email.models import MailAttachment
@@ -89,13 +88,4 @@ def attachment(request: HttpRequest, file_id: str) -> HttpResponseBase:
     )
     if linked is None:
         raise Http404
-    stored: StoredFile = linked.file
-    response = FileResponse(
-        open_file(stored),
-        content_type=stored.content_type,
-        as_attachment=not linked.inline,
-        filename=stored.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return file_response(linked.file, inline=linked.inline)
