@@ -165,6 +165,22 @@ def entry_payload(
     return payload
 
 
+NO_EXTRAS: dict[int, dict[str, Any]] = {}
+
+
+def _extras_at_commit(entry: TimelineEntry):
+    """A channel's extras are written after the message, in the same transaction (a mail's
+    attachments): the pushed entry reads them once it commits. None (nothing to read, and
+    no query on the messenger's write path) for a channel without extras."""
+    if not extras.applies(entry):
+        return None
+
+    def finish(event: dict[str, Any]) -> None:
+        event["entry"]["message"].update(extras.for_entries([entry]).get(entry.message.pk, {}))
+
+    return finish
+
+
 def announce_entry(conversation: Conversation, entry: TimelineEntry) -> None:
     announce_entries(conversation, [entry])
 
@@ -182,10 +198,12 @@ def announce_entries(conversation: Conversation, entries: list[TimelineEntry]) -
             "account": conversation.account.public_id,
             "conversation": conversation.public_id,
             "seq": entry.seq,
-            "entry": entry_payload(entry),
+            "entry": entry_payload(entry, NO_EXTRAS),
             "summary": state,
         }
-        send_on_commit(event, [conversation_group(conversation.public_id)])
+        send_on_commit(
+            event, [conversation_group(conversation.public_id)], finish=_extras_at_commit(entry)
+        )
         announce_to_contact(conversation, entry)
     send_on_commit(
         _changed(conversation, entries, state), [account_group(conversation.account.public_id)]

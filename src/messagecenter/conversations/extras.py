@@ -43,14 +43,17 @@ def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | 
     return None
 
 
+def applies(entry: TimelineEntry) -> bool:
+    """Whether the entry is a message of a channel that adds extras."""
+    return entry.kind == EntryKind.MESSAGE and entry.message.connection.kind in _loaders
+
+
 def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
     """The extras of the entries' messages, by message pk, one loader call per channel."""
     by_channel: dict[str, list[Message]] = defaultdict(list)
     for entry in entries:
-        if entry.kind == EntryKind.MESSAGE and entry.message is not None:
-            channel = entry.message.connection.kind
-            if channel in _loaders:
-                by_channel[channel].append(entry.message)
+        if applies(entry):
+            by_channel[entry.message.connection.kind].append(entry.message)
     extras: dict[int, dict[str, Any]] = {}
     for channel, messages in by_channel.items():
         extras.update(_loaders[channel](messages))

@@ -34,11 +34,23 @@ def unregister_sink(sink: Sink) -> None:
         _sinks.remove(sink)
 
 
-def send_on_commit(event: Event, groups: Iterable[str]) -> None:
-    """Deliver ``event`` to ``groups`` once the surrounding transaction commits."""
-    wire = json.loads(json.dumps(event, cls=DjangoJSONEncoder))
+def send_on_commit(
+    event: Event, groups: Iterable[str], *, finish: Callable[[Any], None] | None = None
+) -> None:
+    """Deliver ``event`` to ``groups`` once the surrounding transaction commits. ``finish``
+    completes the event at that moment, from rows the rest of the transaction wrote (a mail's
+    attachments follow its message); without it the event is fixed now."""
     targets = sorted(set(groups))
-    transaction.on_commit(lambda: _dispatch(wire, targets))
+    if finish is None:
+        wire = json.loads(json.dumps(event, cls=DjangoJSONEncoder))
+        transaction.on_commit(lambda: _dispatch(wire, targets))
+        return
+
+    def finished() -> None:
+        finish(event)
+        _dispatch(json.loads(json.dumps(event, cls=DjangoJSONEncoder)), targets)
+
+    transaction.on_commit(finished)
 
 
 def _dispatch(event: dict[str, Any], groups: list[str]) -> None:

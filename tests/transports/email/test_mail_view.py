@@ -121,3 +121,17 @@ def test_an_api_client_downloads_the_attachment_of_its_conversation(channel, ali
     other_file = other.received.entry.message.mail_attachments.first().file
     wrong = api.get(f"/conversations/{conversation.public_id}/files/{other_file.public_id}")
     assert wrong.status_code == 404
+
+
+def test_the_pushed_entry_of_a_new_mail_carries_its_files(channel, settings):
+    """The attachments are written after the message, in the same transaction: the live push
+    (sent on commit) still has them, so an open conversation shows them without a reload."""
+    from tests.conftest import capture_events
+
+    with capture_events() as sent:
+        receive_full_mail(channel, settings)
+
+    entries = [e["entry"] for e, _groups in sent if e["type"] == "timeline.entry"]
+    [pushed] = [entry for entry in entries if entry["kind"] == "message"]
+    assert sorted(f["name"] for f in pushed["message"]["files"]) == ["logo.png", "rechnung.pdf"]
+    assert pushed["message"]["mail"]["remote_images_blocked"] is True

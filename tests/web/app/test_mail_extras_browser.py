@@ -38,3 +38,15 @@ def test_the_operator_sees_a_mails_files_quoted_history_and_asks_for_its_images(
     expect(banner).to_have_attribute("src", "https://images.example/banner.png")
     expect(banner).to_have_attribute("referrerpolicy", "no-referrer")
     expect(mail.get_by_role("button", name="Load remote images")).to_have_count(0)
+
+
+def test_a_german_operator_reads_the_mail_extras_in_german(app_for, widget, alice, settings):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    conversation = receive_full_mail(email_channel(widget), settings).conversation
+    mail = app_for(alice).open(f"/inbox/{conversation.public_id}/").locator(".msg--contact").first
+
+    expect(mail.get_by_role("list", name="Anhänge")).to_be_visible()
+    expect(mail.locator("[data-skipped]")).to_contain_text("Nicht übernommen: film.mp4 (5 kB)")
+    expect(mail.get_by_text("Zitierten Text anzeigen")).to_be_visible()
+    expect(mail.get_by_role("button", name="Externe Bilder laden")).to_be_visible()
