@@ -79,7 +79,14 @@ class OutboxEvent(models.Model):
                 fields=["created_at"],
                 condition=models.Q(processed_at__isnull=True, failed_at__isnull=True),
                 name="outbox_pending",
-            )
+            ),
+            # What a drain reads: the events of its job no worker has tried yet. Rows leave
+            # it when claimed, so it stays as small as the backlog (not the table's history).
+            models.Index(
+                fields=["job", "id"],
+                condition=models.Q(processed_at__isnull=True, failed_at__isnull=True, attempts=0),
+                name="outbox_untried",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -122,11 +122,13 @@ def drain(job: str, handler: Callable[[dict[str, Any]], Any]) -> int:
     and a row another drain claimed meanwhile is skipped by ``consume``."""
     if _coalescing():
         cache.delete(_wake_flag(job))
-    handled, after = 0, 0
+    handled = 0
     while True:
+        # Every row of a batch leaves the untried set (a claim counts an attempt, whether it
+        # then succeeds, fails or was another drain's), so the loop ends when the backlog does.
         batch = list(
             OutboxEvent.objects.filter(
-                job=job, pk__gt=after, attempts=0, processed_at__isnull=True, failed_at__isnull=True
+                job=job, attempts=0, processed_at__isnull=True, failed_at__isnull=True
             )
             .order_by("pk")
             .values_list("pk", flat=True)[:DRAIN_BATCH]
@@ -135,7 +137,6 @@ def drain(job: str, handler: Callable[[dict[str, Any]], Any]) -> int:
             handled += consume(event_pk, handler)
         if len(batch) < DRAIN_BATCH:
             return handled
-        after = batch[-1]
 
 
 def lease() -> timedelta:
