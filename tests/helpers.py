@@ -8,6 +8,7 @@ from messagecenter.accounts.models import Presence
 from messagecenter.conversations import presence, services
 from messagecenter.conversations.models import Status
 from messagecenter.core.actors import Actor
+from messagecenter.jobs.models import OutboxEvent
 
 _tabs = itertools.count(1)
 
@@ -29,6 +30,14 @@ def contact_opens_messenger(contact) -> str:
 
 def start(widget, contact, body="Hallo, ich brauche Hilfe"):
     return services.start_conversation(widget, contact, body, actor=Actor.for_contact(contact))
+
+
+def started(widget, contact):
+    """A conversation whose set-up events were never consumed: dropped, so that the test's
+    own write (whose job drains every pending event) notifies only for itself."""
+    conversation = start(widget, contact)
+    OutboxEvent.objects.all().delete()
+    return conversation
 
 
 def conversation_in(status: str, widget, contact, operator):

@@ -12,17 +12,9 @@ from messagecenter.jobs.models import OutboxEvent
 from messagecenter.notifications.models import Kind, Notification
 from messagecenter.notifications.services import mark_read, notify_from_event, unread_count
 from tests.conftest import capture_events
-from tests.helpers import start
+from tests.helpers import start, started
 
 pytestmark = pytest.mark.django_db
-
-
-def started(widget, contact):
-    """A conversation whose set-up events were never consumed: dropped, so that the test's
-    own write (whose job drains every pending event) notifies only for itself."""
-    conversation = start(widget, contact)
-    OutboxEvent.objects.all().delete()
-    return conversation
 
 
 def kinds(operator):

@@ -15,7 +15,7 @@ from messagecenter.notifications.services import unread_count
 from messagecenter.team import queries
 from messagecenter.team.links import conversation_url
 from tests.conftest import capture_events
-from tests.helpers import start
+from tests.helpers import start, started
 from tests.team.conftest import notifications_for
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mentioned(alice, bob, widget, contact):
-    """Bob mentioned Alice in a note: her newest notification."""
-    conversation = start(widget, contact)
+    """Bob mentioned Alice in a note: her only notification."""
+    conversation = started(widget, contact)
     with capture_events():
         notes.add_note(conversation, "@alice kannst du helfen?", actor=Actor.for_operator(bob))
     return Notification.objects.get(operator=alice, kind=Kind.MENTION)
