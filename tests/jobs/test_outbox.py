@@ -188,3 +188,25 @@ def test_without_a_shared_wake_flag_every_event_is_queued(mine, settings, queued
         with TestCase.captureOnCommitCallbacks(execute=True):
             contact_writes(mine, body)
     assert queued == [("notifications.notify",)] * 2
+
+
+def test_a_drain_woken_while_another_runs_leaves_the_rows_to_it(mine, alice, queued):
+    """GIVEN a drain at work WHEN a write commits and a second worker starts its drain THEN the
+    second returns at once (no competing claims) and the running drain handles the new row
+    before it stops: nothing waits for the sweep."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        contact_writes(mine, "eins")
+    second_drain: list[int] = []
+
+    def handler(payload):
+        notify_from_event(payload)
+        if not second_drain:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                contact_writes(mine, "zwei")  # committed after the running drain's read
+            second_drain.append(outbox.drain("notifications.notify", notify_from_event))
+
+    with capture_events():
+        assert outbox.drain("notifications.notify", handler) == 2
+    assert second_drain == [0]
+    assert notified(alice) == [Kind.NEW_MESSAGE] * 2
+    assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()

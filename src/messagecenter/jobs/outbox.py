@@ -20,6 +20,7 @@ outbox instead:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -119,24 +120,57 @@ def wake(job: str) -> None:
 def drain(job: str, handler: Callable[[dict[str, Any]], Any]) -> int:
     """Consume, oldest first, every event of ``job`` that no worker has tried yet; the number
     handled. Events that failed are the sweep's (retried once a minute, not in a hot loop),
-    and a row another drain claimed meanwhile is skipped by ``consume``."""
+    and a row another drain claimed meanwhile is skipped by ``consume``.
+
+    One drain of a job at a time per process: a drain woken while another runs leaves the
+    backlog to it (it looks once more before it stops). Two drains would each try to claim
+    every row, and on SQLite every claim attempt, won or lost, takes the write lock the
+    message writes wait for (measured: sustained rate 145 → 93 msg/s)."""
     if _coalescing():
         cache.delete(_wake_flag(job))
+    with _drain_guard:
+        if job in _draining:
+            _drain_again.add(job)
+            return 0
+        _draining.add(job)
     handled = 0
-    while True:
-        # Every row of a batch leaves the untried set (a claim counts an attempt, whether it
-        # then succeeds, fails or was another drain's), so the loop ends when the backlog does.
-        batch = list(
-            OutboxEvent.objects.filter(
-                job=job, attempts=0, processed_at__isnull=True, failed_at__isnull=True
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:DRAIN_BATCH]
+    try:
+        while True:
+            count, full = _drain_batch(job, handler)
+            handled += count
+            if full:
+                continue
+            with _drain_guard:
+                if job in _drain_again:  # woken meanwhile: its rows may be after our read
+                    _drain_again.discard(job)
+                    continue
+                _draining.discard(job)
+                return handled
+    except BaseException:
+        with _drain_guard:
+            _draining.discard(job)
+            _drain_again.discard(job)
+        raise
+
+
+_drain_guard = threading.Lock()
+_draining: set[str] = set()
+_drain_again: set[str] = set()
+
+
+def _drain_batch(job: str, handler: Callable[[dict[str, Any]], Any]) -> tuple[int, bool]:
+    """One batch: (events handled, whether the batch was full, i.e. more may wait)."""
+    # Every row of a batch leaves the untried set (a claim counts an attempt, whether it then
+    # succeeds, fails or was another drain's), so repeated batches end when the backlog does.
+    batch = list(
+        OutboxEvent.objects.filter(
+            job=job, attempts=0, processed_at__isnull=True, failed_at__isnull=True
         )
-        for event_pk in batch:
-            handled += consume(event_pk, handler)
-        if len(batch) < DRAIN_BATCH:
-            return handled
+        .order_by("pk")
+        .values_list("pk", flat=True)[:DRAIN_BATCH]
+    )
+    handled = sum(consume(event_pk, handler) for event_pk in batch)
+    return handled, len(batch) == DRAIN_BATCH
 
 
 def lease() -> timedelta:
