@@ -8,7 +8,6 @@ from messagecenter.accounts import services as accounts
 from messagecenter.conversations import notes, services
 from messagecenter.core.actors import Actor
 from messagecenter.core.events import operator_group
-from messagecenter.jobs.models import OutboxEvent
 from messagecenter.notifications.models import Kind, Notification
 from messagecenter.notifications.services import mark_read, notify_from_event, unread_count
 from tests.conftest import capture_events
