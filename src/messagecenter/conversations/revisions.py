@@ -86,6 +86,8 @@ def record_contact_edit(
         message.body, message.html = body, html or render_plain(body)
         message.edited_at = edited_at
         message.save(update_fields=["body", "html", "edited_at"])
+        # Findable by what it says now.
+        search_index.forget_entry(message.entry_id)
         search_index.index_message(message)
         announce_message_updated(conversation, message.entry)
     return message
