@@ -36,3 +36,7 @@ def post(client, connection, update, *, secret: str | None = "stored", raw: byte
             content_type="application/json",
             headers=headers,
         )
+
+
+from tests.browser_fixtures import browser, page, pytest_runtest_makereport  # noqa: E402, F401
+from tests.realtime.conftest import asgi_server  # noqa: E402, F401
