@@ -95,7 +95,7 @@ class FileOut(Schema):
     size: int = Field(description="Bytes.")
     content_type: str = Field(description="Sniffed from the content, not the sender's claim.")
     media_kind: str
-    inline: bool = Field(description="Shown inside the HTML body (a mail's cid: image).")
+    inline: bool = Field(False, description="Shown inside the HTML body (a mail's cid: image).")
     url: str = Field(description="Where the operator app downloads it (a signed-in session).")
 
 
@@ -125,6 +125,11 @@ class MessageOut(Schema):
     client_msg_id: str | None
     deleted: bool
     files: list[FileOut] = Field(default_factory=list)
+    not_kept: list[SkippedPartOut] = Field(
+        default_factory=list,
+        description="Files the contact sent that could not be kept (over a limit, not "
+        "fetched from the provider), with the reason.",
+    )
     mail: MailOut | None = Field(None, description="Only for messages that came as e-mail.")
 
 

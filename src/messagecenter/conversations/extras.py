@@ -36,7 +36,7 @@ def register(channel: str, loader: Loader, *, files: FileFinder | None = None) -
 
 def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | None:
     """A file one of the conversation's messages carries, or None (never another's file)."""
-    for find in _finders.values():
+    for find in dict.fromkeys(_finders.values()):  # one finder may serve several channels
         stored = find(conversation, file_id)
         if stored is not None:
             return stored

@@ -17,19 +17,21 @@ writers (``services.start_conversation`` / ``post_contact_message``), which own 
   ``message_provider_id_unique`` decides between concurrent deliveries of one message: the
   loser gets the winner's message and seq back, never an error.
 
-Each message stores the connection it came through (``Message.connection``).
+Each message stores the connection it came through (``Message.connection``), and the files
+the contact sent with it (``conversations.attachments``), in the same transaction.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts.models import Contact
-from messagecenter.conversations import queries, services
+from messagecenter.conversations import attachments, queries, services
 from messagecenter.conversations.models import Conversation, Message, TimelineEntry
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import Conflict, NotFound, ValidationFailed
@@ -58,15 +60,25 @@ def receive(
         if earlier is not None:
             return earlier
     contact = contact or contact_for(connection, inbound)
+    parts = attachments.store(connection, contact, inbound.attachments)
     try:
-        return _write(connection, contact, inbound)
+        # One transaction for the message and its files' rows; a message without files keeps
+        # the service's own (the messenger's hot path pays no savepoint).
+        with transaction.atomic() if parts.items else nullcontext():
+            received = _write(connection, contact, inbound, parts)
+            attachments.link(received.entry.message, parts)
+        return received
     except IntegrityError:
         # A concurrent delivery of the same provider message won the unique constraint (our
         # write rolled back with the service's transaction): answer with its message.
+        attachments.discard(parts)
         earlier = _already_received(connection, inbound.provider_message_id)
         if earlier is None:
             raise
         return earlier
+    except BaseException:
+        attachments.discard(parts)  # the message was refused: its files go with it
+        raise
 
 
 def contact_for(connection: ChannelConnection, inbound: InboundMessage) -> Contact:
@@ -91,14 +103,15 @@ def contact_for(connection: ChannelConnection, inbound: InboundMessage) -> Conta
         return found
 
 
-def _write(connection, contact: Contact, inbound: InboundMessage) -> Received:
+def _write(connection, contact: Contact, inbound: InboundMessage, parts) -> Received:
     actor = Actor.for_contact(contact)
+    body = attachments.body_for(inbound.body, parts)
     conversation = _conversation_for(connection, contact, inbound)
     if conversation is None:
         started = services.start_conversation(
             connection.widget,
             contact,
-            inbound.body,
+            body,
             actor=actor,
             connection=connection,
             subject=inbound.subject,
@@ -111,7 +124,7 @@ def _write(connection, contact: Contact, inbound: InboundMessage) -> Received:
         return Received(started.timeline.get(seq=1), started, contact)
     entry = services.post_contact_message(
         conversation,
-        inbound.body,
+        body,
         actor=actor,
         client_info=inbound.client_info,
         client_msg_id=inbound.client_msg_id,

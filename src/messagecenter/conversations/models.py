@@ -297,6 +297,30 @@ class MessageRevision(models.Model):
         ordering = ["replaced_at", "pk"]
 
 
+class MessageAttachment(models.Model):
+    """A file a contact's message carried (WhatsApp, Telegram, SMS, custom channels), in the
+    order sent. A part that could not be kept (over a limit) has no file, only its name, size
+    and the reason, so the operator sees what is missing. (A mail's parts have their own
+    table beside their mail details: ``transports.email``.)"""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.ForeignKey(
+        "files.StoredFile", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField()
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField(default=0)
+    not_kept_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "position"], name="message_attachment_position_unique"
+            )
+        ]
+
+
 class Note(models.Model):
     """An internal note: never shown to the contact."""
 

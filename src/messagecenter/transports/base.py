@@ -97,11 +97,17 @@ class TransportError(Exception):
 
 @dataclass(frozen=True)
 class InboundAttachment:
+    """A file a contact sent, as the transport fetched it. A part the transport could not
+    fetch (over the provider's download limit) comes with empty ``content``, its ``size`` and
+    the ``reason``: the message names it instead of losing it silently."""
+
     filename: str
     content_type: str
     content: bytes
     # An inline part referenced from the HTML body (an e-mail's ``cid:``), without the brackets.
     content_id: str = ""
+    size: int = 0
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,9 @@ class InboundMessage:
       on another channel.
     - ``html``: shown instead of the rendered ``body``; the transport must have sanitised it
       (nh3).
-    - ``sent_at``, ``attachments``, ``metadata``: for the transport's own use; ``receive``
-      does not store them yet.
+    - ``attachments``: the files the contact sent; ``receive`` stores them with the message
+      (``conversations.attachments``), in its transaction.
+    - ``sent_at``, ``metadata``: for the transport's own use; ``receive`` does not store them.
     """
 
     body: str

@@ -23,6 +23,7 @@ javascript_catalog = cache_control(max_age=3600, private=True)(JavaScriptCatalog
 conversation_urls = [
     path("", conversation.conversation, name="conversation"),
     path("timeline/", conversation.timeline, name="conversation_timeline"),
+    path("files/<str:file_id>/", conversation.file, name="conversation_file"),
     path("details/", conversation.details, name="conversation_details"),
     path("reply/", actions.reply, name="conversation_reply"),
     path("assign/", actions.assign, name="conversation_assign"),

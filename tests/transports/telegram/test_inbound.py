@@ -85,7 +85,7 @@ def test_a_file_above_the_bots_download_limit_is_named_without_content(telegram,
 
     (attachment,) = parsed.attachments
     assert attachment.filename == "Fotos.zip" and attachment.content == b""
-    assert getattr(attachment, "size", 25 * MB) == 25 * MB
+    assert attachment.size == 25 * MB and "20 MB" in attachment.reason
     assert not any(method == "getFile" for method, _p in telegram_api.calls)
 
 
@@ -97,7 +97,7 @@ def test_telegram_refusing_the_file_is_the_same_as_too_large(telegram, telegram_
     (attachment,) = parse(telegram, update(1, 11, None, document=document)).attachments
 
     assert attachment.content == b""
-    assert "too big" in getattr(attachment, "reason", "file is too big")
+    assert attachment.reason == "Bad Request: file is too big"
 
 
 def test_a_failed_download_leaves_the_update_for_another_try(provider, telegram, telegram_api):
@@ -115,13 +115,42 @@ def test_a_failed_download_leaves_the_update_for_another_try(provider, telegram,
     assert Message.objects.get().body.startswith("photo-11")
 
 
-def test_a_media_message_reaches_the_conversation(provider, telegram, telegram_api):
+def test_a_voice_message_is_kept_with_its_message(provider, telegram, telegram_api):
     telegram_api.add_file("voice-2", b"OggS", path="voice/v.oga")
     voice = {"file_id": "voice-2", "file_unique_id": "v2", "duration": 2, "file_size": 4}
 
     post(provider, telegram, update(1, 11, None, voice=voice))
 
-    assert Message.objects.get().body == "voice.ogg"
+    message = Message.objects.get()
+    assert message.body == "voice.ogg"
+    (shown,) = entry_payload(message.entry)["message"]["files"]
+    assert shown["name"] == "voice.ogg" and shown["size"] == 4
+
+
+def test_a_photo_replayed_is_kept_once(provider, telegram, telegram_api):
+    telegram_api.add_file("ph-3", b"jpeg-3", path="photos/p3.jpg")
+    photo_update = update(1, 11, None, photo=photo("ph-3", 6), caption="Hier")
+
+    for _ in range(3):
+        post(provider, telegram, photo_update)
+    post(provider, telegram, {**photo_update, "update_id": 2})
+
+    message = Message.objects.get()
+    assert [f["name"] for f in entry_payload(message.entry)["message"]["files"]] == ["photo-11.jpg"]
+    assert message.attachments.count() == 1
+
+
+def test_a_file_over_the_limit_is_named_on_the_message(provider, telegram):
+    document = {"file_id": "big-3", "file_unique_id": "b3", "file_name": "Film.mp4",
+                "mime_type": "video/mp4", "file_size": 40 * MB}  # fmt: skip
+
+    post(provider, telegram, update(1, 11, "Das Video", document=document))
+
+    shown = entry_payload(Message.objects.get().entry)["message"]
+    assert shown["files"] == []
+    (missing,) = shown["not_kept"]
+    assert missing["filename"] == "Film.mp4" and missing["size"] == 40 * MB
+    assert "20 MB" in missing["reason"]
 
 
 # --- edits -----------------------------------------------------------------------------------

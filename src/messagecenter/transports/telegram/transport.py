@@ -204,13 +204,9 @@ def _file(connection, item: dict[str, Any], filename: str, content_type: str) ->
 
 def skipped(filename: str, content_type: str, size: int, reason: str) -> InboundAttachment:
     """A file we could not fetch, named with its size and why (empty content)."""
-    known = {f.name for f in dataclasses.fields(InboundAttachment)}
-    extra: dict[str, Any] = {}
-    if "size" in known:
-        extra["size"] = size
-    if "reason" in known:
-        extra["reason"] = reason
-    return InboundAttachment(filename=filename, content_type=content_type, content=b"", **extra)
+    return InboundAttachment(
+        filename=filename, content_type=content_type, content=b"", size=size, reason=reason
+    )
 
 
 registry.register(TelegramTransport())

@@ -6,7 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
-from messagecenter.conversations import channel
+from messagecenter.conversations import channel, extras
+from messagecenter.conversations.models import Conversation
+from messagecenter.core.scoping import get_scoped
+from messagecenter.files.http import file_response
 from messagecenter.web import csp, reads
 from messagecenter.web.views.inbox import current_tab
 from messagecenter.web.views.respond import not_found_as_404
@@ -44,6 +47,16 @@ def conversation(request, conversation_id: str):
         },
     }
     return render(request, "web/conversation/page.html", context)
+
+
+@login_required
+def file(request, conversation_id: str, file_id: str):
+    """A file one of the conversation's messages carries (``message.files[].url``)."""
+    item = not_found_as_404(lambda: get_scoped(Conversation, request.user.account, conversation_id))
+    stored = extras.conversation_file(item, file_id)
+    if stored is None:
+        raise Http404
+    return file_response(stored)
 
 
 @login_required

@@ -199,7 +199,8 @@ export class Timeline {
     const message = entry.message;
     const files = (message.files || []).filter((file) => !file.inline);
     const mail = message.mail;
-    if (!files.length && !mail) return nothing;
+    const notKept = message.not_kept || [];
+    if (!files.length && !mail && !notKept.length) return nothing;
     const skipped = mail?.skipped_attachments || [];
     return html`<div class="msg__extras">
       ${files.length
@@ -209,6 +210,9 @@ export class Timeline {
         : nothing}
       ${skipped.map(
         (part) => html`<p class="msg__skipped" data-skipped>${icon("circle-alert")}${format(gettext("Not kept: %(name)s (%(size)s), larger than the upload limit."), { name: part.filename, size: formatSize(part.size) })}</p>`,
+      )}
+      ${notKept.map(
+        (part) => html`<p class="msg__skipped" data-skipped>${icon("circle-alert")}${format(gettext("Not kept: %(name)s (%(size)s). %(reason)s"), { name: part.filename, size: formatSize(part.size), reason: part.reason })}</p>`,
       )}
       ${mail?.remote_images_blocked && !this.remoteImages.has(entry.seq)
         ? html`<button type="button" class="button button--small msg__remote" data-load-remote-images @click=${() => this.showRemoteImages(entry.seq)}>${icon("eye")}<span>${gettext("Load remote images")}</span></button>`

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0007_outbound_delivery'),
+        ('conversations', '0008_message_attachment'),
     ]
 
     operations = [
