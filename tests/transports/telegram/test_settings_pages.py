@@ -170,3 +170,26 @@ def test_teammates_and_other_accounts_get_nowhere(bob, charlie, telegram):
         client.post(reverse("settings_telegram_disconnect", args=[telegram.public_id]))
     telegram.refresh_from_db()
     assert telegram.is_active
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "error"),
+    [
+        ("de", "Telegram verbinden", "Telegram kennt dieses Token nicht"),
+        ("en", "Connect Telegram", "Telegram does not know this token"),
+    ],
+)
+def test_the_page_speaks_the_admins_language(
+    admin, alice, widget, telegram_api, language, expected, error
+):
+    from messagecenter.accounts.services import update_profile
+    from messagecenter.core.actors import Actor
+
+    update_profile(alice, actor=Actor.for_operator(alice), language=language)
+
+    page = admin.get(reverse("settings_telegram_new")).content.decode()
+    refused = admin.post(
+        reverse("settings_telegram_new"),
+        {"widget": widget.public_id, "token": "7000009:AAZ-unknown_token_telegram_does_not_know"},
+    ).content.decode()
+    assert expected in page and error in refused
