@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "messagecenter.search",
     "messagecenter.archive",
     "messagecenter.transports.email",
+    "messagecenter.transports.telegram",
 ]
 
 MIDDLEWARE = [
@@ -396,3 +397,9 @@ DELIVERY_LEASE_SECONDS = env_int("MC_DELIVERY_LEASE_SECONDS", 300, minimum=10)
 # largest raw mail the inbound webhook accepts.
 EMAIL_SUBJECT_WINDOW_DAYS = env_int("MC_EMAIL_SUBJECT_WINDOW_DAYS", 14, minimum=0)
 EMAIL_WEBHOOK_MAX_MB = env_int("MC_EMAIL_WEBHOOK_MAX_MB", 50, minimum=1)
+
+# The Telegram Bot API (transports/telegram): its base URL (a local Bot API server, or the
+# tests' fake one).
+TELEGRAM_API_URL = env_url(
+    "MC_TELEGRAM_API_URL", "https://api.telegram.org", schemes=("http", "https")
+).rstrip("/")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("messagecenter.team.urls")),
     path("api/v1/", include("messagecenter.api.urls")),
     path("", include("messagecenter.transports.email.urls")),
+    path("", include("messagecenter.transports.telegram.urls")),
 ]

@@ -174,4 +174,38 @@ class EmailCase(Case):
         return self.helper.texts()
 
 
-CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase, EmailCase]
+class TelegramCase(Case):
+    """Telegram against the fake Bot API on 127.0.0.1 (``telegram_api``): an update's message
+    from Kim's private chat in, ``sendMessage`` out."""
+
+    kind = "telegram"
+    fixture = "telegram_api"
+
+    def connect(self, widget) -> ChannelConnection:
+        from tests.transports.telegram.fake_api import TOKEN
+
+        return ChannelConnection.objects.create(
+            account=widget.account,
+            widget=widget,
+            kind=self.kind,
+            name="Acme Support",
+            config={"bot_id": 7000001, "username": "acme_support_bot"},
+            credentials={"bot_token": TOKEN, "webhook_secret": "s3cret-token"},
+        )
+
+    def request(self, n: int, body: str = "Hallo") -> Any:
+        from tests.transports.telegram.updates import update
+
+        return update(1000 + n, n, body)
+
+    def fail(self, *, permanent: bool, times: int = 1) -> None:
+        if permanent:
+            self.helper.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+        else:
+            self.helper.fail("sendMessage", 502, "Bad Gateway", times=times)
+
+    def delivered(self, events) -> list[str]:
+        return self.helper.texts()
+
+
+CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase, EmailCase, TelegramCase]

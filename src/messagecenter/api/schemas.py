@@ -115,6 +115,13 @@ class MailOut(Schema):
     )
 
 
+class RevisionOut(Schema):
+    body: str
+    html: str
+    written_at: datetime = Field(description="When this version was first shown.")
+    replaced_at: datetime = Field(description="When the contact's edit replaced it.")
+
+
 class MessageOut(Schema):
     author_kind: Literal["contact", "operator", "bot", "system"]
     body: str
@@ -131,6 +138,15 @@ class MessageOut(Schema):
         "fetched from the provider), with the reason.",
     )
     mail: MailOut | None = Field(None, description="Only for messages that came as e-mail.")
+    edited_at: datetime | None = Field(
+        None, description="The contact edited the message on their channel (Telegram)."
+    )
+    revisions: list[RevisionOut] = Field(
+        default_factory=list, description="The earlier versions of an edited message, oldest first."
+    )
+    delete_error: str = Field(
+        "", description="Deleting the message at the channel (Telegram) failed: why."
+    )
 
 
 class NoteOut(Schema):

@@ -135,6 +135,8 @@ def entry_payload(
         "data": entry.data,
     }
     if entry.kind == EntryKind.MESSAGE:
+        from messagecenter.conversations import revisions  # it announces through this module
+
         message = entry.message
         payload["message"] = {
             "author_kind": message.author_kind,
@@ -147,6 +149,11 @@ def entry_payload(
             "delivery_error": gettext(message.delivery_error) if message.delivery_error else "",
             "client_msg_id": message.client_msg_id,
             "deleted": message.deleted_at is not None,
+            # Deleting it at the channel (Telegram) failed: why.
+            "delete_error": revisions.delete_error(message),
+            # The contact edited it (Telegram): when, and the earlier versions, oldest first.
+            "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+            "revisions": revisions.revisions_of(message),
             # Files the channel brought with the message (a mail's attachments).
             "files": [],
         }

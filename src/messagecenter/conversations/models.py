@@ -254,6 +254,11 @@ class Message(models.Model):
     thread_key = models.CharField(max_length=200, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_id = models.CharField(max_length=24, blank=True)
+    # The contact edited it on their channel (Telegram): the earlier versions are its
+    # ``revisions``; ``body``/``html`` are the current one.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Deleting it at the provider (Telegram's deleteMessage) failed: why, shown on the message.
+    provider_delete_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -275,6 +280,21 @@ class Message(models.Model):
                 name="message_thread",
             )
         ]
+
+
+class MessageRevision(models.Model):
+    """An earlier version of a contact's message they edited on their channel: what it said
+    until ``replaced_at`` (``services.record_contact_edit``)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    # When this version was first shown: the message's time, or the previous edit's.
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["replaced_at", "pk"]
 
 
 class MessageAttachment(models.Model):

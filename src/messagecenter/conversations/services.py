@@ -18,7 +18,15 @@ from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
-from messagecenter.conversations import channel, delivery, live, routing, timeline, transcripts
+from messagecenter.conversations import (
+    channel,
+    delivery,
+    live,
+    revisions,
+    routing,
+    timeline,
+    transcripts,
+)
 from messagecenter.conversations.events import announce_entries
 from messagecenter.conversations.models import (
     AuthorKind,
@@ -277,6 +285,8 @@ def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> Tim
         )
         timeline.stage_audit(actor, conversation, "message.deleted", seq=seq)
         persist_and_announce(conversation, [entry])
+        # Where the channel deletes at the provider too (Telegram), a job does it after commit.
+        revisions.schedule_provider_delete(conversation, message)
     return entry
 
 

@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from messagecenter.conversations import delivery, presence, transcripts, unread
+from messagecenter.conversations import delivery, presence, revisions, transcripts, unread
 from messagecenter.jobs.names import job
 
 
@@ -39,3 +39,10 @@ def deliver_outbound(delivery_pk: int):
 @db_periodic_task(crontab(minute="*"))
 def sweep_deliveries():
     delivery.sweep()
+
+
+@job(revisions.JOB)
+@db_task(retries=0)
+def delete_at_provider(message_pk: int, attempt: int = 1):
+    # No Huey retries: the job schedules its own (a few, then the failure is shown).
+    revisions.delete_at_provider(message_pk, attempt)

@@ -186,3 +186,16 @@ urlpatterns += [
         name="settings_custom_channel_log",
     ),
 ]
+
+# Telegram (transports/telegram/views.py).
+from messagecenter.transports.telegram import views as _telegram  # noqa: E402
+
+urlpatterns += [
+    path("settings/channels/telegram/new/", _telegram.connect, name="settings_telegram_new"),
+    path("settings/channels/telegram/<str:public_id>/", _telegram.edit, name="settings_telegram"),
+    path(
+        "settings/channels/telegram/<str:public_id>/disconnect/",
+        _telegram.disconnect,
+        name="settings_telegram_disconnect",
+    ),
+]

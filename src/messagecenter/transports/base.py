@@ -183,6 +183,9 @@ class Transport:
 
     kind: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    # An operator's deletion is also done at the provider (``delete_at_provider``, a job
+    # after the deletion commits: ``conversations.revisions``).
+    deletes_at_provider: ClassVar[bool] = False
 
     def capabilities_for(self, connection: ChannelConnection) -> Capabilities:
         """This connection's record: the kind's, unless the transport lets each connection
@@ -196,6 +199,11 @@ class Transport:
 
     def deliver(self, outbound: Outbound) -> Receipt:
         """Send one message; raise ``TransportError`` on failure (see the module docstring)."""
+        raise NotImplementedError
+
+    def delete_at_provider(self, connection: ChannelConnection, provider_message_id: str) -> None:
+        """Delete a message we sent (``Receipt.provider_message_id``) at the provider; raise
+        ``TransportError`` on failure. Only called where ``deletes_at_provider`` is set."""
         raise NotImplementedError
 
 

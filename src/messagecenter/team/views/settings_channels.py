@@ -49,6 +49,7 @@ ADD_KINDS: list[ChannelKind] = [
         "settings_custom_channel_new",
         "team/icons/code.svg",
     ),
+    ChannelKind("telegram", gettext_lazy("Telegram"), "settings_telegram_new", "telegram/icon.svg"),
 ]
 
 SECURITY_CHOICES = [

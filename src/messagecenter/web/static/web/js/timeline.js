@@ -165,9 +165,24 @@ export class Timeline {
       <div class="msg__foot">
         ${same ? html`<time datetime=${entry.at}>${formatTime(entry.at)}</time>` : nothing}
         ${message.deleted ? html`<span class="msg__deleted-label">${gettext("Deleted · the contact sees “Message deleted”")}</span>` : nothing}
+        ${message.delete_error ? html`<span class="msg__deleted-label" data-delete-error>${message.delete_error}</span>` : nothing}
+        ${this.editedTemplate(message)}
         ${author === "contact" ? this.channelTemplate(message) : this.deliveryTemplate(message, entry)}
       </div>
     </li>`;
+  }
+
+  // The contact edited the message on their channel (Telegram): "edited", and on demand the
+  // earlier versions, oldest first (shown as text).
+  editedTemplate(message) {
+    if (!message.edited_at) return nothing;
+    const title = format(gettext("Edited %(time)s"), { time: formatDateTime(message.edited_at) });
+    return html`<details class="msg__edited" data-edited>
+      <summary title=${title}>${gettext("edited")}</summary>
+      <ol class="msg__revisions" aria-label=${gettext("Earlier versions")}>${(message.revisions || []).map(
+        (revision) => html`<li><time datetime=${revision.written_at}>${formatDateTime(revision.written_at)}</time> <span class="msg__revision">${revision.body}</span></li>`,
+      )}</ol>
+    </details>`;
   }
 
   // A mail's remote images load only when the operator asks (the sanitiser kept their
