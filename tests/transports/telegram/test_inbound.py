@@ -244,3 +244,16 @@ def test_the_conversation_is_found_by_the_contacts_telegram_identity(provider, t
 
     assert "Kim Berg" in listed
     assert conversation.public_id in profile
+
+
+def test_a_start_payload_whose_signature_holds_a_dash_still_names_its_contact(account):
+    """The signature is URL-safe base64, which may contain "-", the separator."""
+    for n in range(200):
+        contact = create_contact(account, name=f"Kontakt {n}")
+        payload = links.start_payload(contact)
+        if "-" in payload.partition("-")[2]:
+            break
+    else:
+        pytest.fail("no signature with a dash in 200 contacts")
+
+    assert links.read_start_payload(account, payload) == contact

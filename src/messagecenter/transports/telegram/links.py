@@ -39,7 +39,8 @@ def read_start_payload(account, payload: str) -> Contact | None:
     """The contact a genuine payload names (of ``account``), else None."""
     if not payload or len(payload) > MAX_PAYLOAD:
         return None
-    public_id, _sep, signature = payload.rpartition("-")
+    # A public id has no "-"; the signature's URL-safe base64 may (the first "-" separates).
+    public_id, _sep, signature = payload.partition("-")
     if not public_id or not signature:
         return None
     expected = _signature(public_id, account.public_id)
