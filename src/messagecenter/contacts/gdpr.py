@@ -110,7 +110,10 @@ def export_contact(contact: Contact, *, actor: Actor) -> bytes:
     data: dict[str, Any] = {
         "contact": _profile(contact),
         "identities": list(
-            contact.identities.values("kind", "value", "verified_at", "verified_via")
+            contact.identities.values("kind", "value", "verified_at", "verified_via", "attributes")
+        ),
+        "consents": list(
+            contact.consents.values("channel", "purpose", "granted", "source", "note", "at")
         ),
         "page_views": list(contact.page_views.values("url", "title", "at", "visit")),
         "profile_notes": list(contact.notes.values("body", "created_at")),

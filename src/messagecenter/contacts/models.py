@@ -92,6 +92,9 @@ class ContactIdentity(models.Model):
     value = models.CharField(max_length=320)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_via = models.CharField(max_length=32, blank=True)
+    # What the provider told us beside the identifier, e.g. a WhatsApp user id's phone number,
+    # username and parent user id: shown and searched, never used to match.
+    attributes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -111,6 +114,41 @@ class ContactConnection(models.Model):
     channel_name = models.CharField(max_length=200, unique=True)
     connected_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+
+
+class ConsentChannel(models.TextChoices):
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+
+
+class ConsentPurpose(models.TextChoices):
+    # Service: we may write to the contact at all (an opening WhatsApp template, any SMS).
+    SERVICE = "service", _("Messages")
+    # Marketing: campaigns and offers (WhatsApp's "stop promotions" withdraws only this).
+    MARKETING = "marketing", _("Marketing")
+
+
+class ContactConsent(models.Model):
+    """One recorded consent decision of a contact: granted or withdrawn, with where it came
+    from and when. Kept as a log (never updated), so the profile can show the history and
+    an audit can prove the opt-in; the latest row per (channel, purpose) is what holds."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=16, choices=ConsentChannel.choices)
+    purpose = models.CharField(max_length=16, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    # e.g. "operator", "import", "sms_keyword", "whatsapp_preferences", "api"
+    source = models.CharField(max_length=32)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        "accounts.Operator", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["contact", "channel", "purpose", "-at"])]
 
 
 def new_visitor_id() -> str:
