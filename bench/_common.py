@@ -192,6 +192,29 @@ def start_uvicorn(env: dict[str, str], log_dir: Path, name: str = "uvicorn") -> 
     return start_process(name, command, env, port, log_dir, ready=http_ready)
 
 
+CLI = "import sys; from messagecenter.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def start_serve(env: dict[str, str], log_dir: Path, name: str = "serve") -> Server:
+    """``messagecenter serve`` as a user runs it: in embedded mode (no REDIS_URL) it also runs
+    the job consumer in its process (notifications, deliveries, the outbox drainer), whose
+    CPU is then the server's; in scale-out mode it serves only (see ``start_worker``)."""
+    port = free_port()
+    command = [PYTHON, "-c", CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--no-migrate", "--no-demo", "--log-level", "warning", "--no-access-log"]
+    return start_process(name, command, env, port, log_dir, ready=http_ready)
+
+
+def start_worker(env: dict[str, str], log_dir: Path, name: str = "worker") -> Server:
+    """``messagecenter worker``: the job consumer of a scale-out installation. It listens on
+    no port; ready once it has run for a moment without exiting."""
+    command = [PYTHON, "-c", CLI, "worker"]
+    started = time.monotonic()
+    return start_process(
+        name, command, env, 0, log_dir, ready=lambda port: time.monotonic() - started > 3
+    )
+
+
 def server_flags(env: dict[str, str]) -> list[str]:
     """The WebSocket settings ``messagecenter serve`` uses (realtime/serving.py), read in a
     child with the server's environment so MC_* variables apply."""
@@ -277,7 +300,8 @@ def base_env(data_dir: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "MC_TESTING", "MC_S3_BUCKET"}
+        if key
+        not in {"DATABASE_URL", "REDIS_URL", "MC_TESTING", "MC_S3_BUCKET", "MC_JOBS_IMMEDIATE"}
     }
     env.update(
         DJANGO_SETTINGS_MODULE="messagecenter.settings",

@@ -49,7 +49,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -668,11 +668,17 @@ class Deployment:
     mode: str
     env: dict[str, str]
     seeded: dict[str, Any]
-    servers: list[common.Server]
+    servers: list[common.Server]  # the ones that take connections
     log_dir: Path
+    workers: list[common.Server] = field(default_factory=list)  # job consumers, no port
+
+    @property
+    def processes(self) -> list[common.Server]:
+        """Everything the installation runs: whose CPU and memory a message costs."""
+        return self.servers + self.workers
 
     def stop(self) -> None:
-        for server in self.servers:
+        for server in self.processes:
             server.stop(graceful=3)
 
 
@@ -683,9 +689,15 @@ def deploy(mode: str, options: Options, stack: contextlib.ExitStack, log_dir: Pa
         env["DATABASE_URL"] = stack.enter_context(common.postgres_database("mc_bench"))
         env["REDIS_URL"] = common.REDIS
     seeded = common.seed(env, options.operators, options.slots)
+    # As a user runs it: `serve` (in embedded mode with the jobs in its process), in scale-out
+    # two `serve` processes and one `worker`. The jobs' CPU (notifications of every contact
+    # message) is part of what a message costs; plain uvicorn left it out before 2026-12-04.
     count = 1 if mode == "embedded" else 2
-    servers = [common.start_uvicorn(env, log_dir, name=f"{mode}{n}") for n in range(count)]
-    return Deployment(mode, env, seeded, servers, log_dir)
+    servers = [common.start_serve(env, log_dir, name=f"{mode}{n}") for n in range(count)]
+    workers = []
+    if mode == "scaleout":
+        workers.append(common.start_worker(env, log_dir, name=f"{mode}-worker"))
+    return Deployment(mode, env, seeded, servers, log_dir, workers)
 
 
 def base(server: common.Server) -> str:
@@ -761,8 +773,8 @@ async def chat_phases(deployment: Deployment, options: Options) -> dict[str, Any
     contacts: list[Contact] = []
     try:
         operators, contacts, info = await connect_chat(deployment, options, tracker)
-        rss_before = sum(s.rss() for s in deployment.servers)
-        meter = common.CpuMeter(deployment.servers)
+        rss_before = sum(s.rss() for s in deployment.processes)
+        meter = common.CpuMeter(deployment.processes)
         latency = await fixed_rate(
             contacts, tracker, "L", options.rate, options.duration, acks=True
         )
@@ -775,10 +787,11 @@ async def chat_phases(deployment: Deployment, options: Options) -> dict[str, Any
             options.cap,
             options.warmup_window,
             acks=True,
-            meter=lambda: common.CpuMeter(deployment.servers),
+            meter=lambda: common.CpuMeter(deployment.processes),
         )
         return {
             "processes": len(deployment.servers),
+            "workers": len(deployment.workers),
             "connect": info,
             "latency": latency,
             "throughput": throughput,
@@ -786,9 +799,9 @@ async def chat_phases(deployment: Deployment, options: Options) -> dict[str, Any
             "connections_closed_by_server": closed_codes(operators + contacts),
             "connections_closed": sum(closed_codes(operators + contacts).values()),
             "operator_frames": sum(o.frames for o in operators),
-            "server_rss_mb": round(sum(s.rss() for s in deployment.servers) / 2**20, 1),
+            "server_rss_mb": round(sum(s.rss() for s in deployment.processes) / 2**20, 1),
             "server_rss_mb_connected": round(rss_before / 2**20, 1),
-            "server_log": [s.log_problems() for s in deployment.servers],
+            "server_log": [s.log_problems() for s in deployment.processes],
         }
     finally:
         abort_all(operators + contacts)
@@ -798,7 +811,7 @@ async def chat_phases(deployment: Deployment, options: Options) -> dict[str, Any
 async def idle_phase(deployment: Deployment, options: Options) -> dict[str, Any]:
     """K contacts connected to ONE fresh server process of the deployment, each after hello."""
     mode, seeded = deployment.mode, deployment.seeded
-    server = common.start_uvicorn(deployment.env, deployment.log_dir, name=f"{mode}-idle")
+    server = common.start_serve(deployment.env, deployment.log_dir, name=f"{mode}-idle")
     contacts: list[Contact] = []
     try:
         await asyncio.sleep(1.0)
@@ -1019,7 +1032,7 @@ async def profile_mode(mode: str, options: Options, log_dir: Path, stamp: str) -
                         common.RESULTS / f"profile-{stamp}-{mode}-{n}",
                         options.profile_seconds,
                     )
-                    for n, server in enumerate(deployment.servers)
+                    for n, server in enumerate(deployment.processes)
                 ]
                 for profile in started:
                     if profile is not None:
@@ -1034,7 +1047,7 @@ async def profile_mode(mode: str, options: Options, log_dir: Path, stamp: str) -
                 options.cap,
                 2.0,
                 acks=True,
-                meter=lambda: common.CpuMeter(deployment.servers),
+                meter=lambda: common.CpuMeter(deployment.processes),
             )
             await recorder
             return {"load": load, "profiles": profiles}
@@ -1061,7 +1074,10 @@ class Figure:
 
 def figures(options: Options) -> list[Figure]:
     rows: list[Figure] = []
-    names = {"embedded": "embedded (1 proc, SQLite)", "scaleout": "scale-out (2 procs, PG+Redis)"}
+    names = {
+        "embedded": "embedded (1 proc, SQLite)",
+        "scaleout": "scale-out (2 procs + worker, PG+Redis)",
+    }
     echo_lat = ("baseline", "echo", "latency")
     relay_lat = ("baseline", "relay", "latency")
     rows += [

@@ -53,7 +53,10 @@ class RunningConsumer:
     stopping: threading.Event
 
     def stop(self) -> None:
+        from messagecenter.jobs import outbox
+
         self.stopping.set()
+        outbox.stop_drains()
         self.consumer.stop(graceful=True)
         self.consumer.huey.notify_interrupted_tasks()
         self.supervisor.join(timeout=1)

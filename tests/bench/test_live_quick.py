@@ -51,6 +51,8 @@ def test_quick_benchmark_runs_and_writes_json(tmp_path):
         assert run[mode]["latency"]["attempted"] > 0
         assert run[mode]["idle"]["connections"] > 0
     assert run["scaleout"]["processes"] == 2 and run["embedded"]["processes"] == 1
+    # As users run it: embedded jobs in the server's process, scale-out with one worker.
+    assert run["scaleout"]["workers"] == 1 and run["embedded"]["workers"] == 0
 
     keys = {row["key"] for row in result["summary"]}
     assert {

@@ -3,6 +3,8 @@ picked up again when a crash lost their job."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.test import TestCase
 
@@ -210,3 +212,68 @@ def test_a_drain_woken_while_another_runs_leaves_the_rows_to_it(mine, alice, que
     assert second_drain == [0]
     assert notified(alice) == [Kind.NEW_MESSAGE] * 2
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+# --- the embedded server's drainer thread ------------------------------------------------------
+
+
+class RecordingJob:
+    """Stands in for a job's task: records each local call and lets the test wait for it."""
+
+    def __init__(self, fails: bool = False):
+        self.calls = 0
+        self.fails = fails
+        self.called = threading.Event()
+
+    def call_local(self):
+        self.calls += 1
+        self.called.set()
+        if self.fails:
+            raise ConnectionError("database went away")
+
+
+@pytest.fixture
+def drainer(monkeypatch):
+    """A drainer thread of its own, with a long gathering window so a test's wakes in a row
+    land in one drain whatever the machine's load."""
+    jobs = {"notifications.notify": RecordingJob()}
+    monkeypatch.setattr(outbox, "resolve", lambda name: jobs[name])
+    thread = outbox._Drainer()
+    thread.GATHER_SECONDS = 0.3
+    monkeypatch.setattr(outbox, "_drainer", thread)
+    thread.start()
+    yield thread, jobs
+    thread.stop()
+
+
+def test_with_the_drainer_running_a_wake_queues_no_job_and_one_drain_serves_a_burst(
+    drainer, queued
+):
+    thread, jobs = drainer
+    for _ in range(5):
+        outbox.wake("notifications.notify")
+    assert jobs["notifications.notify"].called.wait(5)
+    thread.stop()
+    assert queued == []  # no Huey enqueue at all
+    assert jobs["notifications.notify"].calls == 1
+
+
+def test_a_failing_drain_does_not_stop_the_drainer(drainer, queued):
+    thread, jobs = drainer
+    jobs["notifications.notify"] = RecordingJob(fails=True)
+    outbox.wake("notifications.notify")
+    assert jobs["notifications.notify"].called.wait(5)
+    jobs["notifications.notify"].called.clear()
+    outbox.wake("notifications.notify")
+    assert jobs["notifications.notify"].called.wait(5)
+    assert thread.running and queued == []
+
+
+def test_stopping_the_drainer_drains_what_was_woken_then_wakes_queue_jobs_again(drainer, queued):
+    thread, jobs = drainer
+    thread.GATHER_SECONDS = 30  # the wake below is still gathering when the server stops
+    outbox.wake("notifications.notify")
+    thread.stop()
+    assert jobs["notifications.notify"].calls == 1
+    outbox.wake("notifications.notify")  # no drainer any more: the queued job does it
+    assert queued == [("notifications.notify",)]
