@@ -42,6 +42,28 @@ def test_contact_message_in_mine_notifies_me(widget, contact, alice):
     ]
 
 
+def test_a_chat_makes_one_unread_notification_until_it_is_read(widget, contact, alice):
+    """GIVEN my live chat WHEN the contact writes three times THEN one unread notification points
+    at the first message; once I read it, the next message makes a new one."""
+    conversation = started(widget, contact)
+    services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+    with capture_events() as sent:
+        for body in ("Hallo?", "Sind Sie da?", "Hallo!"):
+            services.post_contact_message(conversation, body, actor=Actor.for_contact(contact))
+    [first] = Notification.objects.filter(operator=alice)
+    assert (
+        first.kind == Kind.NEW_MESSAGE
+        and first.seq == conversation.timeline.get(message__body="Hallo?").seq
+    )
+    assert [e["type"] for e, _ in sent].count("notification.created") == 1
+
+    mark_read(alice)
+    with capture_events():
+        services.post_contact_message(conversation, "Noch da?", actor=Actor.for_contact(contact))
+    assert kinds(alice) == [Kind.NEW_MESSAGE, Kind.NEW_MESSAGE]
+    assert unread_count(alice) == 1
+
+
 def test_forward_notifies_the_new_assignee_but_assign_to_me_does_not(widget, contact, alice, bob):
     conversation = started(widget, contact)
     with capture_events():

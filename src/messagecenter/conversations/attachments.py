@@ -82,6 +82,8 @@ def max_bytes(connection) -> int:
 
 def link(message: Message, parts: Parts) -> None:
     """Tie the parts to their message; called inside the message's transaction."""
+    if not parts.items:
+        return  # the messenger's hot path: no files, no statement
     MessageAttachment.objects.bulk_create(
         MessageAttachment(
             message=message,

@@ -11,9 +11,9 @@ outbox instead:
   yet, in order. One drain serves a whole burst of writes (see ``wake``): in the embedded
   server on its own drainer thread, elsewhere as one queued job per burst; at 100 messages a
   second, one enqueue per message was a fifth of the write path's CPU;
-- ``consume(event_pk, handler)`` claims one row with a lease, calls the handler (which must be
-  idempotent: a crash after the work and before the mark repeats it) and marks the row
-  processed; an error leaves it for the sweep, up to ``MAX_ATTEMPTS``;
+- ``consume(event_pk, handler)`` claims one row with a lease, then calls the handler and marks
+  the row processed in one transaction (the handler must still be idempotent for what it does
+  outside the database); an error leaves it for the sweep, up to ``MAX_ATTEMPTS``;
 - ``sweep`` (every minute and at start-up) enqueues rows still unprocessed a lease after they
   were written or claimed, one by one: their job was lost with a crashed worker, or failed.
 """
@@ -269,12 +269,18 @@ def consume(event_pk: int, handler: Callable[[dict[str, Any]], Any]) -> bool:
         return False
     event = OutboxEvent.objects.get(pk=event_pk)
     try:
-        handler(event.payload)
+        # The handler's writes and the mark commit together: one commit per event, and a
+        # crash can no longer leave work done but unmarked (the handler stays idempotent for
+        # work outside the database). A handler must not wait on the network in here.
+        with transaction.atomic():
+            handler(event.payload)
+            OutboxEvent.objects.filter(pk=event_pk).update(
+                processed_at=clock.now(), claimed_until=None
+            )
     except Exception as error:  # the row must end in a state the sweep can act on
         log.exception("outbox event %s (%s → %s) failed", event.pk, event.topic, event.job)
         _failed(event, error)
         return False
-    OutboxEvent.objects.filter(pk=event_pk).update(processed_at=clock.now(), claimed_until=None)
     return True
 
 

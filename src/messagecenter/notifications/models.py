@@ -51,5 +51,13 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["operator", "dedupe_key"], name="notification_once")
         ]
-        indexes = [models.Index(fields=["operator", "-created_at"])]
+        indexes = [
+            models.Index(fields=["operator", "-created_at"]),
+            # "Is one unread for this chat already?", asked for every contact message.
+            models.Index(
+                fields=["operator", "conversation"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_chat",
+            ),
+        ]
         ordering = ["-created_at", "-id"]

@@ -4,6 +4,11 @@ From a domain event: a mention tells the mentioned operator; an assignment tells
 assignee (``forwarded`` when someone else did it, nothing when they took it themselves); a
 contact message tells the assigned operator, or, while nobody is assigned, the members of the
 conversation's group (``new_unassigned``, once per conversation start).
+
+A conversation's contact messages make one unread ``new_message`` per operator, pointing at the
+first of them: while it is unread, later messages of that chat add none (a live chat of fifty
+messages is one line on the Notifications page, not fifty); once read, the next message makes
+the next one.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ def _on_assigned(conversation: Conversation, entry: TimelineEntry) -> int:
 
 def _on_contact_message(conversation: Conversation, entry: TimelineEntry) -> int:
     if conversation.assigned_operator_id is not None:
+        if _unread_for_chat(conversation.assigned_operator_id, conversation):
+            return 0
         operator = Operator.objects.filter(pk=conversation.assigned_operator_id)
         return _notify(conversation, entry, list(operator), Kind.NEW_MESSAGE)
     if entry.seq != 1:
@@ -71,6 +78,15 @@ def _on_contact_message(conversation: Conversation, entry: TimelineEntry) -> int
     if conversation.assigned_group_id is not None:
         members = members.filter(groups=conversation.assigned_group_id)
     return _notify(conversation, entry, list(members), Kind.NEW_UNASSIGNED)
+
+
+def _unread_for_chat(operator_id: int, conversation: Conversation) -> bool:
+    return Notification.objects.filter(
+        operator_id=operator_id,
+        conversation=conversation,
+        read_at__isnull=True,
+        kind=Kind.NEW_MESSAGE,
+    ).exists()
 
 
 def _by_ids(conversation: Conversation, public_ids: list[str]) -> list[Operator]:
