@@ -152,7 +152,9 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue on the busy timeout instead of failing with "database is locked"
-    # halfway through a transaction.
+    # halfway through a transaction. Our engine queues this process's writers on a lock
+    # instead of SQLite's polling busy wait (core/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "messagecenter.core.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("MC_SQLITE_BUSY_TIMEOUT", 20, minimum=1),

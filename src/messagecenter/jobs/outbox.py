@@ -258,26 +258,34 @@ def lease() -> timedelta:
 
 
 def consume(event_pk: int, handler: Callable[[dict[str, Any]], Any]) -> bool:
-    """Claim the event, run ``handler(payload)``, mark it processed. False when another worker
-    holds it, it is done, or the handler failed (then the sweep offers it again)."""
+    """Claim the event, run ``handler(payload)``, mark it processed — one transaction. False
+    when another worker holds it, it is done, or the handler failed (then the sweep offers it
+    again).
+
+    The claim is the row lock (PostgreSQL: ``SKIP LOCKED``, so a second worker passes over it;
+    SQLite: the one write transaction). The handler's writes and the mark commit together: one
+    commit per event, and a crash leaves the event untouched for the sweep, never work done
+    but unmarked (the handler stays idempotent for what it does outside the database). A
+    handler must not wait on the network in here."""
     now = clock.now()
     claimable = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    won = OutboxEvent.objects.filter(
-        claimable, pk=event_pk, processed_at__isnull=True, failed_at__isnull=True
-    ).update(claimed_until=now + lease(), attempts=F("attempts") + 1)
-    if not won:
-        return False
-    event = OutboxEvent.objects.get(pk=event_pk)
+    event: OutboxEvent | None = None
     try:
-        # The handler's writes and the mark commit together: one commit per event, and a
-        # crash can no longer leave work done but unmarked (the handler stays idempotent for
-        # work outside the database). A handler must not wait on the network in here.
         with transaction.atomic():
+            event = (
+                OutboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(claimable, pk=event_pk, processed_at__isnull=True, failed_at__isnull=True)
+                .first()
+            )
+            if event is None:
+                return False
             handler(event.payload)
             OutboxEvent.objects.filter(pk=event_pk).update(
-                processed_at=clock.now(), claimed_until=None
+                processed_at=clock.now(), claimed_until=None, attempts=F("attempts") + 1
             )
     except Exception as error:  # the row must end in a state the sweep can act on
+        if event is None:
+            raise  # the claim itself failed: nothing was tried
         log.exception("outbox event %s (%s → %s) failed", event.pk, event.topic, event.job)
         _failed(event, error)
         return False
@@ -285,8 +293,11 @@ def consume(event_pk: int, handler: Callable[[dict[str, Any]], Any]) -> bool:
 
 
 def _failed(event: OutboxEvent, error: Exception) -> None:
-    changes: dict[str, Any] = {"last_error": type(error).__name__[:200]}
-    if event.attempts >= MAX_ATTEMPTS:
+    """Count the attempt the rolled-back transaction took with it; free the row for the sweep,
+    or give up after ``MAX_ATTEMPTS``."""
+    attempts = event.attempts + 1
+    changes: dict[str, Any] = {"last_error": type(error).__name__[:200], "attempts": attempts}
+    if attempts >= MAX_ATTEMPTS:
         changes["failed_at"] = clock.now()
     else:
         changes["claimed_until"] = clock.now()  # free at once: the next sweep retries
