@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("messagecenter.api.page_urls")),
     path("", include("messagecenter.transports.email.urls")),
     path("", include("messagecenter.transports.telegram.urls")),
+    path("", include("messagecenter.webhooks.urls")),
 ]
