@@ -12,6 +12,9 @@ At least once, across crashes:
 3. ``sweep`` (every minute) queues every claimable row, so a lost job or a dead worker only
    delays a delivery. The ``webhook-id`` is the event's id on every attempt and replay, so
    a receiver drops what it already has.
+
+A disabled endpoint (by hand, or after a day of failures) holds its deliveries: nothing is
+sent and no attempt is spent while it is off; enabled again, what is due goes out.
 """
 
 from __future__ import annotations
@@ -148,9 +151,8 @@ def attempt(delivery_pk: int) -> str | None:
     due = Q(state=DeliveryState.PENDING, next_attempt_at__lte=now) | Q(
         state=DeliveryState.SENDING, lease_until__lt=now
     )
-    won = (
-        WebhookDelivery.objects.filter(due, pk=delivery_pk)
-        .update(state=DeliveryState.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
+    won = WebhookDelivery.objects.filter(due, pk=delivery_pk, endpoint__enabled=True).update(
+        state=DeliveryState.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
     )
     return _send(delivery_pk, manual=False) if won else None
 
@@ -177,8 +179,11 @@ def _send(delivery_pk: int, *, manual: bool) -> str:
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_pk)
     endpoint = delivery.endpoint
     _close_interrupted(delivery)
-    if not endpoint.enabled:
-        return _finish(delivery, None, DeliveryState.FAILED, error="endpoint disabled")
+    if not endpoint.enabled:  # disabled since the claim: it waits, this try does not count
+        WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+            state=DeliveryState.PENDING, lease_until=None, attempts=F("attempts") - 1
+        )
+        return DeliveryState.PENDING
     record = WebhookAttempt.objects.create(
         delivery=delivery, number=delivery.attempts, manual=manual, started_at=clock.now()
     )
@@ -297,7 +302,8 @@ def sweep() -> list[int]:
     now = clock.now()
     due = WebhookDelivery.objects.filter(
         Q(state=DeliveryState.PENDING, next_attempt_at__lte=now)
-        | Q(state=DeliveryState.SENDING, lease_until__lt=now)
+        | Q(state=DeliveryState.SENDING, lease_until__lt=now),
+        endpoint__enabled=True,
     ).order_by("next_attempt_at", "pk")
     picked = list(due.values_list("pk", flat=True)[:SWEEP_BATCH])
     for pk in picked:
