@@ -18,7 +18,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from messagecenter.core.actors import Actor
 from messagecenter.webhooks import delivery, services
 from tests.browser_fixtures import browser, page, pytest_runtest_makereport  # noqa: F401
-from tests.core.local_http import PUBLIC, fake_dns, loopback_only  # noqa: F401
+from tests.core.local_http import PUBLIC, fake_dns, loopback_only
 
 
 class Receiver:

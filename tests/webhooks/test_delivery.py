@@ -186,4 +186,3 @@ def test_every_attempt_is_logged(endpoint, receiver, widget, contact):
     assert attempt.outcome == "succeeded" and attempt.response_status == 200
     assert attempt.response_excerpt == '{"ok": true}' and attempt.duration_ms is not None
     assert json.loads(attempt.delivery.event.body)["type"] == "contact.created"
-

@@ -165,14 +165,16 @@ def test_a_lost_job_is_found_by_the_sweep(clock, started_only, receiver, widget,
     assert run_due() == 1
 
 
-def test_a_blocked_address_fails_at_once(clock, account, alice, receiver, widget, contact, settings):
+def test_a_blocked_address_fails_at_once(
+    clock, account, alice, receiver, widget, contact, settings
+):
     endpoint = make_endpoint(account, alice, receiver, types=["conversation.started"])
     settings.OUTBOUND_ALLOWED_HOSTS = []  # the receiver's loopback address is refused now
     with after_commit():
         start(widget, contact)
     row = the_delivery()
     assert row.state == DeliveryState.FAILED and row.attempts == 1
-    assert "loopback" in row.last_error and receiver.requests == []
+    assert "loopback" in row.last_error.lower() and receiver.requests == []
     assert endpoint.pk
 
 
@@ -293,4 +295,3 @@ def test_enabling_again_gives_a_fresh_day(started_only, alice, clock):
     started_only.refresh_from_db()
     assert started_only.enabled and started_only.consecutive_failures == 0
     assert started_only.failing_since is None and started_only.disabled_reason == ""
-

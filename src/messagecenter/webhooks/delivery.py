@@ -119,8 +119,9 @@ def _write(planned: payloads.Planned) -> int:
         ]
         WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
         fresh = list(
-            WebhookDelivery.objects.filter(event=event, attempts=0, state=DeliveryState.PENDING)
-            .values_list("pk", flat=True)
+            WebhookDelivery.objects.filter(
+                event=event, attempts=0, state=DeliveryState.PENDING
+            ).values_list("pk", flat=True)
         )
         for pk in fresh:
             enqueue_on_commit(DELIVER_JOB, pk)
@@ -278,9 +279,7 @@ def _health(endpoint: WebhookEndpoint, *, ok: bool) -> None:
         failing_since__lte=now - DISABLE_AFTER,
         consecutive_failures__gte=DISABLE_MIN_FAILURES,
     )
-    if failing.update(
-        enabled=False, disabled_at=now, disabled_reason=services.DISABLED_FAILING
-    ):
+    if failing.update(enabled=False, disabled_at=now, disabled_reason=services.DISABLED_FAILING):
         log.warning("webhook endpoint %s disabled after failing since a day", endpoint.public_id)
         transaction.on_commit(services.endpoints_changed)
         enqueue_on_commit(MAIL_JOB, endpoint.pk)

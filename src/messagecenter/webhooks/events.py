@@ -38,7 +38,13 @@ EVENT_TYPES = {
 }
 
 TIMELINE_KINDS = {"message", "message_deleted", "assigned", "status_changed", "rating"}
-TOPICS = ("timeline.entry", "message.delivery", "contact.created", "contact.updated", "contact.erased")
+TOPICS = (
+    "timeline.entry",
+    "message.delivery",
+    "contact.created",
+    "contact.updated",
+    "contact.erased",
+)
 
 # Whether any enabled endpoint exists anywhere: an installation without webhooks writes no
 # outbox row for them. A "no" is re-checked often (another process may have just made the

@@ -21,9 +21,7 @@ urlpatterns = [
         views.endpoint_delete,
         name="settings_webhook_delete",
     ),
-    path(
-        "settings/webhooks/<str:public_id>/log/", views.endpoint_log, name="settings_webhook_log"
-    ),
+    path("settings/webhooks/<str:public_id>/log/", views.endpoint_log, name="settings_webhook_log"),
     path(
         "settings/webhooks/<str:public_id>/deliveries/<int:delivery_pk>/replay/",
         views.delivery_replay,
