@@ -46,6 +46,9 @@ def plan(payload: dict[str, Any]) -> list[Planned]:
 
 
 def _entry(payload: dict[str, Any]) -> TimelineEntry | None:
+    seq = payload.get("seq")
+    if not isinstance(seq, int):
+        return None
     return (
         TimelineEntry.objects.select_related(
             "conversation__account",
@@ -57,7 +60,7 @@ def _entry(payload: dict[str, Any]) -> TimelineEntry | None:
             "message__connection",
             "note",
         )
-        .filter(conversation__public_id=payload.get("conversation"), seq=payload.get("seq"))
+        .filter(conversation__public_id=payload.get("conversation"), seq=seq)
         .first()
     )
 

@@ -5,6 +5,8 @@ or ``webhooks.delivery``."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -134,7 +136,7 @@ def endpoint_log(request, public_id: str):
     context = {
         "endpoint": endpoint,
         "health": delivery.health(endpoint),
-        "rows": [(row, attempts.get(row.pk, [])) for row in shown],
+        "rows": [(row, attempts.get(row.pk, []), _pretty(row.event.body)) for row in shown],
         "states": DeliveryState.choices,
         "state": state,
         "log_size": LOG_SIZE,
@@ -158,6 +160,14 @@ def delivery_replay(request, public_id: str, delivery_pk: int):
         else:
             messages.error(request, _("Sent again: it failed. See the attempt in the log."))
     return redirect("settings_webhook_log", public_id=public_id)
+
+
+def _pretty(body: str) -> str:
+    """The body as sent, indented for reading (what was signed is the compact original)."""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
 
 
 def _secret_page(request, made: services.EndpointSecret, *, created: bool):
