@@ -20,6 +20,15 @@ SETTINGS = "/settings/api-tokens/"
 SECRET = re.compile(r"mc_[A-Za-z0-9]{8}_[A-Za-z0-9]{40}")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A German page leaves German active in this thread (the language middleware)."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 def signed_in(operator) -> Client:
     client = Client()
     client.force_login(operator)

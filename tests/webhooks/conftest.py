@@ -22,12 +22,12 @@ from tests.core.local_http import PUBLIC, fake_dns, loopback_only
 
 
 class Receiver:
-    """Answers each POST with the next scripted status (then 200), or with ``fail_rate`` of
+    """Answers each POST with the next scripted status or (status, headers) (then 200), or with ``fail_rate`` of
     them failing at random (seeded). ``secret``: set once the endpoint exists; a request
     that does not verify is answered 401 and counted in ``forged``."""
 
     def __init__(self) -> None:
-        self.script: list[int] = []
+        self.script: list = []
         self.fail_rate = 0.0
         self.random = random.Random(1234)
         self.secret: str | None = None
@@ -42,9 +42,11 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                status = outer.answer(headers, body)
+                status, extra = outer.answer(headers, body)
                 answer = b'{"ok": true}' if status < 300 else b"receiver says no"
                 self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
@@ -58,16 +60,19 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.port}/hooks/mc"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def answer(self, headers: dict[str, str], body: bytes) -> int:
+    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
         with self.lock:
             try:
                 Webhook(self.secret or "whsec_").verify(body, headers)
             except (WebhookVerificationError, Exception):
                 self.forged += 1
                 self.requests.append((headers, body, 401))
-                return 401
+                return 401, {}
+            extra: dict = {}
             if self.script:
                 status = self.script.pop(0)
+                if isinstance(status, tuple):
+                    status, extra = status
             elif self.fail_rate and self.random.random() < self.fail_rate:
                 status = 503
             else:
@@ -79,7 +84,7 @@ class Receiver:
                     self.duplicates += 1
                 else:
                     self.by_id[msg_id] = json.loads(body)
-            return status
+            return status, extra
 
     def accepted_types(self, prefix: str = "") -> list[str]:
         return [e["type"] for e in self.by_id.values() if e["type"].startswith(prefix)]
@@ -154,3 +159,13 @@ def fake_transport():
     transport = registry.register(FakeTransport())
     yield transport
     registry.unregister(FakeTransport.kind)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A page request activates its operator's language in this thread (the middleware):
+    leave the default for the next test, whatever this one opened."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

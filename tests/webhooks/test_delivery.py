@@ -186,3 +186,12 @@ def test_every_attempt_is_logged(endpoint, receiver, widget, contact):
     assert attempt.outcome == "succeeded" and attempt.response_status == 200
     assert attempt.response_excerpt == '{"ok": true}' and attempt.duration_ms is not None
     assert json.loads(attempt.delivery.event.body)["type"] == "contact.created"
+
+
+def test_an_import_announces_its_contacts(endpoint, receiver, account, alice):
+    from tests.contacts.test_import import EXCEL, run
+
+    with after_commit():
+        run(account, alice, EXCEL)
+    names = sorted(e["data"]["contact"]["name"] for e in receiver.accepted("contact.created"))
+    assert names == ["Anna Schmidt", "Jörg Müller"]

@@ -82,25 +82,16 @@ def test_a_receiver_that_recovers_gets_it_on_the_next_attempt(
     assert receiver.accepted_types() == ["conversation.started"]
 
 
-def test_retry_after_is_honoured(clock, started_only, receiver, widget, contact):
-    from tests.webhooks import conftest
+def test_retry_after_is_honoured_up_to_a_day(clock, started_only, receiver, widget, account):
+    from messagecenter.contacts.services import create_contact
 
-    original = conftest.Receiver.answer
-
-    def slow_down(self, headers, body):
-        self.requests.append((headers, body, 429))
-        return 429
-
-    conftest.Receiver.answer = slow_down
-    try:
-        receiver.script = []
-        # The receiver's own Retry-After is not sent by this receiver; honour it by the rule:
-        wait = delivery._wait(1, delivery.webhooks.DeliveryResult(429, 1, "", "x", False, 600))
-        assert wait == timedelta(seconds=600)
-        capped = delivery._wait(1, delivery.webhooks.DeliveryResult(429, 1, "", "x", False, 10**6))
-        assert capped == delivery.MAX_RETRY_AFTER
-    finally:
-        conftest.Receiver.answer = original
+    receiver.script = [(429, {"Retry-After": "600"}), (503, {"Retry-After": "999999"})]
+    with after_commit():
+        start(widget, create_contact(account, name="Eins"))
+        start(widget, create_contact(account, name="Zwei"))
+    first, second = WebhookDelivery.objects.order_by("pk")
+    assert first.next_attempt_at == now.now() + timedelta(seconds=600)  # not the 5 s
+    assert second.next_attempt_at == now.now() + delivery.MAX_RETRY_AFTER
 
 
 def test_a_flaky_receiver_gets_every_event_exactly_once_per_id(
@@ -152,17 +143,17 @@ def test_a_worker_that_died_mid_request_is_replaced_with_the_same_id(
     assert outcomes == ["succeeded", "interrupted", "succeeded"]
 
 
-def test_a_lost_job_is_found_by_the_sweep(clock, started_only, receiver, widget, contact):
-    """A delivery row committed but never sent (the job was lost): the sweep sends it."""
-    start(widget, contact)  # no after-commit work: nothing was queued
+def test_lost_jobs_are_found_by_the_sweep(clock, started_only, receiver, widget, contact):
+    """GIVEN a write whose after-commit work was lost (no drain queued), and a drain whose
+    queued sends were lost too, THEN the rows are there and the sweep sends them."""
     from messagecenter.jobs import outbox
 
-    with after_commit():
-        outbox.drain("webhooks.fanout", delivery.fan_out)
-    assert receiver.requests  # the first attempt came from the fan-out's job
-    WebhookDelivery.objects.update(state=DeliveryState.PENDING, attempts=0)
-    clock.shift(timedelta(seconds=1))
+    start(widget, contact)  # no after-commit work runs here: the wake is lost
+    outbox.drain("webhooks.fanout", delivery.fan_out)  # and the sends it queues are lost
+    assert receiver.requests == []
+    assert the_delivery().state == DeliveryState.PENDING and the_delivery().attempts == 0
     assert run_due() == 1
+    assert receiver.accepted_types() == ["conversation.started"]
 
 
 def test_a_blocked_address_fails_at_once(
