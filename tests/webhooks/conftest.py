@@ -22,9 +22,9 @@ from tests.core.local_http import PUBLIC, fake_dns, loopback_only
 
 
 class Receiver:
-    """Answers each POST with the next scripted status or (status, headers) (then 200), or with ``fail_rate`` of
-    them failing at random (seeded). ``secret``: set once the endpoint exists; a request
-    that does not verify is answered 401 and counted in ``forged``."""
+    """Answers each POST with the next scripted status or (status, headers), then 200, or
+    with ``fail_rate`` of them failing at random (seeded). ``secret``: set once the endpoint
+    exists; a request that does not verify is answered 401 and counted in ``forged``."""
 
     def __init__(self) -> None:
         self.script: list = []
