@@ -70,3 +70,12 @@ def test_create_a_webhook_read_its_log_and_replay(
     listed = page.locator("#webhooks tbody tr", has_text="CRM sync")
     expect(listed.locator("[data-health]")).to_have_text("Healthy")
     page.screenshot(path=ARTIFACTS / "settings-webhooks.png", full_page=True)
+
+    # Switch it off from its page, with the keyboard.
+    listed.get_by_role("link", name="Edit").click()
+    disable = page.get_by_role("button", name="Disable")
+    disable.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("The webhook is disabled: nothing is sent to it.")).to_be_visible()
+    expect(page.locator("#webhook-health-heading [data-health]")).to_have_text("Disabled")
+    page.screenshot(path=ARTIFACTS / "settings-webhook-edit.png", full_page=True)
