@@ -286,3 +286,21 @@ def test_enabling_again_gives_a_fresh_day(started_only, alice, clock):
     started_only.refresh_from_db()
     assert started_only.enabled and started_only.consecutive_failures == 0
     assert started_only.failing_since is None and started_only.disabled_reason == ""
+
+
+def test_old_events_are_forgotten_unless_still_waiting(
+    clock, started_only, receiver, widget, account
+):
+    from messagecenter.contacts.services import create_contact
+    from messagecenter.webhooks.models import WebhookEvent
+
+    with after_commit():
+        start(widget, create_contact(account, name="Alt"))  # delivered
+    receiver.script = [500] * 50
+    with after_commit():
+        start(widget, create_contact(account, name="Wartet"))  # still retrying
+    clock.shift(delivery.RETENTION + timedelta(days=1))
+    assert delivery.prune() > 0
+    remaining = WebhookDelivery.objects.select_related("event").get()
+    assert remaining.state == DeliveryState.PENDING
+    assert WebhookEvent.objects.count() == 1 and WebhookAttempt.objects.count() == 1

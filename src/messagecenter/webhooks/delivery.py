@@ -70,6 +70,9 @@ DISABLE_MIN_FAILURES = 5
 LEASE = timedelta(minutes=2)
 TIMEOUT_SECONDS = 10.0
 SWEEP_BATCH = 500
+# Sent (or given up) events and their log are kept this long, then forgotten: the log is for
+# finding out what went wrong, not an archive of personal data.
+RETENTION = timedelta(days=30)
 MAIL_JOB = "webhooks.mail_disabled"
 
 
@@ -308,6 +311,19 @@ def sweep() -> list[int]:
     for pk in picked:
         enqueue(DELIVER_JOB, pk)
     return picked
+
+
+def prune() -> int:
+    """Forget events older than ``RETENTION`` that nothing waits to send (their deliveries
+    and attempts go with them); how many."""
+    waiting = [DeliveryState.PENDING, DeliveryState.SENDING]
+    old = WebhookEvent.objects.filter(created_at__lt=clock.now() - RETENTION).exclude(
+        deliveries__state__in=waiting
+    )
+    deleted, _counts = WebhookEvent.objects.filter(
+        pk__in=list(old.values_list("pk", flat=True)[:5000])
+    ).delete()
+    return deleted
 
 
 def get_delivery(actor: Actor, endpoint_id: str, delivery_pk: int) -> WebhookDelivery:

@@ -36,3 +36,8 @@ def mail_disabled(endpoint_pk: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def sweep_webhook_deliveries() -> None:
     delivery.sweep()
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def prune_webhook_log() -> None:
+    delivery.prune()
