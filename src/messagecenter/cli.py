@@ -1,6 +1,6 @@
 """The ``messagecenter`` command.
 
-Own commands: serve, worker, demo, createaccount, createoperator, backup, restore. Anything
+Own commands: serve, worker, demo, createaccount, createoperator, token, backup, restore. Anything
 else goes to Django's management commands (``messagecenter migrate``, ``messagecenter shell``,
 ``messagecenter check --deploy``…). Each command is an adapter: it parses arguments, calls one
 service (or the server/backup module), and prints the result; domain errors become a message
@@ -26,6 +26,7 @@ Message Center commands:
   demo             add the demo account to an empty database
   createaccount    create an account (a company)
   createoperator   create an operator (a login) in an account
+  token            create a REST API token for an operator (shown once)
   backup PATH      write a consistent copy of the database to PATH (SQLite)
   restore PATH     replace the database with a backup (SQLite; the server must be stopped)
   watch-mail       watch the e-mail channels' IMAP mailboxes (scale-out: one beside the servers)
@@ -231,6 +232,49 @@ def createoperator(argv: list[str]) -> int:
     return 0
 
 
+def token(argv: list[str]) -> int:
+    """A personal token for an operator, or with ``--integration`` an integration token of
+    the operator's account made by that operator (an administrator). Printed once."""
+    from messagecenter.accounts import tokens
+    from messagecenter.accounts.models import Operator
+    from messagecenter.core.actors import Actor
+    from messagecenter.core.errors import DomainError
+
+    parser = argparse.ArgumentParser(prog="messagecenter token")
+    parser.add_argument("--operator", required=True, help="the operator's e-mail address")
+    parser.add_argument("--name", required=True, help="what will use the token")
+    parser.add_argument(
+        "--scope",
+        action="append",
+        choices=sorted(tokens.SCOPES),
+        help="repeatable; default: conversations:read",
+    )
+    parser.add_argument(
+        "--integration",
+        action="store_true",
+        help="an integration token (acts as a bot); the operator must be an administrator",
+    )
+    options = parser.parse_args(argv)
+    scopes = options.scope or ["conversations:read"]
+    found = Operator.objects.filter(email__iexact=options.operator.strip(), is_active=True)
+    operator = found.select_related("account").first()
+    if operator is None:
+        return _fail(f"No active operator “{options.operator}”.")
+    try:
+        if options.integration:
+            account, me = operator.account, Actor.for_operator(operator)
+            made = tokens.create_integration_token(account, options.name, scopes, actor=me)
+        else:
+            made = tokens.create_personal_token(operator, options.name, scopes)
+    except DomainError as exc:
+        return _fail(str(exc))
+    kind = "integration" if options.integration else "personal"
+    _say(f"Created {kind} token “{made.token.name}” ({made.token.public_id}) for {operator.email}.")
+    _say("It is shown only this once:")
+    _say(made.secret)
+    return 0
+
+
 def _find_account(key: str):
     from messagecenter.accounts.models import Account
 
@@ -355,6 +399,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "demo": demo,
     "createaccount": createaccount,
     "createoperator": createoperator,
+    "token": token,
     "backup": backup,
     "restore": restore,
     "watch-mail": lambda argv: _django(["watch_mail", *argv]),

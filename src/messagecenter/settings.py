@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "messagecenter.archive",
     "messagecenter.transports.email",
     "messagecenter.transports.telegram",
+    "messagecenter.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("messagecenter.web.urls")),
     path("", include("messagecenter.team.urls")),
     path("api/v1/", include("messagecenter.api.urls")),
+    path("", include("messagecenter.api.page_urls")),
     path("", include("messagecenter.transports.email.urls")),
     path("", include("messagecenter.transports.telegram.urls")),
+    path("", include("messagecenter.webhooks.urls")),
 ]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from messagecenter.accounts import audit
 from messagecenter.accounts.models import IdempotencyRecord
+from messagecenter.contacts.events import publish_contact
 from messagecenter.contacts.models import Contact
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import NotFound, PermissionDenied
@@ -61,7 +62,9 @@ def _erase_rows(contact: Contact, actor: Actor) -> tuple[dict[str, int], list[st
     _forget_in_search(contact.pk, [pk for pk, _pid in conversations])
     _forget_api_replays(contact, [pid for _pk, pid in conversations])
     StoredFile.objects.filter(pk__in=[f.pk for f in files]).delete()
+    erased_id, account_id = contact.public_id, contact.account_id
     contact.delete()  # cascades: identities, conversations, timeline, messages, notes…
+    publish_contact("contact.erased", erased_id, account_id)
     audit.record(actor, "contact.erased", "contact", "", **counts)
     return counts, [f.storage_key for f in files]
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account
+from messagecenter.contacts.events import publish_contacts
 from messagecenter.contacts.fields import clean_values, fields_of
 from messagecenter.contacts.identities import normalise
 from messagecenter.contacts.models import (
@@ -434,6 +435,10 @@ def _write_batch(job: ContactImport, batch: list[Outcome]) -> None:
     changes = [ImportChange(contact_import=job, contact=c, created=True) for c in contacts]
     changes += [_update(job, o) for o in batch if o.action == "update"]
     ImportChange.objects.bulk_create(changes)
+    # The durable side (webhooks): one outbox INSERT per kind for the batch.
+    publish_contacts("contact.created", [c.public_id for c in contacts], job.account_id)
+    updated = [change.contact.public_id for change in changes if not change.created]
+    publish_contacts("contact.updated", updated, job.account_id)
     job.processed_rows += len(batch)
     job.created_count += len(created)
     job.updated_count += sum(1 for o in batch if o.action == "update")

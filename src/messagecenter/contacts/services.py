@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from messagecenter.accounts import audit
 from messagecenter.accounts.models import Account
-from messagecenter.contacts.events import announce_contact_changed
+from messagecenter.contacts.events import announce_contact_changed, publish_contact
 from messagecenter.contacts.fields import clean_values
 from messagecenter.contacts.identities import normalise
 from messagecenter.contacts.models import (
@@ -59,6 +59,7 @@ def create_contact(
         contact = Contact.objects.create(account=account, name=name.strip()[:200], **fields)
         for kind, value in normalised.items():
             _add_identity(contact, kind, value)
+        publish_contact("contact.created", contact.public_id, account.pk)
         if actor is not None:  # None: the installation itself (demo seed, tests)
             _require_team(actor, contact)
             audit.record(actor, "contact.created", "contact", contact.public_id)
@@ -93,6 +94,7 @@ def update_contact(contact: Contact, *, actor: Actor, **changes) -> Contact:
             _replace_identity(contact, kind, value)
         audit.record(actor, "contact.updated", "contact", contact.public_id, fields=sorted(changes))
         announce_contact_changed(contact)  # open conversation pages re-read header and sidebar
+        publish_contact("contact.updated", contact.public_id, contact.account_id)
     return contact
 
 
@@ -111,6 +113,7 @@ def set_blocked(contact: Contact, blocked: bool, *, actor: Actor) -> Contact:
             "contact",
             contact.public_id,
         )
+        publish_contact("contact.updated", contact.public_id, contact.account_id)
         send_on_commit(
             {"type": "messenger.blocked", "blocked": blocked}, [contact_group(contact.public_id)]
         )
@@ -135,6 +138,7 @@ def become_contact(visitor: Visitor) -> Contact:
                 account_id=locked.account_id, locale=locked.locale
             )
             locked.save(update_fields=["contact"])
+            publish_contact("contact.created", locked.contact.public_id, locked.account_id)
             PageView.objects.filter(visitor=locked, contact__isnull=True).update(
                 contact=locked.contact
             )

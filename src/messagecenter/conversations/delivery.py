@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from messagecenter.accounts import audit
-from messagecenter.conversations.events import announce_message_updated
+from messagecenter.conversations.events import announce_message_updated, publish_delivery_state
 from messagecenter.conversations.models import (
     AttemptOutcome,
     AuthorKind,
@@ -254,6 +254,7 @@ def _follow(delivery: OutboundDelivery, state: str, reason: str = "") -> None:
         delivery_state=message.delivery_state, delivery_error=message.delivery_error
     )
     announce_message_updated(message.conversation, message.entry)
+    publish_delivery_state(message.conversation, message.entry, message.delivery_state)
 
 
 # --- provider receipts -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ leaves out everything internal.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal, TypedDict
 
 from django.utils.translation import gettext
@@ -268,6 +269,20 @@ def announce_message_updated(conversation: Conversation, entry: TimelineEntry) -
         "entry": entry_payload(entry),
     }
     send_on_commit(event, [conversation_group(conversation.public_id)])
+
+
+def publish_delivery_state(conversation: Conversation, entry: TimelineEntry, state: str) -> None:
+    """The durable side of a delivery state change (sent, delivered, read, failed): a
+    ``message.delivery`` outbox event for the jobs subscribed to it (webhooks)."""
+    payload = {
+        "type": "message.delivery",
+        "conversation": conversation.public_id,
+        "seq": entry.seq,
+        "state": state,
+        # Tells two changes to the same state apart (failed, retried, failed again).
+        "event": uuid.uuid4().hex,
+    }
+    outbox.publish([("message.delivery", payload)], account_id=conversation.account_id)
 
 
 def announce_mentions(conversation: Conversation, entry: TimelineEntry, operator_ids: list[str]):

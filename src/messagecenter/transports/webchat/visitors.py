@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from messagecenter.contacts import services
+from messagecenter.contacts.events import publish_contact
 from messagecenter.contacts.models import Contact, ContactIdentity, IdentityKind, Visitor
 from messagecenter.core import clock
 from messagecenter.core.errors import Conflict, PermissionDenied
@@ -196,7 +197,9 @@ def _token_contact(widget, token: str | None) -> Contact:
         return contact
     if visitor is not None:
         return services.become_contact(visitor)
-    return Contact.objects.create(account_id=widget.account_id, locale=widget.language)
+    contact = Contact.objects.create(account_id=widget.account_id, locale=widget.language)
+    publish_contact("contact.created", contact.public_id, widget.account_id)
+    return contact
 
 
 def _contact_for_customer(widget, customer_id: str, token: str | None) -> Contact:
