@@ -254,12 +254,10 @@ def _not_connected_elsewhere(
 
 
 def _config(entered: SmsSettings, checked: Checked) -> dict:
+    # Both sender keys, one of them empty: the channels list reads either.
     config: dict = {"account_sid": entered.account_sid, "account_name": checked.account_name,
-                    "log_only": entered.log_only}  # fmt: skip
-    if entered.phone_number:
-        config["phone_number"] = entered.phone_number
-    else:
-        config["messaging_service_sid"] = entered.messaging_service_sid
+                    "log_only": entered.log_only, "phone_number": entered.phone_number,
+                    "messaging_service_sid": entered.messaging_service_sid}  # fmt: skip
     if entered.api_key_sid:
         config["api_key_sid"] = entered.api_key_sid
     return config
