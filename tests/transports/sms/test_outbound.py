@@ -294,3 +294,16 @@ def test_a_status_before_our_record_of_the_send_is_applied_later(
         assert inbound.sweep() == [row.pk]
 
     assert state(sent).delivery_state == DeliveryState.DELIVERED
+
+
+def test_the_refusal_and_the_reasons_speak_german(provider, conversation, alice, twilio_api, sms):
+    from django.utils import translation
+
+    from messagecenter.transports.sms.transport import OPTED_OUT
+
+    post(provider, sms, twilio_api.incoming("STOP", sender=KIM))
+    with translation.override("de"), pytest.raises(CapabilityRefused) as refused:
+        reply(conversation, alice)
+    assert "abgemeldet (STOP)" in str(refused.value.message)
+    with translation.override("de"):
+        assert translation.gettext(OPTED_OUT).startswith("Der Kontakt hat sich von SMS abgemeldet")

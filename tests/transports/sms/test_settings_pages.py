@@ -165,3 +165,21 @@ def test_another_accounts_admin_gets_not_found(charlie, sms):
 
     assert client.get(reverse("settings_sms", args=[sms.public_id])).status_code == 404
     assert client.post(reverse("settings_sms_disconnect", args=[sms.public_id])).status_code == 404
+
+
+def test_the_page_speaks_german(account, widget, twilio_api):
+    from messagecenter.accounts import services as accounts
+
+    dora = accounts.create_operator(
+        account, name="Dora", email="dora@acme.test", password="dora-pass-1234",
+        language="de", role="admin",
+    )  # fmt: skip
+    client = signed_in(dora)
+
+    html = client.get(reverse("settings_sms_new")).content.decode()
+    refused = client.post(reverse("settings_sms_new"), form(widget, auth_token="e" * 32))
+
+    assert "SMS verbinden (Twilio)" in html and "Nur-Protokoll-Modus (Umstellung)" in html
+    assert "Twilio akzeptiert diese Account SID und dieses Auth Token nicht." in (
+        refused.content.decode()
+    )
