@@ -164,3 +164,31 @@ def test_the_auth_token_is_never_logged(provider, sms, twilio_api, caplog):
         post(provider, sms, twilio_api.incoming("x"), signature="bm9wZQ==")
 
     assert AUTH_TOKEN not in caplog.text
+
+
+def test_a_blocked_contacts_stop_is_recorded_though_the_message_is_refused(
+    provider, sms, twilio_api, alice
+):
+    from messagecenter.contacts import services as contacts
+    from messagecenter.core.actors import Actor
+
+    contact = receive(provider, sms, twilio_api, "Hallo").conversation.contact
+    contacts.set_blocked(contact, True, actor=Actor.for_operator(alice))
+
+    post(provider, sms, twilio_api.incoming("STOP", sender=KIM))
+
+    assert SmsEvent.objects.order_by("-pk").first().outcome == EventOutcome.REFUSED
+    assert consent.allows(contact, "sms") is False
+
+
+def test_replayed_and_shuffled_messages_are_each_stored_once(provider, sms, twilio_api):
+    import random
+
+    requests = [twilio_api.incoming(f"Nachricht {n}", sender=KIM) for n in range(5)] * 3
+    random.Random(14).shuffle(requests)
+
+    for params in requests:
+        assert post(provider, sms, params).status_code == 200
+
+    bodies = sorted(Message.objects.values_list("body", flat=True))
+    assert bodies == [f"Nachricht {n}" for n in range(5)]

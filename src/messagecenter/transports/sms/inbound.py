@@ -219,12 +219,14 @@ def _handle(row: SmsEvent) -> tuple[str, str]:
 
 def _message(connection, params: dict) -> tuple[str, str]:
     transport = registry.require(TransportKind.SMS)
+    decision = keyword(params)
     try:
         received = inbound.receive(connection, transport.parse(connection, params))
     except DomainError as error:  # a blocked contact, a text the domain refuses
         log.info("sms %s: message refused (%s)", connection.public_id, error.message)
+        if decision is False:  # a STOP holds even when its message is not taken
+            withdraw(connection, str(params.get("From") or ""), source=KEYWORD_SOURCE)
         return EventOutcome.REFUSED, str(error.message)
-    decision = keyword(params)
     if decision is not None:
         _record_consent(received.contact, granted=decision)
         return (EventOutcome.OPTED_IN if decision else EventOutcome.OPTED_OUT), ""
