@@ -8,7 +8,8 @@
   ("Authenticate"); another account's path is ``404`` with 20404.
 - ``GET /2010-04-01/Accounts/<sid>.json``: the account (status ``active``/``suspended``).
 - ``GET /2010-04-01/Accounts/<sid>/IncomingPhoneNumbers.json?PhoneNumber=+…``: the account's
-  numbers (filtered), ``{"incoming_phone_numbers": […]}``.
+  numbers (filtered), ``{"incoming_phone_numbers": […]}``; ``GET`` and ``POST``
+  ``…/IncomingPhoneNumbers/<PN…>.json``: one number, and its ``SmsUrl``/``SmsMethod`` changed.
 - ``POST /2010-04-01/Accounts/<sid>/Messages.json`` (form-encoded ``To``, ``From`` or
   ``MessagingServiceSid``, ``Body``, ``MediaUrl`` (repeatable), ``StatusCallback``): ``201``
   with the new Message (``SM…`` / ``MM…`` with media; ``queued``, or ``accepted`` through a
@@ -52,6 +53,7 @@ MAX_BODY = 1600
 ACCOUNT_PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-f]{32})(?P<rest>(/.*)?\.json|/.*)$"
 )
+NUMBER_PATH = re.compile(r"^/IncomingPhoneNumbers/(?P<sid>PN[0-9a-f]{32})\.json$")
 MEDIA_PATH = re.compile(r"^/Messages/(?P<message>MM[0-9a-f]{32})/Media/(?P<media>ME[0-9a-f]{32})$")
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
@@ -84,6 +86,8 @@ class FakeTwilio:
         self.unsubscribed: set[str] = set()  # numbers that replied STOP
         self.requests: list[tuple[str, str, str]] = []  # (method, path, auth user): no secrets
         self.media_auth: list[str] = []  # the Authorization header each media-store GET carried
+        # Each number's settings (PN sid → SmsUrl, SmsMethod), changed by a POST.
+        self.number_config: dict[str, dict[str, str]] = {}
         self.script: list[tuple[str, int, dict[str, Any], int | None]] = []
         outer = self
 
@@ -110,7 +114,13 @@ class FakeTwilio:
                           numbers=[NUMBER, *SERVICE_NUMBERS],
                           services={SERVICE_SID: list(SERVICE_NUMBERS)})  # fmt: skip
         self.accounts[sid] = account
+        for number in account.numbers:
+            self.number_config[number_sid(number)] = {"sms_url": "", "sms_method": "POST"}
         return account
+
+    def sms_url(self, number: str) -> str:
+        """What "A message comes in" of the number is set to."""
+        return self.number_config[number_sid(number)]["sms_url"]
 
     def add_media(self, content: bytes, content_type: str) -> str:
         """A file a contact sent: its MediaUrl (on the API host, authenticated)."""
@@ -190,7 +200,13 @@ class FakeTwilio:
         if method == "GET" and rest == ".json":
             return _send(handler, 200, _account(account))
         if method == "GET" and rest == "/IncomingPhoneNumbers.json":
-            return _send(handler, 200, _numbers(account, (query.get("PhoneNumber") or [""])[0]))
+            found = self._numbers(account, (query.get("PhoneNumber") or [""])[0])
+            return _send(handler, 200, found)
+        number = NUMBER_PATH.match(rest)
+        if number and number["sid"] in self.number_config:
+            if method == "POST":
+                self._update_number(number["sid"], form)
+            return _send(handler, 200, self._number(account, number["sid"]))
         if method == "POST" and rest == "/Messages.json":
             return self._create_message(handler, account, form)
         media = MEDIA_PATH.match(rest)
@@ -267,6 +283,26 @@ class FakeTwilio:
             self.sent.append(message)
         return 201, message
 
+    def _numbers(self, account: Account, phone_number: str) -> dict[str, Any]:
+        numbers = [n for n in account.numbers if not phone_number or n == phone_number]
+        found = [self._number(account, number_sid(n)) for n in numbers]
+        return {"incoming_phone_numbers": found, "page": 0, "page_size": 50, "start": 0,
+                "end": max(len(found) - 1, 0)}  # fmt: skip
+
+    def _number(self, account: Account, sid: str) -> dict[str, Any]:
+        number = next(n for n in account.numbers if number_sid(n) == sid)
+        settings = self.number_config[sid]
+        return {"sid": sid, "phone_number": number, "friendly_name": number,
+                "account_sid": account.sid, "sms_url": settings["sms_url"],
+                "sms_method": settings["sms_method"],
+                "capabilities": {"sms": True, "mms": True, "voice": True}}  # fmt: skip
+
+    def _update_number(self, sid: str, form: dict[str, list[str]]) -> None:
+        with self.lock:
+            for key, field_name in (("SmsUrl", "sms_url"), ("SmsMethod", "sms_method")):
+                if key in form:
+                    self.number_config[sid][field_name] = form[key][0]
+
     def _media(self, handler, media_sid: str) -> None:
         media = self.media.get(media_sid)
         if media is None:
@@ -311,17 +347,8 @@ def _account(account: Account) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _numbers(account: Account, phone_number: str) -> dict[str, Any]:
-    numbers = [n for n in account.numbers if not phone_number or n == phone_number]
-    return {
-        "incoming_phone_numbers": [
-            {"sid": "PN" + hashlib.md5(n.encode()).hexdigest(), "phone_number": n,
-             "friendly_name": n, "account_sid": account.sid,
-             "capabilities": {"sms": True, "mms": True, "voice": True}}
-            for n in numbers
-        ],
-        "page": 0, "page_size": 50, "start": 0, "end": max(len(numbers) - 1, 0),
-    }  # fmt: skip
+def number_sid(number: str) -> str:
+    return "PN" + hashlib.md5(number.encode()).hexdigest()
 
 
 def _error(code: int, message: str, status: int = 400) -> dict[str, Any]:

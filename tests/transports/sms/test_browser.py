@@ -37,6 +37,7 @@ def test_connect_test_and_disconnect_a_number(page, asgi_server, widget, alice, 
     page.get_by_label("Auth token", exact=True).fill(AUTH_TOKEN)
     page.get_by_role("button", name="Test").click()
     expect(page.get_by_text("Twilio accepts the settings")).to_contain_text("Acme Support")
+    assert twilio_api.sms_url(NUMBER) == ""  # a test changes nothing at Twilio
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "settings-sms-test.png", full_page=True)
 
@@ -48,6 +49,7 @@ def test_connect_test_and_disconnect_a_number(page, asgi_server, widget, alice, 
 
     row.get_by_role("link", name="Edit").click()
     connection = ChannelConnection.objects.get(kind="sms")
+    assert twilio_api.sms_url(NUMBER).endswith(f"/channels/sms/{connection.public_id}/inbound")
     expect(page.locator("[data-inbound-url]")).to_have_text(
         f"https://support.acme.test/channels/sms/{connection.public_id}/inbound"
     )
@@ -58,3 +60,4 @@ def test_connect_test_and_disconnect_a_number(page, asgi_server, widget, alice, 
 
     page.get_by_role("button", name="Disconnect").click()
     expect(page.locator("tr[data-kind=sms]")).to_contain_text("Disconnected")
+    assert twilio_api.sms_url(NUMBER) == ""

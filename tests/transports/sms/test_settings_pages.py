@@ -19,7 +19,9 @@ from tests.transports.sms.fake_twilio import (
     API_KEY_SID,
     AUTH_TOKEN,
     NUMBER,
+    SERVICE_NUMBERS,
     SERVICE_SID,
+    number_sid,
 )
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +94,10 @@ def test_connect_a_number(admin, widget, twilio_api):
     connection = ChannelConnection.objects.get(kind="sms")
     assert connection.config == {"account_sid": ACCOUNT_SID, "account_name": "Acme Support",
                                  "log_only": False, "phone_number": NUMBER,
-                                 "messaging_service_sid": ""}  # fmt: skip
+                                 "messaging_service_sid": "",
+                                 "phone_number_sid": number_sid(NUMBER)}  # fmt: skip
+    # The number's "A message comes in" now calls us.
+    assert twilio_api.sms_url(NUMBER) == config.inbound_url(connection)
     assert connection.credentials == {"auth_token": AUTH_TOKEN}
     entry = AuditEntry.objects.get(action="channel.created")
     assert AUTH_TOKEN not in str(entry.__dict__)
@@ -141,13 +146,41 @@ def test_log_only_mode_is_switched_on_and_explained(admin, sms, twilio_api):
     assert "data-log-only" in html and "still accepted" in html
 
 
-def test_disconnect(admin, sms):
+def test_disconnect(admin, sms, twilio_api):
     response = admin.post(reverse("settings_sms_disconnect", args=[sms.public_id]))
 
     assert response.status_code == 302
     sms.refresh_from_db()
     assert sms.is_active is False
     assert admin.get(reverse("settings_sms", args=[sms.public_id])).status_code == 404
+    assert twilio_api.sms_url(NUMBER) == ""  # ours: cleared
+
+
+def test_disconnect_leaves_a_webhook_someone_else_set(admin, sms, twilio_api):
+    twilio_api.number_config[number_sid(NUMBER)]["sms_url"] = "https://other.example/sms"
+
+    admin.post(reverse("settings_sms_disconnect", args=[sms.public_id]))
+
+    assert twilio_api.sms_url(NUMBER) == "https://other.example/sms"
+
+
+def test_disconnect_says_when_twilio_could_not_be_told(admin, sms, twilio_api, settings):
+    settings.TWILIO_API_URL = "http://127.0.0.1:9"  # nobody listens
+
+    response = admin.post(reverse("settings_sms_disconnect", args=[sms.public_id]), follow=True)
+
+    assert "Twilio could not be told" in response.content.decode()
+    sms.refresh_from_db()
+    assert sms.is_active is False
+
+
+def test_changing_the_number_moves_the_webhook(admin, sms, twilio_api):
+    url = reverse("settings_sms", args=[sms.public_id])
+
+    admin.post(url, form(auth_token="", phone_number=SERVICE_NUMBERS[0]))
+
+    assert twilio_api.sms_url(SERVICE_NUMBERS[0]) == config.inbound_url(sms)
+    assert twilio_api.sms_url(NUMBER) == ""
 
 
 def test_a_teammate_cannot_open_the_pages(bob, sms):

@@ -103,6 +103,14 @@ class TwilioApi:
         numbers = found.get("incoming_phone_numbers")
         return [n for n in numbers if isinstance(n, dict)] if isinstance(numbers, list) else []
 
+    def update_number(self, number_sid: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``POST /Accounts/<sid>/IncomingPhoneNumbers/<PN sid>.json``: e.g. its ``SmsUrl``."""
+        url = self.account_url(f"/IncomingPhoneNumbers/{number_sid}.json")
+        return self._call("POST", url, data=params)
+
+    def fetch_number(self, number_sid: str) -> dict[str, Any]:
+        return self._call("GET", self.account_url(f"/IncomingPhoneNumbers/{number_sid}.json"))
+
     def create_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """``POST /Accounts/<sid>/Messages.json`` (form-encoded; a list value repeats its
         key, as ``MediaUrl`` does)."""

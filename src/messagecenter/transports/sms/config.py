@@ -1,7 +1,8 @@
 """One reader of an SMS connection's settings.
 
 ``config`` (plain JSON, no secrets): ``{"account_sid": "AC…", "phone_number": "+4930…"}`` or
-``{"account_sid": "AC…", "messaging_service_sid": "MG…"}``, ``"api_key_sid": "SK…"`` when the
+``{"account_sid": "AC…", "messaging_service_sid": "MG…"}`` (the other key empty;
+``"phone_number_sid": "PN…"`` with a number), ``"api_key_sid": "SK…"`` when the
 REST calls use an API key, ``"log_only": true`` while signatures are only logged (roll-out),
 and ``"account_name"`` (what Twilio answered when it was connected).
 
@@ -39,6 +40,11 @@ def phone_number(connection) -> str:
 
 def messaging_service_sid(connection) -> str:
     return str(_config(connection).get("messaging_service_sid") or "")
+
+
+def number_sid(connection) -> str:
+    """The phone number's PN… sid at Twilio (whose webhook connecting set)."""
+    return str(_config(connection).get("phone_number_sid") or "")
 
 
 def api_key_sid(connection) -> str:

@@ -9,8 +9,11 @@ phone number is one of the account's (``IncomingPhoneNumbers``). A Messaging Ser
 checked for its form only (its API lives on another host). The secrets are stored encrypted
 only (``credentials``); they are never rendered, returned or logged.
 
-Twilio is not changed by connecting: the administrator puts our inbound URL on the number or
-the Messaging Service in the Twilio Console (the settings page shows it).
+Connecting a phone number sets its "A message comes in" webhook to our inbound URL (the
+number's ``SmsUrl``, POST), as Telegram's ``setWebhook`` does; disconnecting clears it again
+if it still points at us. A Messaging Service's incoming-message webhook lives in Twilio's
+Messaging API (another host): the administrator sets it in the Twilio Console (the settings
+page shows the URL).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from messagecenter.accounts import audit
 from messagecenter.contacts.identities import normalise_phone
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import NotFound, PermissionDenied, ValidationFailed
-from messagecenter.transports.sms import api
+from messagecenter.transports.sms import api, config
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ class SmsSettings:
 class Checked:
     account_name: str
     sender: str
+    number_sid: str = ""  # the phone number's PN… sid
 
 
 def check(entered: SmsSettings) -> Checked:
@@ -84,10 +88,9 @@ def check(entered: SmsSettings) -> Checked:
             client.fetch_account()
         except api.ApiError as error:
             raise _problem(error, "api_key_secret") from None
-    if entered.phone_number:
-        _check_number(client, entered.phone_number)
+    number_sid = _check_number(client, entered.phone_number) if entered.phone_number else ""
     sender = entered.phone_number or entered.messaging_service_sid
-    return Checked(str(account.get("friendly_name") or ""), sender)
+    return Checked(str(account.get("friendly_name") or ""), sender, number_sid)
 
 
 def connect(widget: Widget, entered: SmsSettings, *, actor: Actor) -> ChannelConnection:
@@ -104,10 +107,15 @@ def connect(widget: Widget, entered: SmsSettings, *, actor: Actor) -> ChannelCon
             config=_config(entered, checked),
             credentials=_credentials(entered),
         )
-        audit.record(
-            actor, "channel.created", "channel", connection.public_id, kind="sms",
-            widget=widget.public_id, sender=checked.sender, log_only=entered.log_only,
-        )  # fmt: skip
+    try:
+        _point_number(connection)
+    except ValidationFailed:
+        connection.delete()
+        raise
+    audit.record(
+        actor, "channel.created", "channel", connection.public_id, kind="sms",
+        widget=widget.public_id, sender=checked.sender, log_only=entered.log_only,
+    )  # fmt: skip
     return connection
 
 
@@ -127,25 +135,37 @@ def change(connection: ChannelConnection, entered: SmsSettings, *, actor: Actor)
     entered = _cleaned(stored(connection, entered))
     checked = check(entered)
     _not_connected_elsewhere(entered, connection)
-    before = dict(connection.config or {})
+    before, secrets = dict(connection.config or {}), dict(connection.credentials or {})
     connection.config = _config(entered, checked)
     connection.credentials = _credentials(entered)
     changed = sorted(k for k in set(before) | set(connection.config)
                      if before.get(k) != connection.config.get(k))  # fmt: skip
+    try:
+        _point_number(connection)
+    except ValidationFailed:
+        connection.config, connection.credentials = before, secrets
+        raise
+    if before.get("phone_number_sid") not in ("", None, config.number_sid(connection)):
+        _release_number(connection, str(before["phone_number_sid"]))
     with transaction.atomic():
         connection.save(update_fields=["config", "credentials"])
         audit.record(actor, "channel.updated", "channel", connection.public_id, fields=changed)
     return connection
 
 
-def disconnect(connection: ChannelConnection, *, actor: Actor) -> None:
-    """No new messages or deliveries; the conversations stay. A request Twilio still posts
-    finds no channel (404)."""
+def disconnect(connection: ChannelConnection, *, actor: Actor) -> str:
+    """No new messages or deliveries; the conversations stay. The number's webhook is
+    cleared if it still points at us; Twilio's reason when that failed (the channel is
+    disconnected here all the same: a request Twilio still posts finds no channel, 404)."""
     _own(connection, actor)
+    problem = ""
+    if config.number_sid(connection):
+        problem = _release_number(connection, config.number_sid(connection))
     with transaction.atomic():
         ChannelConnection.objects.filter(pk=connection.pk).update(is_active=False)
         audit.record(actor, "channel.disconnected", "channel", connection.public_id, kind="sms")
     connection.is_active = False
+    return problem
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -208,16 +228,48 @@ def _sender(entered: SmsSettings) -> SmsSettings:
         raise ValidationFailed(_("Enter a valid phone number."), field="phone_number") from None
 
 
-def _check_number(client: api.TwilioApi, number: str) -> None:
+def _check_number(client: api.TwilioApi, number: str) -> str:
+    """The number's PN… sid, if it is the account's."""
     try:
         found = client.incoming_numbers(number)
     except api.ApiError as error:
         raise _problem(error, "phone_number") from None
-    if not any(n.get("phone_number") == number for n in found):
+    sid = next((str(n.get("sid")) for n in found if n.get("phone_number") == number), "")
+    if not sid:
         raise ValidationFailed(
             _("%(number)s is not a phone number of this Twilio account.") % {"number": number},
             field="phone_number",
         )
+    return sid
+
+
+def _point_number(connection: ChannelConnection) -> None:
+    """The number's "A message comes in" webhook: our inbound URL, POST."""
+    sid = config.number_sid(connection)
+    if not sid:
+        return
+    url = config.inbound_url(connection)
+    try:
+        config.api(connection).update_number(sid, {"SmsUrl": url, "SmsMethod": "POST"})
+    except api.ApiError as error:
+        raise ValidationFailed(
+            _("Twilio did not accept our webhook address %(url)s: %(reason)s")
+            % {"url": url, "reason": error.reason},
+            field="phone_number",
+        ) from None
+
+
+def _release_number(connection: ChannelConnection, sid: str) -> str:
+    """Clear the number's webhook if it is still ours (never someone else's setting)."""
+    client = config.api(connection)
+    try:
+        if client.fetch_number(sid).get("sms_url") == config.inbound_url(connection):
+            client.update_number(sid, {"SmsUrl": ""})
+    except api.ApiError as error:
+        log.info("sms %s: the number's webhook was not cleared (%s)", connection.public_id,
+                 error.reason)  # fmt: skip
+        return error.reason
+    return ""
 
 
 def _problem(error: api.ApiError, field: str) -> ValidationFailed:
@@ -255,12 +307,14 @@ def _not_connected_elsewhere(
 
 def _config(entered: SmsSettings, checked: Checked) -> dict:
     # Both sender keys, one of them empty: the channels list reads either.
-    config: dict = {"account_sid": entered.account_sid, "account_name": checked.account_name,
+    settings: dict = {"account_sid": entered.account_sid, "account_name": checked.account_name,
                     "log_only": entered.log_only, "phone_number": entered.phone_number,
                     "messaging_service_sid": entered.messaging_service_sid}  # fmt: skip
+    if checked.number_sid:
+        settings["phone_number_sid"] = checked.number_sid
     if entered.api_key_sid:
-        config["api_key_sid"] = entered.api_key_sid
-    return config
+        settings["api_key_sid"] = entered.api_key_sid
+    return settings
 
 
 def _credentials(entered: SmsSettings) -> dict:

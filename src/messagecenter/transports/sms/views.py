@@ -196,6 +196,7 @@ def edit(request, public_id: str):
         "tested": tested,
         "connection": connection,
         "sender": config.sender(connection),
+        "number_sid": config.number_sid(connection),
         "log_only": config.log_only(connection),
         "inbound_url": config.inbound_url(connection),
         "status_url": config.status_url(connection),
@@ -208,14 +209,23 @@ def edit(request, public_id: str):
 @require_POST
 def disconnect(request, public_id: str):
     connection = _connection(request, public_id)
-    setup.disconnect(connection, actor=actor(request))
-    messages.success(
-        request,
-        _(
-            "The channel has been disconnected. Remove our URL from the number in the Twilio "
-            "Console, too."
-        ),
-    )
+    problem = setup.disconnect(connection, actor=actor(request))
+    if problem:
+        messages.warning(
+            request,
+            _("The channel is disconnected here, but Twilio could not be told: %(reason)s")
+            % {"reason": problem},
+        )
+    elif config.number_sid(connection):
+        messages.success(request, _("The channel has been disconnected."))
+    else:
+        messages.success(
+            request,
+            _(
+                "The channel has been disconnected. Remove our URL from the Messaging Service "
+                "in the Twilio Console, too."
+            ),
+        )
     return redirect("settings_channels")
 
 
