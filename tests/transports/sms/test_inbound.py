@@ -192,3 +192,15 @@ def test_replayed_and_shuffled_messages_are_each_stored_once(provider, sms, twil
 
     bodies = sorted(Message.objects.values_list("body", flat=True))
     assert bodies == [f"Nachricht {n}" for n in range(5)]
+
+
+@pytest.mark.parametrize("typed", ["+491701234567", "0170 1234567", "+49 170 1234567"])
+def test_the_conversation_is_found_by_the_contacts_number(provider, sms, twilio_api, typed):
+    from messagecenter.conversations.models import Conversation
+    from messagecenter.search.query import search
+
+    message = receive(provider, sms, twilio_api, "Hallo")
+
+    found = search(sms.account, typed).apply(Conversation.objects.all())
+
+    assert list(found) == [message.conversation]
