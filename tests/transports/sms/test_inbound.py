@@ -204,3 +204,16 @@ def test_the_conversation_is_found_by_the_contacts_number(provider, sms, twilio_
     found = search(sms.account, typed).apply(Conversation.objects.all())
 
     assert list(found) == [message.conversation]
+
+
+def test_processed_requests_are_deleted_after_a_week(provider, sms, twilio_api, clock):
+    receive(provider, sms, twilio_api, "Hallo")
+    clock.shift(6 * 86400)
+    inbound.sweep()
+    assert SmsEvent.objects.count() == 1
+
+    clock.shift(2 * 86400)
+    inbound.sweep()
+
+    assert not SmsEvent.objects.exists()
+    assert Message.objects.count() == 1

@@ -58,6 +58,12 @@ HEADER = "X-Twilio-Signature"
 MAX_BODY_BYTES = 256 * 1024
 MAX_ATTEMPTS = 5
 SWEEP_AFTER = timedelta(minutes=1)
+# A processed request (it holds the contact's number and text) is kept this long for
+# debugging and redelivery checks, then deleted: the message itself is the record, and an
+# erased contact must not live on here. Twilio redelivers within minutes, and a redelivery
+# after this is still stored once (``receive`` dedupes on the MessageSid; statuses only move
+# forward).
+KEEP_PROCESSED = timedelta(days=7)
 # Twilio's default opt-out and opt-in keywords (matched on the whole, trimmed message).
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN = frozenset({"START", "YES", "UNSTOP"})
@@ -278,7 +284,10 @@ def _failure(status: str, code: str) -> str:
 
 def sweep() -> list[int]:
     """Every minute: events still pending after their job should have run (a lost job, a
-    download that failed, a status that overtook our send), again."""
+    download that failed, a status that overtook our send), again; processed events past
+    ``KEEP_PROCESSED`` deleted."""
+    old = SmsEvent.objects.filter(processed_at__lt=clock.now() - KEEP_PROCESSED)
+    SmsEvent.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:1000])).delete()
     due = SmsEvent.objects.filter(
         processed_at__isnull=True,
         received_at__lt=clock.now() - SWEEP_AFTER,

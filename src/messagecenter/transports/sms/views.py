@@ -47,7 +47,8 @@ def status_webhook(request: HttpRequest, connection_id: str) -> HttpResponse:
 
 
 def _webhook(request: HttpRequest, connection_id: str, kind: str) -> HttpResponse:
-    if int(request.headers.get("Content-Length") or 0) > inbound.MAX_BODY_BYTES:
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit() or int(length) > inbound.MAX_BODY_BYTES:
         return HttpResponse("too large", status=413, content_type="text/plain")
     try:
         inbound.accept(connection_id, kind, request)
