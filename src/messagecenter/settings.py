@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "messagecenter.transports.email",
     "messagecenter.transports.telegram",
     "messagecenter.webhooks",
+    "messagecenter.transports.sms",
 ]
 
 MIDDLEWARE = [
@@ -405,4 +406,9 @@ EMAIL_WEBHOOK_MAX_MB = env_int("MC_EMAIL_WEBHOOK_MAX_MB", 50, minimum=1)
 # tests' fake one).
 TELEGRAM_API_URL = env_url(
     "MC_TELEGRAM_API_URL", "https://api.telegram.org", schemes=("http", "https")
+).rstrip("/")
+
+# Twilio's REST API (transports/sms): its base URL (the tests' fake one).
+TWILIO_API_URL = env_url(
+    "MC_TWILIO_API_URL", "https://api.twilio.com", schemes=("http", "https")
 ).rstrip("/")

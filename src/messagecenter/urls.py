@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("messagecenter.transports.email.urls")),
     path("", include("messagecenter.transports.telegram.urls")),
     path("", include("messagecenter.webhooks.urls")),
+    path("", include("messagecenter.transports.sms.urls")),
 ]

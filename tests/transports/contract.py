@@ -208,4 +208,36 @@ class TelegramCase(Case):
         return self.helper.texts()
 
 
-CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase, EmailCase, TelegramCase]
+class SmsCase(Case):
+    """SMS against the fake Twilio REST API on 127.0.0.1 (``twilio_api``): an incoming
+    message's parameters from Kim's phone in, a Message resource created out."""
+
+    kind = "sms"
+    fixture = "twilio_api"
+
+    def connect(self, widget) -> ChannelConnection:
+        from tests.transports.sms.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, NUMBER
+
+        return ChannelConnection.objects.create(
+            account=widget.account,
+            widget=widget,
+            kind=self.kind,
+            name="Acme Support",
+            config={"account_sid": ACCOUNT_SID, "phone_number": NUMBER},
+            credentials={"auth_token": AUTH_TOKEN},
+        )
+
+    def request(self, n: int, body: str = "Hallo") -> Any:
+        return self.helper.incoming(body, sid=f"SM{n:032x}", sender="+491701234567")
+
+    def fail(self, *, permanent: bool, times: int = 1) -> None:
+        if permanent:
+            self.helper.fail(400, 21211, "The 'To' number is not a valid phone number.")
+        else:
+            self.helper.fail(503, 20500, "Service Unavailable", times=times)
+
+    def delivered(self, events) -> list[str]:
+        return self.helper.bodies()
+
+
+CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase, EmailCase, TelegramCase, SmsCase]

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from messagecenter.contacts import consent
+from messagecenter.contacts.models import ConsentChannel
 from messagecenter.conversations.models import Conversation
 from messagecenter.core import clock
 from messagecenter.transports.base import (
@@ -38,6 +40,24 @@ def check_outgoing_text(conversation: Conversation, body: str) -> None:
     """A message to the contact must fit the channel, and its reply window must be open."""
     check_text(capabilities(conversation), body, channel_name(conversation))
     check_reply_window(conversation)
+    check_consent(conversation)
+
+
+def check_consent(conversation: Conversation) -> None:
+    """A contact who withdrew their consent on the channel (an SMS STOP) is not written to
+    until they give it again (START); only channels with a consent log ask (one query)."""
+    kind = conversation.connection.kind
+    if kind not in ConsentChannel.values:
+        return
+    if not consent.allows(conversation.contact, kind):
+        raise CapabilityRefused(
+            _(
+                "The contact has unsubscribed from %(channel)s (STOP) and cannot be written to "
+                "there until they send START."
+            )
+            % {"channel": channel_name(conversation)},
+            code="contact_opted_out",
+        )
 
 
 def check_reply_window(conversation: Conversation) -> None:

@@ -199,3 +199,16 @@ urlpatterns += [
         name="settings_telegram_disconnect",
     ),
 ]
+
+# SMS through Twilio (transports/sms/views.py).
+from messagecenter.transports.sms import views as _sms  # noqa: E402
+
+urlpatterns += [
+    path("settings/channels/sms/new/", _sms.connect, name="settings_sms_new"),
+    path("settings/channels/sms/<str:public_id>/", _sms.edit, name="settings_sms"),
+    path(
+        "settings/channels/sms/<str:public_id>/disconnect/",
+        _sms.disconnect,
+        name="settings_sms_disconnect",
+    ),
+]

@@ -50,6 +50,7 @@ ADD_KINDS: list[ChannelKind] = [
         "team/icons/code.svg",
     ),
     ChannelKind("telegram", gettext_lazy("Telegram"), "settings_telegram_new", "telegram/icon.svg"),
+    ChannelKind("sms", gettext_lazy("SMS"), "settings_sms_new", "sms/icon.svg"),
 ]
 
 SECURITY_CHOICES = [

@@ -3,6 +3,7 @@
 // command picker and `!` the macro picker (picker.js); a command runs instead of being sent.
 
 import { Picker } from "./picker.js";
+import { countSegments } from "./sms-segments.js";
 import { socket } from "./socket.js";
 import { config, debounce, format, gettext, post, toast } from "./util.js";
 
@@ -19,9 +20,19 @@ export class Composer {
     this.draftKey = `mc:draft:${conversation}`;
     this.lastTyping = 0;
     this.mine = form.querySelector("[data-mode][value=message]").checked;
+    // SMS: what the reply costs, below the text box (sms-segments.js).
+    this.segments = form.dataset.channel === "sms" ? form.querySelector("[data-segments]") : null;
     this.restoreDraft();
     this.wire();
     this.setMode(this.mode);
+  }
+
+  showSegments() {
+    if (!this.segments) return;
+    const text = this.input.value.trim();
+    this.segments.hidden = this.mode !== "message" || !text;
+    const counted = countSegments(text);
+    this.segments.textContent = format(gettext("%(count)s SMS · %(encoding)s · %(units)s/%(capacity)s"), counted);
   }
 
   get mode() {
@@ -33,6 +44,7 @@ export class Composer {
     this.input.addEventListener("input", () => {
       saveDraft();
       this.autosize();
+      this.showSegments();
       if (!this.picker.kind) this.picker.dismissed = false;
       this.picker.update();
       this.typing();
@@ -103,6 +115,7 @@ export class Composer {
     this.form.querySelector("[data-send]").disabled = blocked;
     this.input.placeholder = note ? gettext("Write an internal note… @name mentions a colleague") : gettext("Reply to the contact…");
     this.saveDraft();
+    this.showSegments();
   }
 
   toggleMode() {
@@ -148,6 +161,7 @@ export class Composer {
     this.input.value = "";
     this.autosize();
     localStorage.removeItem(this.draftKey);
+    this.showSegments();
     this.onSent(result.data.entry);
   }
 
