@@ -117,6 +117,19 @@ def index_contacts(contact_ids: Iterable[int]) -> None:
         _replace_contacts(list(_with_emails(chunk)))
 
 
+def index_new_contacts(contacts: list[tuple[Contact, list[str]]]) -> int:
+    """Contacts created in the caller's transaction (an import batch), with the e-mail
+    addresses they were created with: nothing to replace and nothing to re-read, so their
+    documents are built from the instances at hand and written in one bulk insert."""
+    documents = [
+        ContactDocument(contact=contact, account_id=contact.account_id, document=terms)
+        for contact, emails in contacts
+        if (terms := contact_terms(contact, emails))
+    ]
+    ContactDocument.objects.bulk_create(documents)
+    return len(documents)
+
+
 def _replace_contacts(contacts: list[tuple[Contact, list[str]]]) -> int:
     documents = [
         ContactDocument(contact=contact, account_id=contact.account_id, document=terms)
