@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "messagecenter.archive",
     "messagecenter.transports.email",
     "messagecenter.transports.telegram",
+    "messagecenter.transports.whatsapp",
 ]
 
 MIDDLEWARE = [
@@ -402,4 +403,10 @@ EMAIL_WEBHOOK_MAX_MB = env_int("MC_EMAIL_WEBHOOK_MAX_MB", 50, minimum=1)
 # tests' fake one).
 TELEGRAM_API_URL = env_url(
     "MC_TELEGRAM_API_URL", "https://api.telegram.org", schemes=("http", "https")
+).rstrip("/")
+
+# Meta's Graph API for the WhatsApp Cloud API (transports/whatsapp): its base URL, without the
+# version (the tests' fake one).
+WHATSAPP_API_URL = env_url(
+    "MC_WHATSAPP_API_URL", "https://graph.facebook.com", schemes=("http", "https")
 ).rstrip("/")

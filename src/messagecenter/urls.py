@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/v1/", include("messagecenter.api.urls")),
     path("", include("messagecenter.transports.email.urls")),
     path("", include("messagecenter.transports.telegram.urls")),
+    path("", include("messagecenter.transports.whatsapp.urls")),
 ]

@@ -50,6 +50,7 @@ ADD_KINDS: list[ChannelKind] = [
         "team/icons/code.svg",
     ),
     ChannelKind("telegram", gettext_lazy("Telegram"), "settings_telegram_new", "telegram/icon.svg"),
+    ChannelKind("whatsapp", gettext_lazy("WhatsApp"), "settings_whatsapp_new", "whatsapp/icon.svg"),
 ]
 
 SECURITY_CHOICES = [
