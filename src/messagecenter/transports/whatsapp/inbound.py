@@ -169,9 +169,7 @@ def process(delivery_pk: int) -> str | None:
     """Handle one stored webhook (see the module docstring); its outcome, or None when it was
     done already."""
     row = (
-        WhatsAppDelivery.objects.select_related(
-            "connection__account", "connection__widget"
-        )
+        WhatsAppDelivery.objects.select_related("connection__account", "connection__widget")
         .filter(pk=delivery_pk, processed_at__isnull=True)
         .first()
     )
@@ -190,9 +188,7 @@ def process(delivery_pk: int) -> str | None:
             failure = error.reason
     reason = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
     if (waiting or failure) and attempts < MAX_ATTEMPTS:
-        WhatsAppDelivery.objects.filter(pk=row.pk).update(
-            reason=(failure or waiting)[:300]
-        )
+        WhatsAppDelivery.objects.filter(pk=row.pk).update(reason=(failure or waiting)[:300])
         log.info("whatsapp %s: webhook %s kept for another try (%s)",
                  row.connection.public_id, row.pk, (failure or waiting)[:200])  # fmt: skip
         return Outcome.PENDING
