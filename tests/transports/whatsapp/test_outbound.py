@@ -36,9 +36,9 @@ from tests.transports.whatsapp.payloads import (
 
 pytestmark = pytest.mark.django_db
 
-FAILED = [{"code": 131026, "title": "Message undeliverable",
-           "message": "Message undeliverable",
-           "error_data": {"details": "The recipient's phone number is not a WhatsApp number."}}]  # fmt: skip
+NOT_ON_WHATSAPP = "The recipient's phone number is not a WhatsApp number."
+FAILED = [{"code": 131026, "title": "Message undeliverable", "message": "Message undeliverable",
+           "error_data": {"details": NOT_ON_WHATSAPP}}]  # fmt: skip
 
 
 @pytest.fixture
