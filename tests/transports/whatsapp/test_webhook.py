@@ -218,3 +218,15 @@ def test_a_group_message_is_refused_politely(provider, whatsapp, whatsapp_api, c
     assert not Message.objects.exists()
     assert whatsapp_api.sent == []  # no answer in the group
     assert "group" in caplog.text
+
+
+def test_a_change_for_a_number_no_connection_serves_is_left(provider, whatsapp):
+    """Meta posts every number of an app to the app's one callback URL: a change naming
+    another phone number id is not this connection's."""
+    elsewhere = value(messages=[message("wamid.Z1")])
+    elsewhere["metadata"]["phone_number_id"] = "999999999999"
+
+    assert post(provider, whatsapp, webhook(("messages", elsewhere))).status_code == 200
+
+    assert not Message.objects.exists()
+    assert WhatsAppDelivery.objects.get().outcome == "ignored"

@@ -18,7 +18,7 @@ from contextlib import suppress
 
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts.models import Contact, ContactIdentity
-from messagecenter.core.errors import Conflict
+from messagecenter.core.errors import Conflict, ValidationFailed
 from messagecenter.transports.whatsapp.transport import Sender
 
 KIND = "whatsapp"
@@ -30,10 +30,31 @@ def find(connection, *values: str) -> tuple[Contact, ContactIdentity] | None:
     for value in values:
         if not value:
             continue
-        contact = contacts.find_by_identity(connection.account, KIND, value)
+        try:
+            contact = contacts.find_by_identity(connection.account, KIND, value)
+        except ValidationFailed:  # not a number nor a user id
+            continue
         if contact is not None:
             return contact, identity_of(contact, value)
-    return None
+    return _by_number_beside(connection, values)
+
+
+def _by_number_beside(connection, values) -> tuple[Contact, ContactIdentity] | None:
+    """A user id whose number (an attribute) is one of ``values``: system messages about a
+    new number name the user by their old number only."""
+    numbers = [
+        n for n in (Sender("", v, "", "", "").attributes().get("phone") for v in values) if n
+    ]
+    identity = (
+        ContactIdentity.objects.filter(
+            account_id=connection.account_id, kind=KIND, attributes__phone__in=numbers
+        )
+        .select_related("contact")
+        .first()
+        if numbers
+        else None
+    )
+    return (identity.contact, identity) if identity is not None else None
 
 
 def identity_of(contact: Contact, value: str) -> ContactIdentity:
@@ -62,7 +83,10 @@ def resolve(connection, who: Sender) -> Contact:
 def _known_by_phone(connection, who: Sender) -> Contact | None:
     """A contact the team entered with this phone number gets the WhatsApp identity."""
     phone = who.attributes().get("phone")
-    contact = contacts.find_by_identity(connection.account, "phone", phone) if phone else None
+    contact = None
+    # A number the phone library does not know as valid matches no phone identity.
+    with suppress(ValidationFailed):
+        contact = contacts.find_by_identity(connection.account, "phone", phone) if phone else None
     if contact is None:
         return None
     try:

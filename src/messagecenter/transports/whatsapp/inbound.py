@@ -179,9 +179,11 @@ def process(delivery_pk: int) -> str | None:
     WhatsAppDelivery.objects.filter(pk=row.pk).update(attempts=attempts)
     counts: Counter[str] = Counter()
     waiting = failure = ""
-    for _kind, handle in items(row.payload):
+    for number, handle in items(row.payload):
         try:
-            counts[handle(row.connection)] += 1
+            target = _number_of(row.connection, number)
+            counts[_left(target, f"number {number}") if isinstance(target, _Elsewhere)
+                   else handle(target)] += 1  # fmt: skip
         except _Retry as wait:
             waiting = str(wait)
         except ApiError as error:  # a media download to try again
@@ -204,29 +206,57 @@ def _outcome(counts: Counter[str]) -> str:
 
 
 def items(payload: dict) -> Iterator[tuple[str, Any]]:
-    """Every item of every change of every entry, each with the function that handles it
-    (given the connection, it answers what it did: "message", "duplicate", "status"…)."""
+    """Every item of every change of every entry, each with the phone number id it is for
+    and the function that handles it (given the connection, it answers what it did:
+    "message", "duplicate", "status"…)."""
     for entry in _list(payload.get("entry")):
         for change in _list(entry.get("changes")):
             value = obj(change.get("value"))
             field = str(change.get("field") or "")
-            yield from _items_of(field, value)
+            number = str(obj(value.get("metadata")).get("phone_number_id") or "")
+            for handle in _items_of(field, value):
+                yield number, handle
 
 
-def _items_of(field: str, value: dict) -> Iterator[tuple[str, Any]]:
+def _items_of(field: str, value: dict) -> Iterator[Any]:
     if field == "messages":
         for message in _list(value.get("messages")):
-            yield "message", lambda c, m=message: handle_message(c, value, m)
+            yield lambda c, m=message: handle_message(c, value, m)
         for status in _list(value.get("statuses")):
-            yield "status", lambda c, s=status: handle_status(c, s)
+            yield lambda c, s=status: handle_status(c, s)
     elif field == "smb_message_echoes":
         for echo in _list(value.get("message_echoes")):
-            yield "echo", lambda c, e=echo: handle_echo(c, value, e)
+            yield lambda c, e=echo: handle_echo(c, value, e)
     elif field == "user_preferences":
         for preference in _list(value.get("user_preferences")):
-            yield "preference", lambda c, p=preference: handle_preference(c, value, p)
+            yield lambda c, p=preference: handle_preference(c, value, p)
     else:
-        yield "other", lambda c: _left(c, field)
+        yield lambda c: _left(c, field)
+
+
+def _number_of(connection, number: str):
+    """The connection a change is for. Meta posts the webhooks of every number of an app to
+    the one callback URL the app has, so a change may name another of the account's
+    numbers (signed with the same app secret): it is that connection's. A number no
+    connection of the account has is left."""
+    if not number or number == config.phone_number_id(connection):
+        return connection
+    other = (
+        ChannelConnection.objects.select_related("widget__account", "account")
+        .filter(account_id=connection.account_id, kind=TransportKind.WHATSAPP, is_active=True,
+                config__phone_number_id=number)
+        .first()
+    )  # fmt: skip
+    if other is not None and config.app_secret(other) == config.app_secret(connection):
+        return other
+    return _Elsewhere(connection, number)
+
+
+class _Elsewhere:
+    """A change for a number we do not serve: every handler is skipped for it."""
+
+    def __init__(self, connection, number: str):
+        self.public_id, self.number = connection.public_id, number
 
 
 def _list(value: Any) -> list[dict]:

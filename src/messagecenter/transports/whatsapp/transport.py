@@ -241,6 +241,11 @@ def body_of(
     context = obj(message.get("context"))
     if context.get("forwarded") or context.get("frequently_forwarded"):
         text = f"[{_('Forwarded')}] {text}"
+    referral = obj(message.get("referral"))
+    if referral.get("headline") or referral.get("source_url"):
+        text += "\n\n" + _("(Came from an ad: %(ad)s)") % {
+            "ad": referral.get("headline") or referral.get("source_url")
+        }
     if quoted:
         first = " ".join(quoted.split())[:200]
         text = f"> {first}\n\n{text}"
@@ -314,6 +319,8 @@ def _interactive(item: dict[str, Any]) -> str:
     if kind in ("button_reply", "list_reply"):
         parts = [str(reply.get("title") or ""), str(reply.get("description") or "")]
         return " · ".join(p for p in parts if p) or str(reply.get("id") or "")
+    if kind == "call_permission_reply":
+        return _("Call permission: %(response)s") % {"response": reply.get("response", "")}
     if kind == "nfm_reply":  # a WhatsApp Flow's answers
         return (
             str(reply.get("body") or "") or _("Form sent") + f": {reply.get('response_json', '')}"
