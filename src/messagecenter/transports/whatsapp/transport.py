@@ -240,7 +240,7 @@ def body_of(
     text = _text(message, attachments).strip() or "(empty message)"
     context = obj(message.get("context"))
     if context.get("forwarded") or context.get("frequently_forwarded"):
-        text = f"[{_('Forwarded')}] {text}"
+        text = _("[Forwarded] %(text)s") % {"text": text}
     referral = obj(message.get("referral"))
     if referral.get("headline") or referral.get("source_url"):
         text += "\n\n" + _("(Came from an ad: %(ad)s)") % {
