@@ -33,8 +33,8 @@ def admin(alice):
 
 
 def form(widget, **changes) -> dict:
-    return {"widget": widget.public_id, "phone_number_id": PHONE_NUMBER_ID, "waba_id": WABA_ID,
-            "access_token": TOKEN, "app_secret": APP_SECRET, "action": "save"} | changes  # fmt: skip
+    data = {"widget": widget.public_id, "phone_number_id": PHONE_NUMBER_ID, "waba_id": WABA_ID}
+    return data | {"access_token": TOKEN, "app_secret": APP_SECRET, "action": "save"} | changes
 
 
 def test_add_a_channel_offers_whatsapp(admin, widget):

@@ -238,6 +238,9 @@ export class Timeline {
 
   deliveryTemplate(message, entry) {
     if (entry.pending) return html`<span class="delivery">${icon("clock")}${gettext("Sending…")}</span>`;
+    // Sent outside Message Center and echoed by the channel (the WhatsApp Business app on the phone).
+    const elsewhere = message.client_info?.sent_from;
+    if (elsewhere) return html`<span class="delivery delivery--sent" data-sent-from>${icon("smartphone")}${format(gettext("Sent from %(app)s"), { app: elsewhere })}</span>`;
     const state = DELIVERY[message.delivery_state];
     if (!state) return nothing;
     const shown = html`<span class="delivery delivery--${message.delivery_state}">${icon(state[0])}${gettext(state[1])}</span>`;
@@ -363,6 +366,10 @@ function updatedText(who, data, directory) {
   if (data.field === "locale") {
     const names = new Intl.DisplayNames([config.language || "en"], { type: "language" });
     return format(gettext("%(who)s set the conversation language to %(value)s."), { who, value: names.of(data.value) });
+  }
+  if (data.field === "identity") {
+    // The channel told us the contact's id or number changed (WhatsApp): same contact, same conversation.
+    return format(gettext("The contact’s %(channel)s ID changed from %(previous)s to %(value)s."), { channel: gettext(CHANNELS[data.kind] || data.kind), previous: data.previous, value: data.value });
   }
   return format(gettext("%(who)s changed %(field)s."), { who, field: data.field });
 }
