@@ -100,3 +100,42 @@ def test_a_message_and_a_new_user_id_show_live(page, asgi_server, widget, alice,
     expect(line).to_contain_text("WhatsApp")
     expect(line).to_contain_text("DE.777")
     page.screenshot(path=ARTIFACTS / "whatsapp-identity-changed.png", full_page=True)
+
+
+def test_the_composer_says_how_long_the_reply_window_is_open(
+    page, asgi_server, widget, alice, whatsapp_api
+):
+    """GIVEN a WhatsApp conversation THEN the composer shows the time left of the 24-hour
+    window; once the contact last wrote more than 24 hours ago it says the window has closed
+    and a reply is refused with the reason."""
+    from datetime import timedelta
+
+    from messagecenter.conversations import services
+    from messagecenter.conversations.models import Conversation
+    from messagecenter.core import clock
+
+    connection = setup.connect(
+        widget, phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID, access_token=TOKEN,
+        app_secret=APP_SECRET, actor=Actor.for_operator(alice),
+    )  # fmt: skip
+    receive(connection, text("wamid.W1", "Hallo"))
+    conversation = Message.objects.get().conversation
+    services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+
+    shown = App(page, asgi_server, alice).open(f"/inbox/{conversation.public_id}/")
+    window = shown.locator("[data-reply-window]")
+    expect(window).to_contain_text("WhatsApp reply window: 23 h 59 min left")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "whatsapp-reply-window-open.png", full_page=True)
+
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_contact_activity_at=clock.now() - timedelta(hours=25)
+    )
+    page.reload()
+    expect(window).to_have_attribute("data-open", "no")
+    expect(window).to_contain_text("The WhatsApp reply window has closed")
+    page.locator("[data-input]").fill("Sind Sie noch da?")
+    page.locator("[data-send]").click()
+    expect(page.get_by_text("The reply window of WhatsApp has closed")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "whatsapp-reply-window-closed.png", full_page=True)
+    assert whatsapp_api.sent == []
