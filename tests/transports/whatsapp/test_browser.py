@@ -1,7 +1,8 @@
 """Connecting WhatsApp in a real browser against a real server and the fake Graph API: a
 wrong token is said plainly, Test names the number, Connect shows the webhook set-up (URL and
 verify token, never the token or the secret), Disconnect ends it; an operator sees a
-contact's WhatsApp message live and the line for a new user id."""
+contact's WhatsApp message live, the line for a new user id and the contact's reaction; the
+composer says how long the 24-hour window is open."""
 
 from __future__ import annotations
 
@@ -99,6 +100,13 @@ def test_a_message_and_a_new_user_id_show_live(page, asgi_server, widget, alice,
     line = shown.locator(".event[data-kind=updated]")
     expect(line).to_contain_text("WhatsApp")
     expect(line).to_contain_text("DE.777")
+
+    liked = message("wamid.B3", None, type="reaction", user_id="DE.777",
+                    reaction={"message_id": "wamid.B1", "emoji": "👍"})  # fmt: skip
+    reacted = value(messages=[liked], contacts=[contact(user_id="DE.777")])
+    receive(connection, webhook(("messages", reacted)))
+    expect(shown.locator(".msg[data-seq='1'] [data-reactions]")).to_contain_text("👍")
+    assert Message.objects.count() == 1
     page.screenshot(path=ARTIFACTS / "whatsapp-identity-changed.png", full_page=True)
 
 

@@ -13,11 +13,13 @@ How each kind is handled (``KINDS``):
 - ``message``: a contact message, one per example, exactly once on its wamid. Text, media
   (image, video, document, audio, voice, stickers: fetched by media id with the token; the
   corpus's ids are unknown to the fake Graph API, so the file is named on the message with
-  WhatsApp's reason instead of kept), reactions and removed reactions (shown as a line, as
-  the timeline has no reactions yet), locations (with a map link), shared contacts, orders,
+  WhatsApp's reason instead of kept), locations (with a map link), shared contacts, orders,
   button / list / flow / call-permission replies, replies (quoting what they answer when we
   have it), forwarded messages (marked), ads' referrals, unsupported kinds (said as such
   with WhatsApp's reason), and an edit of a message we never got (stored as it reads now);
+- ``reaction``: an emoji on the message it names (here a contact message delivered first with
+  the example's ``message_id``), shown under that message, no message of its own; an empty or
+  missing emoji removes it (nothing to show);
 - ``echo``: the business wrote from the WhatsApp Business app: an operator message marked
   as sent from the app, never delivered again;
 - ``status``: sent / delivered / read / played / failed of a message we sent (the example's
@@ -66,6 +68,9 @@ EXCEPTIONS = {
     ("system.json", "identity_change"): "none",
     ("user_marketing_preferences.json", "resume"): "preference",
     ("user_marketing_preferences.json", "signup"): "preference",
+    ("message.json", "reaction"): "reaction",
+    ("message.json", "unreaction_empty"): "reaction",
+    ("message.json", "unreaction_no_emoji"): "reaction",
 }
 
 
@@ -114,9 +119,11 @@ def test_the_corpus_has_its_74_payloads():
 @pytest.mark.parametrize(("file", "name"), examples(), ids=[f"{f}:{n}" for f, n in examples()])
 def test_each_corpus_payload_delivered_twice(provider, whatsapp, whatsapp_api, alice, file, name):
     kind = kind_of(file, name)
-    known_user = kind in ("preference", "identity")
-    if known_user:  # the same user wrote once before
-        twice(provider, whatsapp, prepared("message.json", "text"))
+    known_user = kind in ("preference", "identity", "reaction")
+    if known_user:  # the same user wrote once before (the message a reaction names)
+        first = prepared("message.json", "text")
+        first["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = "wamid.yzxyzx="
+        twice(provider, whatsapp, first)
     if kind == "status":
         return _status(provider, whatsapp, whatsapp_api, alice, file, name)
     before = Message.objects.count()
@@ -138,6 +145,11 @@ def test_each_corpus_payload_delivered_twice(provider, whatsapp, whatsapp_api, a
         assert message.client_info == {"sent_from": "WhatsApp Business app"}
     else:
         assert list(new) == []
+    if kind == "reaction":
+        from messagecenter.conversations.events import entry_payload
+
+        shown = entry_payload(Message.objects.get().entry)["message"].get("reactions", [])
+        assert shown == ([{"emoji": "😮", "by": "contact"}] if name == "reaction" else [])
     if kind == "preference":
         contact = Message.objects.get().conversation.contact
         assert consent.allows(contact, "whatsapp", purpose="marketing") is True

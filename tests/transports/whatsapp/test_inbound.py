@@ -186,20 +186,57 @@ def test_a_reply_quotes_the_message_it_answers(provider, whatsapp, alice, whatsa
          "Rückgabe · Ware zurückschicken"),
         ({"type": "button", "button": {"payload": "STOP", "text": "Keine Angebote"}},
          "Keine Angebote"),
-        ({"type": "reaction", "reaction": {"message_id": "wamid.X", "emoji": "👍"}},
-         "Reaction 👍"),
         ({"type": "unsupported", "unsupported": {"type": "poll"},
           "errors": [{"code": 131051, "title": "Message type unknown"}]},
          "Unsupported message (poll): (131051) Message type unknown"),
         ({"type": "ephemeral"}, "Unsupported message (ephemeral)"),
     ],
-    ids=["location", "contacts", "button", "list", "template-button", "reaction", "unsupported",
-         "unknown"],
+    ids=["location", "contacts", "button", "list", "template-button", "unsupported", "unknown"],
 )  # fmt: skip
 def test_each_kind_reads_as_text(provider, whatsapp, item, says):
     send(provider, whatsapp, message("wamid.K1", None) | item)
 
     assert Message.objects.get().body == says
+
+
+def reaction(wamid: str, target: str, emoji: str | None, at: int = 0) -> dict:
+    item = {"message_id": target} | ({"emoji": emoji} if emoji is not None else {})
+    return message(wamid, None, type="reaction", reaction=item, timestamp=str(int(TS) + at))
+
+
+def test_a_reaction_shows_on_the_message_it_names_and_is_no_message(
+    provider, whatsapp, alice, whatsapp_api
+):
+    """GIVEN the contact's message and our reply THEN their reactions show under each, a new
+    one replaces the old, an older one redelivered changes nothing, an empty one removes it,
+    and none becomes a message."""
+    send(provider, whatsapp, message("wamid.R1", "Ist das Paket da?"))
+    conversation = Message.objects.get().conversation
+    services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+    with capture_events():
+        ours = services.post_operator_message(conversation, "Ja", actor=Actor.for_operator(alice))
+    sent = OutboundDelivery.objects.get().provider_message_id
+
+    with capture_events() as events:
+        send(provider, whatsapp, reaction("wamid.R2", sent, "👍", at=10))
+    send(provider, whatsapp, reaction("wamid.R3", "wamid.R1", "🙏", at=20))
+    send(provider, whatsapp, reaction("wamid.R4", sent, "❤️", at=30))
+    send(provider, whatsapp, reaction("wamid.R2", sent, "👍", at=10))  # older, again
+
+    assert Message.objects.count() == 2
+    assert shown(Message.objects.get(entry=ours))["reactions"] == [{"emoji": "❤️", "by": "contact"}]
+    theirs = Message.objects.get(provider_message_id="wamid.R1")
+    assert shown(theirs)["reactions"] == [{"emoji": "🙏", "by": "contact"}]
+    assert any(e["type"] == "message.updated" for e, _groups in events)
+
+    send(provider, whatsapp, reaction("wamid.R5", "wamid.R1", "", at=40))
+    assert "reactions" not in shown(theirs)
+
+
+def test_a_reaction_to_a_message_we_do_not_have_is_left(provider, whatsapp):
+    send(provider, whatsapp, reaction("wamid.R9", "wamid.unknown", "👍"))
+
+    assert not Message.objects.exists()
 
 
 def test_an_edit_keeps_the_original_as_a_revision(provider, whatsapp):

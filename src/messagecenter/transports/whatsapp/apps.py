@@ -10,4 +10,7 @@ class WhatsAppChannelConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the WhatsApp transport (``transports.registry``).
-        from messagecenter.transports.whatsapp import transport  # noqa: F401
+        from messagecenter.transports.whatsapp import reactions, transport  # noqa: F401
+
+        # The channel's messages show their files and the contact's reaction.
+        reactions.register_extras()

@@ -15,7 +15,8 @@ in each change's ``value`` each ``messages[]``, ``statuses[]``, ``message_echoes
 
 - a contact's message: ``transport.parse`` (media downloaded) and
   ``conversations.inbound.receive``, exactly once per wamid; the sender's contact is resolved
-  by their user id (``whatsapp.identities``). ``edit`` and ``revoke`` change the message they
+  by their user id (``whatsapp.identities``). A ``reaction`` is kept on the message it names
+  (``whatsapp.reactions``), no message of its own. ``edit`` and ``revoke`` change the message they
   name (``conversations.revisions``: the earlier text is kept); ``system`` messages
   (``user_changed_user_id``, ``user_changed_number``) update the contact's identity and leave
   a line in their latest conversation; a group's messages are refused politely (logged, no
@@ -61,7 +62,7 @@ from messagecenter.core.actors import Actor
 from messagecenter.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from messagecenter.jobs.names import enqueue_on_commit
 from messagecenter.transports import registry
-from messagecenter.transports.whatsapp import config, identities
+from messagecenter.transports.whatsapp import config, identities, reactions
 from messagecenter.transports.whatsapp.api import ApiError, describe
 from messagecenter.transports.whatsapp.models import Outcome, WhatsAppDelivery, WhatsAppEvent
 from messagecenter.transports.whatsapp.transport import NotTaken, Sender, body_of, obj, sender
@@ -277,6 +278,12 @@ def handle_message(connection, value: dict, message: dict) -> str:
         return handle_system(connection, value, message)
     if kind in ("edit", "revoke"):
         return _change(connection, value, message)
+    if kind == "reaction":
+        item = obj(message.get("reaction"))
+        return reactions.react(
+            connection, str(item.get("message_id") or ""), str(item.get("emoji") or ""),
+            wamid=str(message.get("id") or ""), at=_time(message),
+        )  # fmt: skip
     wamid = str(message.get("id") or "")
     if _received(connection, wamid):
         return "duplicate"  # before any download: a redelivered photo is not fetched again

@@ -5,6 +5,9 @@
   own, so a redelivery of the same bytes is recognised by the body's SHA-256 (unique per
   connection). A job processes it (``inbound.process``) and records the outcome; the
   minute's sweep picks up one whose job was lost or that waits for a status's message.
+- ``WhatsAppReaction``: the contact's reaction (an emoji) to one message of the conversation,
+  theirs or ours; WhatsApp allows one per user and message, a new one replaces it and an empty
+  one removes it. Shown on the message (``reactions.message_extras``).
 - ``WhatsAppEvent``: one handled item that is not a message (a status, a preference, a
   system message), unique per (connection, ``key``): ``status:<wamid>:<status>`` and the
   like. Messages need none: ``conversations.inbound.receive`` is exactly-once on the wamid.
@@ -67,3 +70,16 @@ class WhatsAppEvent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WhatsAppReaction(models.Model):
+    message = models.OneToOneField(
+        "conversations.Message", on_delete=models.CASCADE, related_name="whatsapp_reaction"
+    )
+    emoji = models.CharField(max_length=32)
+    # The reaction's own wamid and time: an older reaction redelivered later changes nothing.
+    wamid = models.CharField(max_length=200)
+    reacted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message_id}"

@@ -158,6 +158,7 @@ export class Timeline {
       <div class="msg__bubble">
         <div class="msg__body">${unsafeHTML(this.bodyHtml(entry))}</div>
         ${this.mailTemplate(entry)}
+        ${this.reactionsTemplate(message)}
         ${deletable
           ? html`<button type="button" class="msg__delete" aria-label=${gettext("Delete message")} title=${gettext("Delete message")} @click=${() => this.context.onDelete(entry.seq)}>${icon("trash-2")}</button>`
           : nothing}
@@ -183,6 +184,13 @@ export class Timeline {
         (revision) => html`<li><time datetime=${revision.written_at}>${formatDateTime(revision.written_at)}</time> <span class="msg__revision">${revision.body}</span></li>`,
       )}</ol>
     </details>`;
+  }
+
+  // The contact's reaction on their channel (WhatsApp): the emoji under the message.
+  reactionsTemplate(message) {
+    const reactions = message.reactions || [];
+    if (!reactions.length) return nothing;
+    return html`<p class="msg__reactions" data-reactions aria-label=${gettext("The contact reacted")}>${reactions.map((r) => html`<span class="msg__reaction">${r.emoji}</span>`)}</p>`;
   }
 
   // A mail's remote images load only when the operator asks (the sanitiser kept their
