@@ -318,6 +318,8 @@ def test_a_user_without_a_number_is_listed_and_found(provider, whatsapp, alice, 
         assert "Kim Berg" in listed, query
     found = search(account, "kim.berg.42").apply(conversation.__class__.objects.all())
     assert conversation in found
+    profile = operator.get(f"/contacts/{conversation.contact.public_id}/").content.decode()
+    assert USER_ID in profile and "@kim.berg.42" in profile
 
 
 def test_the_number_beside_a_user_id_finds_the_conversation(provider, whatsapp, account):
