@@ -460,6 +460,8 @@ def handle_echo(connection, value: dict, echo: dict) -> str:
     wamid = str(echo.get("id") or "")
     if not wamid or kind in ("edit", "revoke", "reaction"):
         return "ignored"
+    if _received(connection, wamid):  # in whichever conversation it was recorded
+        return "duplicate"
     recipient = {"from": echo.get("to"), "from_user_id": echo.get("to_user_id"),
                  "from_parent_user_id": echo.get("to_parent_user_id"), "id": wamid}  # fmt: skip
     who = sender(value, recipient)
