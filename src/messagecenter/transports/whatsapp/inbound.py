@@ -180,15 +180,21 @@ def process(delivery_pk: int) -> str | None:
     WhatsAppDelivery.objects.filter(pk=row.pk).update(attempts=attempts)
     counts: Counter[str] = Counter()
     waiting = failure = ""
+    targets: dict[str, Any] = {}  # phone number id -> its connection, looked up once
     for number, handle in items(row.payload):
+        if number not in targets:
+            targets[number] = _number_of(row.connection, number)
+        target = targets[number]
         try:
-            target = _number_of(row.connection, number)
             counts[_left(target, f"number {number}") if isinstance(target, _Elsewhere)
                    else handle(target)] += 1  # fmt: skip
         except _Retry as wait:
             waiting = str(wait)
         except ApiError as error:  # a media download to try again
             failure = error.reason
+        except DomainError as error:  # refused by the domain (an empty echo, a consent…)
+            log.info("whatsapp %s: item refused (%s)", row.connection.public_id, error.message)
+            counts["refused"] += 1
     reason = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
     if (waiting or failure) and attempts < MAX_ATTEMPTS:
         WhatsAppDelivery.objects.filter(pk=row.pk).update(reason=(failure or waiting)[:300])
