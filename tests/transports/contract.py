@@ -242,11 +242,5 @@ class WhatsAppCase(Case):
         return self.helper.texts()
 
 
-CASES: list[type[Case]] = [
-    WebchatCase,
-    FakeCase,
-    CustomCase,
-    EmailCase,
-    TelegramCase,
-    WhatsAppCase,
-]
+CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase, EmailCase, TelegramCase]
+CASES += [WhatsAppCase]
