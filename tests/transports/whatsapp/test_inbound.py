@@ -273,6 +273,7 @@ def test_the_identity_is_the_user_id_with_number_username_and_parent_beside_it(p
 
     identity = ContactIdentity.objects.get(kind="whatsapp")
     assert identity.value == USER_ID
+    assert identity.verified_via == "whatsapp" and identity.verified_at is not None
     assert identity.attributes == {"phone": "+" + PHONE, "username": "kim.b",
                                    "parent_user_id": PARENT_ID}  # fmt: skip
 

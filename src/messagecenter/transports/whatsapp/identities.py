@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+from django.db import transaction
+
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts.models import Contact, ContactIdentity
 from messagecenter.core.errors import Conflict, ValidationFailed
 from messagecenter.transports.whatsapp.transport import Sender
 
 KIND = "whatsapp"
+# R-CONTACT-2: WhatsApp vouches for its users (a number, or since 2026 a user id).
+VERIFIED_VIA = "whatsapp"
 
 
 def find(connection, *values: str) -> tuple[Contact, ContactIdentity] | None:
@@ -90,7 +94,7 @@ def _known_by_phone(connection, who: Sender) -> Contact | None:
     if contact is None:
         return None
     try:
-        contacts.add_identity(contact, KIND, who.identity)
+        contacts.add_identity(contact, KIND, who.identity, verified_via=VERIFIED_VIA)
     except Conflict:
         return None
     return contact
@@ -98,9 +102,10 @@ def _known_by_phone(connection, who: Sender) -> Contact | None:
 
 def _create(connection, who: Sender) -> Contact:
     try:
-        return contacts.create_contact(
-            connection.account, name=who.name or who.username, identities={KIND: who.identity}
-        )
+        with transaction.atomic():
+            contact = contacts.create_contact(connection.account, name=who.name or who.username)
+            contacts.add_identity(contact, KIND, who.identity, verified_via=VERIFIED_VIA)
+            return contact
     except Conflict:
         # Two first messages of one sender at once: the other created the contact.
         found = find(connection, who.identity)
