@@ -230,3 +230,17 @@ def test_a_change_for_a_number_no_connection_serves_is_left(provider, whatsapp):
 
     assert not Message.objects.exists()
     assert WhatsAppDelivery.objects.get().outcome == "ignored"
+
+
+def test_processed_webhooks_are_pruned_after_two_weeks(provider, whatsapp, clock):
+    """The raw bodies hold what contacts wrote: kept only as long as Meta may redeliver
+    (7 days) and then as long again; the messages stay."""
+    from messagecenter.transports.whatsapp import inbound
+
+    post(provider, whatsapp, text("wamid.P1"))
+    clock.shift(13 * 86400)
+    assert inbound.prune() == 0
+
+    clock.shift(2 * 86400)
+    assert inbound.prune() == 1
+    assert not WhatsAppDelivery.objects.exists() and Message.objects.count() == 1

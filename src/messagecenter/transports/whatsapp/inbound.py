@@ -517,3 +517,19 @@ def sweep() -> list[int]:
     for pk in pks:
         enqueue_on_commit(JOB, pk)
     return pks
+
+
+# Meta redelivers a webhook for up to 7 days: after twice that, the raw bodies (they hold
+# what contacts wrote) and the seen items are not needed to recognise a redelivery any more.
+KEEP_DAYS = 14
+
+
+def prune() -> int:
+    """Daily: processed webhooks and handled items older than ``KEEP_DAYS`` go."""
+    from datetime import timedelta
+
+    cutoff = clock.now() - timedelta(days=KEEP_DAYS)
+    done = WhatsAppDelivery.objects.filter(processed_at__isnull=False, received_at__lt=cutoff)
+    deleted, _kinds = done.delete()
+    WhatsAppEvent.objects.filter(handled_at__lt=cutoff).delete()
+    return deleted

@@ -17,3 +17,8 @@ def process_delivery(delivery_pk: int):
 @db_periodic_task(crontab(minute="*"))
 def sweep_deliveries():
     inbound.sweep()
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def prune_deliveries():
+    inbound.prune()
