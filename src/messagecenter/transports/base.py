@@ -50,6 +50,13 @@ class Capabilities:
     # The transport delivers through delivery rows and the outbound job; False where the
     # channel delivers live itself (the webchat's socket).
     queued_delivery: bool
+    # Smaller limits of some media kinds than ``max_file_bytes`` ((kind, bytes) pairs:
+    # WhatsApp takes images up to 5 MB but documents up to 100 MB).
+    media_limits: tuple[tuple[str, int], ...] = ()
+
+    def max_bytes_for(self, media_kind: str) -> int | None:
+        """The limit of one media kind: its own, else ``max_file_bytes``."""
+        return dict(self.media_limits).get(media_kind, self.max_file_bytes)
 
     def as_data(self) -> dict[str, Any]:
         """For the UI's page data and the API: plain JSON values."""
@@ -66,6 +73,7 @@ class Capabilities:
             "templates": self.templates,
             "reply_window_seconds": _seconds(self.reply_window),
             "identity_kinds": sorted(self.identity_kinds),
+            "media_limits": dict(self.media_limits),
         }
 
 
