@@ -46,7 +46,7 @@ def test_sending_keeps_the_original_and_marks_it_for_the_contact(deepl_account, 
     assert to_contact[-1]["entry"]["message"]["machine_translated"] is True
     assert "thanks" in to_contact[-1]["entry"]["message"]["original_html"]
     # And on a resume (one query for the page's translations).
-    resumed = [e for e in contact_entries_after(chat, 0) if e["seq"] == entry.seq][0]
+    resumed = next(e for e in contact_entries_after(chat, 0) if e["seq"] == entry.seq)
     assert resumed["message"]["machine_translated"] is True
 
 

@@ -155,8 +155,9 @@ def _contact_language(message: Message) -> str:
     return found
 
 
-def detect_contact_language(conversation) -> str:
-    config = services.settings_of(conversation.account)
+def detect_contact_language(conversation, config=services.UNREAD) -> str:
+    if config is services.UNREAD:
+        config = services.settings_of(conversation.account)
     languages = config.account_languages() if config else list(detection_languages())
     texts = (
         Message.objects.filter(

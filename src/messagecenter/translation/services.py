@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
@@ -39,8 +40,14 @@ from messagecenter.translation.providers import ProviderError
 # --- the account's provider ----------------------------------------------------------------------
 
 
-def settings_of(account: Account) -> TranslationSettings | None:
-    return TranslationSettings.objects.filter(account=account).first()
+# "Not read yet" for callers that pass the settings they already hold (None: no provider).
+UNREAD: Any = object()
+
+
+def settings_of(account: Account | int) -> TranslationSettings | None:
+    """The account's settings (by account or its pk), None when never set."""
+    account_id = account if isinstance(account, int) else account.pk
+    return TranslationSettings.objects.filter(account_id=account_id).first()
 
 
 @dataclass(frozen=True)

@@ -97,14 +97,17 @@ def toggle(request, conversation_id: str):
     return JsonResponse({"ok": True, **toggle_payload(conversation, state)})
 
 
-def toggle_payload(conversation: Conversation, state=None) -> dict:
+def toggle_payload(conversation: Conversation, state=None, config=services.UNREAD) -> dict:
+    """What the toggle shows: on or off, the language, and why it cannot work (if so)."""
     state = state or services.toggle_of(conversation)
-    config = services.settings_of(conversation.account)
+    if config is services.UNREAD:
+        config = services.settings_of(conversation.account)
     blocked = services.blocked_reason(conversation, config)
     shown = blocked or state.state
     return {
         "enabled": state.enabled,
         "language": state.target_language,
+        "pinned": state.pinned,
         "state": shown,
         "state_label": str(State(shown).label),
         "available": not blocked,
