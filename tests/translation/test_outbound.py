@@ -131,7 +131,11 @@ def test_the_web_actions(deepl_account, chat, alice, charlie):
 def test_the_preview_action_reports_the_state(deepl_account, chat, alice, deepl_api):
     deepl_api.fail("/v2/translate", 503)
     answer = signed_in(alice).post(f"/inbox/{chat.public_id}/translation/preview/", {"body": "hi"})
-    assert answer.status_code == 503 and answer.json()["state"] == "down"
+    assert answer.json() == {
+        "ok": False,
+        "state": "down",
+        "error": "The translation service cannot be reached",
+    }
 
 
 def test_notes_are_never_translated(deepl_account, chat, alice, deepl_api):
