@@ -29,7 +29,7 @@ def chat(deepl_account, widget, contact, alice):
     return conversation
 
 
-def test_toggle_preview_send_and_show_original(page, asgi_server, chat, alice, deepl_api):
+def test_toggle_preview_send_and_show_original(page, asgi_server, chat, alice, deepl_api):  # noqa: F811
     shown = App(page, asgi_server, alice).open(f"/inbox/{chat.public_id}/")
     tool = shown.locator("[data-translation-tool]")
     tool.get_by_role("button", name="Live translation").click()
@@ -77,7 +77,7 @@ def test_toggle_preview_send_and_show_original(page, asgi_server, chat, alice, d
 
 
 def test_the_contact_sees_machine_translated_with_the_original(
-    page, asgi_server, widget, alice, deepl_account
+    page, asgi_server, widget, alice, deepl_account  # noqa: F811
 ):
     site = f"http://127.0.0.1:{asgi_server.port}"
     widget.allowed_origins = [site]
@@ -105,7 +105,7 @@ def test_the_contact_sees_machine_translated_with_the_original(
     expect(messenger.get_by_text("· Machine-translated")).to_be_visible()
 
 
-def test_languages_i_read_are_not_translated(page, asgi_server, chat, alice):
+def test_languages_i_read_are_not_translated(page, asgi_server, chat, alice):  # noqa: F811
     services.set_toggle(chat, enabled=True, language="de", actor=Actor.for_operator(alice))
     app = App(page, asgi_server, alice)
     shown = app.open("/me/languages/")
