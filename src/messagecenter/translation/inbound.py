@@ -48,7 +48,7 @@ def record(event: dict[str, Any]) -> int:
     toggle on, and the job that fills them. Quick, and no network."""
     entry = (
         TimelineEntry.objects.select_related("message")
-        .filter(conversation__public_id=event.get("conversation"), seq=event.get("seq"))
+        .filter(conversation__public_id=event["conversation"], seq=event["seq"])
         .first()
     )
     if entry is None or not hasattr(entry, "message"):
@@ -117,8 +117,9 @@ def translate_message(message_pk: int) -> None:
     if reason:
         _finish(message, _pending(message), failed=reason)
         return
+    assert config is not None  # not blocked: a provider is set up
     source = _contact_language(message)
-    state = State.OK
+    state: str = State.OK
     for row in _still_needed(message, source):
         try:
             result = services.translate(

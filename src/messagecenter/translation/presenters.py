@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext
-
 from messagecenter.conversations.models import AuthorKind, Message
 from messagecenter.core.rendering import render_markdown, render_plain
 from messagecenter.translation.models import Direction, MessageTranslation, State
@@ -48,9 +46,9 @@ def _add(translation: dict[str, Any], row: MessageTranslation) -> None:
 
 def _note(error: str) -> str:
     try:
-        return gettext(State(error).label)
+        return str(State(error).label)
     except ValueError:
-        return gettext(State.FAILED.label)
+        return str(State.FAILED.label)
 
 
 def contact_extras(message: Message) -> dict[str, Any]:

@@ -92,7 +92,7 @@ DEEPL_TARGETS = {"en": "EN-GB", "pt": "PT-PT"}
 
 
 class DeepLProvider:
-    name = Provider.DEEPL
+    name = Provider.DEEPL.value
 
     def __init__(self, auth_key: str, *, formality: str = "default", glossary=None) -> None:
         if not auth_key:
@@ -104,7 +104,9 @@ class DeepLProvider:
         self.formality = formality
         self.glossary = glossary
 
-    def translate(self, texts, target, *, source="", markup=True):
+    def translate(
+        self, texts: list[str], target: str, *, source: str = "", markup: bool = True
+    ) -> list[Result]:
         options: dict = {
             "target_lang": DEEPL_TARGETS.get(target, target.upper()),
             "source_lang": source.upper() or None,
@@ -121,17 +123,17 @@ class DeepLProvider:
             for r in results
         ]
 
-    def usage(self):
+    def usage(self) -> Usage | None:
         usage = self._call(self.translator.get_usage)
         if usage.character.valid:
             return Usage(usage.character.count, usage.character.limit)
         return None
 
-    def languages(self):
+    def languages(self) -> list[tuple[str, str]]:
         found = self._call(self.translator.get_target_languages)
         return [(language.code, language.name) for language in found]
 
-    def sync_glossary(self, config):
+    def sync_glossary(self, config: TranslationSettings) -> str:
         """Replace the account's glossary at DeepL with the entries now set; its id."""
         if config.glossary_id:
             try:
@@ -182,13 +184,15 @@ def parse_glossary(text: str) -> dict[str, str]:
 
 
 class LibreTranslateProvider:
-    name = Provider.LIBRETRANSLATE
+    name = Provider.LIBRETRANSLATE.value
 
     def __init__(self, base_url: str, api_key: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
 
-    def translate(self, texts, target, *, source="", markup=True):
+    def translate(
+        self, texts: list[str], target: str, *, source: str = "", markup: bool = True
+    ) -> list[Result]:
         results = []
         for text in texts:
             body = {
@@ -206,13 +210,13 @@ class LibreTranslateProvider:
         found = self._post("/detect", {"q": text})
         return _base(found[0]["language"]) if found else ""
 
-    def usage(self):
+    def usage(self) -> Usage | None:
         return None  # self-hosted: no quota to report
 
-    def languages(self):
+    def languages(self) -> list[tuple[str, str]]:
         return [(item["code"], item["name"]) for item in self._request("GET", "/languages")]
 
-    def sync_glossary(self, config):
+    def sync_glossary(self, config: TranslationSettings) -> str:
         return ""  # LibreTranslate has no glossaries
 
     def _post(self, path: str, body: dict):
