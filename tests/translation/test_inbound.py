@@ -179,3 +179,22 @@ def test_erasing_the_contact_erases_translations_and_cache(deepl_account, chat, 
     gdpr.erase_contact(chat.contact, actor=Actor.for_operator(alice))
     assert not CachedTranslation.objects.exists()
     assert not MessageTranslation.objects.exists()
+
+
+def test_switching_the_toggle_on_translates_the_latest_contact_messages(
+    deepl_account, widget, contact, alice
+):
+    from django.test import TestCase
+
+    from messagecenter.conversations.models import Status
+    from tests.helpers import conversation_in
+
+    conversation = conversation_in(Status.OPEN, widget, contact, alice)
+    earlier = list(Message.objects.filter(conversation=conversation, author_kind="contact"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.set_toggle(
+            conversation, enabled=True, language="de", actor=Actor.for_operator(alice)
+        )
+    for message in earlier:
+        row = message.translations.get()
+        assert row.state == RowState.DONE and row.translated.startswith("[EN] ")

@@ -60,6 +60,35 @@ def record(event: dict[str, Any]) -> int:
     if toggle is None or message.author_kind != AuthorKind.CONTACT or not message.body.strip():
         return 0
     source = toggle.target_language if toggle.pinned else ""
+    return _record_rows(message, source, targets_for(message.account_id, source))
+
+
+# Switching the toggle on translates this many of the contact's latest messages too.
+BACKFILL = 10
+
+
+def backfill(conversation) -> int:
+    """The toggle was switched on: the contact's latest messages get their rows and jobs as
+    if they had just arrived (in the caller's transaction; the jobs run after commit)."""
+    toggle = ConversationTranslation.objects.filter(conversation=conversation).first()
+    if toggle is None or not toggle.enabled:
+        return 0
+    messages = list(
+        Message.objects.filter(
+            conversation=conversation,
+            author_kind=AuthorKind.CONTACT,
+            deleted_at__isnull=True,
+            translations__isnull=True,
+        ).order_by("-pk")[:BACKFILL]
+    )
+    source = toggle.target_language if toggle.pinned else ""
+    targets = targets_for(conversation.account_id, source)
+    for message in reversed(messages):
+        _record_rows(message, source, targets)
+    return len(messages)
+
+
+def _record_rows(message: Message, source: str, targets: list[str]) -> int:
     rows = [
         MessageTranslation(
             message=message,
@@ -70,7 +99,7 @@ def record(event: dict[str, Any]) -> int:
             original=message.body,
             created_at=clock.now(),
         )
-        for target in targets_for(message.account_id, source)
+        for target in targets
     ]
     MessageTranslation.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:

@@ -213,12 +213,17 @@ def set_toggle(
         raise ValidationFailed(_("Choose one of the account's languages."), code="language")
     with transaction.atomic():
         toggle = toggle_of(conversation)
+        switched_on = enabled and not toggle.enabled
         toggle.enabled = enabled
         if language:
             toggle.pinned = toggle.pinned or language != toggle.target_language
             toggle.target_language = language
         toggle.updated_at = clock.now()
         toggle.save()
+        if switched_on:
+            from messagecenter.translation import inbound  # it reads these settings
+
+            inbound.backfill(conversation)
     return toggle
 
 
