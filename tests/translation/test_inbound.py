@@ -198,3 +198,12 @@ def test_switching_the_toggle_on_translates_the_latest_contact_messages(
     for message in earlier:
         row = message.translations.get()
         assert row.state == RowState.DONE and row.translated.startswith("[EN] ")
+
+
+def test_cached_translations_are_forgotten_after_thirty_days(deepl_account, chat, clock):
+    contact_writes(chat, "Hallo, danke")
+    clock.shift(29 * 86400)
+    assert services.prune_cache() == 0
+    clock.shift(2 * 86400)
+    assert services.prune_cache() == 1
+    assert not CachedTranslation.objects.exists()

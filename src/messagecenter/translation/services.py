@@ -328,6 +328,20 @@ def _remember(contact, key, source, target, translated, detected) -> None:
         pass  # another worker cached the same text meanwhile
 
 
+# How long a cached translation is kept: long enough for a conversation's repeats, short
+# enough that a contact's texts do not pile up in a second place.
+CACHE_DAYS = 30
+
+
+def prune_cache() -> int:
+    """Forget cached translations older than ``CACHE_DAYS`` (daily job)."""
+    from datetime import timedelta
+
+    cutoff = clock.now() - timedelta(days=CACHE_DAYS)
+    deleted, _by_model = CachedTranslation.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 # --- checks --------------------------------------------------------------------------------------
 
 

@@ -1,10 +1,11 @@
 """Translation jobs. Thin: each calls one function of ``translation.inbound``."""
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from messagecenter.jobs import outbox
 from messagecenter.jobs.names import job
-from messagecenter.translation import inbound
+from messagecenter.translation import inbound, services
 
 
 @job(inbound.JOB)
@@ -23,3 +24,8 @@ def record(event_pk: int | None = None) -> None:
 def translate_message(message_pk: int) -> None:
     # Retries are scheduled by ``inbound`` itself, with the backoff the provider asked for.
     inbound.translate_message(message_pk)
+
+
+@db_periodic_task(crontab(minute="41", hour="3"))
+def prune_translation_cache() -> None:
+    services.prune_cache()
