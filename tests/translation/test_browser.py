@@ -77,11 +77,11 @@ def test_toggle_preview_send_and_show_original(page, asgi_server, chat, alice, d
 
 
 def test_the_contact_sees_machine_translated_with_the_original(
-    page,
-    asgi_server,
+    page,  # noqa: F811
+    asgi_server,  # noqa: F811
     widget,
     alice,
-    deepl_account,  # noqa: F811
+    deepl_account,
 ):
     site = f"http://127.0.0.1:{asgi_server.port}"
     widget.allowed_origins = [site]
