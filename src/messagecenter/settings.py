@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "messagecenter.webhooks",
     "messagecenter.transports.sms",
     "messagecenter.transports.whatsapp",
+    "messagecenter.translation",
 ]
 
 MIDDLEWARE = [
@@ -408,6 +409,14 @@ EMAIL_WEBHOOK_MAX_MB = env_int("MC_EMAIL_WEBHOOK_MAX_MB", 50, minimum=1)
 TELEGRAM_API_URL = env_url(
     "MC_TELEGRAM_API_URL", "https://api.telegram.org", schemes=("http", "https")
 ).rstrip("/")
+
+# Live translation (translation/): DeepL's base URL (empty: the package picks Free or Pro by
+# the key; the tests' fake one), how long one provider call may take, how often a rate-limited
+# or unreachable provider is retried and the first backoff (doubled each time).
+DEEPL_API_URL = env_url("MC_DEEPL_API_URL", "", schemes=("http", "https"))
+TRANSLATION_TIMEOUT_SECONDS = env_int("MC_TRANSLATION_TIMEOUT", 10, minimum=1)
+TRANSLATION_MAX_ATTEMPTS = env_int("MC_TRANSLATION_MAX_ATTEMPTS", 5, minimum=1)
+TRANSLATION_BACKOFF_SECONDS = env_int("MC_TRANSLATION_BACKOFF_SECONDS", 5, minimum=1)
 
 # Twilio's REST API (transports/sms): its base URL (the tests' fake one).
 TWILIO_API_URL = env_url(

@@ -24,6 +24,9 @@ FileFinder = Callable[[Conversation, str], StoredFile | None]
 
 _loaders: dict[str, Loader] = {}
 _finders: dict[str, FileFinder] = {}
+# Loaders for the messages of every channel (translations): pages and updates only, never the
+# entry pushed by the write itself, so the live write path pays nothing for them.
+_page_loaders: list[Loader] = []
 
 
 def register(channel: str, loader: Loader, *, files: FileFinder | None = None) -> None:
@@ -32,6 +35,13 @@ def register(channel: str, loader: Loader, *, files: FileFinder | None = None) -
     _loaders[channel] = loader
     if files is not None:
         _finders[channel] = files
+
+
+def register_for_every_channel(loader: Loader) -> None:
+    """Called by a feature's ``ready`` (translation): ``loader`` describes the messages of
+    every channel on pages and in ``message.updated``."""
+    if loader not in _page_loaders:
+        _page_loaders.append(loader)
 
 
 def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | None:
@@ -57,4 +67,15 @@ def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
     extras: dict[int, dict[str, Any]] = {}
     for channel, messages in by_channel.items():
         extras.update(_loaders[channel](messages))
+    if _page_loaders:
+        _merge_every_channel(entries, extras)
     return extras
+
+
+def _merge_every_channel(entries: Iterable[TimelineEntry], extras: dict) -> None:
+    messages = [e.message for e in entries if e.kind == EntryKind.MESSAGE]
+    if not messages:
+        return
+    for loader in _page_loaders:
+        for pk, keys in loader(messages).items():
+            extras.setdefault(pk, {}).update(keys)

@@ -35,6 +35,8 @@ def operator_entries_after(conversation: Conversation, after: int) -> list[dict]
 
 def contact_entries_after(conversation: Conversation, after: int) -> list[dict]:
     query = entries_after(conversation, after).filter(kind__in=list(CONTACT_VISIBLE))
+    # One query for the page's translations ("machine-translated", the original).
+    query = query.prefetch_related("message__translations")
     return [contact_entry(e) for e in query[:RESUME_LIMIT]]
 
 

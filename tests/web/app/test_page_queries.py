@@ -25,7 +25,9 @@ PINS = {
     "home": 9,
     "inbox": 6,
     "inbox_unassigned": 6,
-    "conversation": 17,
+    # +5: the translations of the page, the toggle, the provider settings, the languages the
+    # operator reads, and the contact's texts for the suggested language (translation app).
+    "conversation": 22,
     "archive": 11,
     "archive_filtered": 11,
     "archive_search": 17,

@@ -7,6 +7,7 @@ messenger's header facts (who is assigned, "the reply comes later").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal, TypedDict
 
 from messagecenter.conversations.models import Conversation, EntryKind, TimelineEntry
@@ -42,6 +43,15 @@ class QueuedEvent(TypedDict):
 # Entries a contact may see; everything else (notes, routing, assignments) is internal.
 CONTACT_VISIBLE = {EntryKind.MESSAGE, EntryKind.MESSAGE_DELETED}
 
+# What features add to a contact-visible message (translation: "machine-translated" and the
+# original); each answers {} without a query unless the message is marked for it.
+_contact_extras: list[Callable[[Any], dict[str, Any]]] = []
+
+
+def register_contact_extras(loader: Callable[[Any], dict[str, Any]]) -> None:
+    if loader not in _contact_extras:
+        _contact_extras.append(loader)
+
 
 def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
     """The contact-side view: no internal data, deleted messages without their content."""
@@ -56,6 +66,9 @@ def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
             "client_msg_id": message.client_msg_id,
             "deleted": deleted,
         }
+        if not deleted:
+            for loader in _contact_extras:
+                payload["message"].update(loader(message))
     elif entry.kind == EntryKind.MESSAGE_DELETED:
         payload["message_seq"] = entry.data["message_seq"]
     return payload

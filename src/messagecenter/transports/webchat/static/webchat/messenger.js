@@ -48,6 +48,8 @@ const STRINGS = {
     sending: "Sending…",
     failed: "Not sent",
     retry: "Retry",
+    translated: "Machine-translated",
+    original: "Show original",
     connecting: "Connecting…",
     offline: "Reconnecting…",
     today: "Today",
@@ -106,6 +108,8 @@ const STRINGS = {
     sending: "Wird gesendet…",
     failed: "Nicht gesendet",
     retry: "Erneut senden",
+    translated: "Maschinell übersetzt",
+    original: "Original anzeigen",
     connecting: "Verbinde…",
     offline: "Verbindung wird wiederhergestellt…",
     today: "Heute",
@@ -221,6 +225,7 @@ h2{margin:0;font-size:17px;font-weight:650;line-height:1.25;white-space:nowrap;o
 .meta{font-size:11.5px;color:var(--muted);margin:3px 6px 0;display:flex;gap:6px;align-items:center}
 .meta .bad{color:#b42318;font-weight:600}
 .meta button{color:var(--a2);font-weight:600;text-decoration:underline;font-size:11.5px}
+.meta:has(.original){flex-wrap:wrap}.meta .original{flex-basis:100%}.meta .original summary{cursor:pointer;color:var(--a2);font-weight:600;text-decoration:underline}.meta .original .bubble{margin-top:4px;opacity:.85}
 .sep{align-self:center;margin:14px 0 4px;font-size:12px;color:var(--muted);background:#e9edf3;padding:3px 10px;border-radius:10px}
 .divider{display:flex;align-items:center;gap:10px;margin:16px 0 4px;font-size:12px;color:var(--muted)}
 .divider:before,.divider:after{content:"";flex:1;height:1px;background:var(--line)}
@@ -431,6 +436,8 @@ function mount({ key, identity, language, mode }) {
     if (e.kind !== "message" || !e.message) return;
     const m = e.message;
     const entry = { s: e.seq, t: e.at, a: m.author_kind, n: m.author_name || "", h: m.deleted ? "" : m.html, d: m.deleted ? 1 : 0, c: m.client_msg_id || null };
+    // A machine-translated reply: its original, shown on demand (translation app).
+    if (m.machine_translated && !m.deleted) entry.o = m.original_html || "";
     if (provisional) entry.p = 1;
     const i = c.entries.findIndex((x) => x.s === e.seq);
     if (i >= 0) {
@@ -759,7 +766,7 @@ function mount({ key, identity, language, mode }) {
           prev = "";
         }
         const who = e.a + ":" + e.n;
-        out.push({ k: "m:" + c.id + ":" + e.s, kind: "msg", a: e.a, n: e.n, h: e.h, d: e.d, time: d, first: who !== prev });
+        out.push({ k: "m:" + c.id + ":" + e.s, kind: "msg", a: e.a, n: e.n, h: e.h, d: e.d, o: e.o, time: d, first: who !== prev });
         prev = who;
       }
       if (c.q) out.push({ k: "q:" + c.id, kind: "notice", text: t("queued") });
@@ -800,6 +807,8 @@ function mount({ key, identity, language, mode }) {
     if (it.state === "pending") meta.append(h("span", {}, "· " + t("sending")));
     if (it.state === "failed")
       meta.append(h("span", { class: "bad" }, "· " + t("failed")), h("button", { type: "button", onclick: () => retry(it.id) }, t("retry")));
+    if (it.o != null && !it.d)
+      meta.append(h("span", { class: "mt" }, "· " + t("translated")), h("details", { class: "original" }, h("summary", {}, t("original")), h("div", { class: "bubble", html: it.o })));
     if (!meta.childNodes.length) meta.hidden = true;
     const label = me ? t("you") : it.n || widget?.name || t("chat");
     return h(

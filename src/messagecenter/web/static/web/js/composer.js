@@ -151,6 +151,9 @@ export class Composer {
     const body = this.input.value.trim();
     if (!body || this.sending) return;
     if (this.isCommand(body)) return this.runCommand(body);
+    // Live translation (translation/js/composer.js) may take a reply over: preview, then send.
+    const handover = new CustomEvent("mc:send", { cancelable: true, detail: { body } });
+    if (this.mode === "message" && !this.form.dispatchEvent(handover)) return;
     this.sending = true;
     const form = new FormData();
     form.append("body", body);

@@ -7,6 +7,7 @@ import { html, nothing, render } from "../../vendor/lit-html/lit-html.js";
 import { repeat } from "../../vendor/lit-html/directives/repeat.js";
 import { unsafeHTML } from "../../vendor/lit-html/directives/unsafe-html.js";
 import { channelIcon, icon } from "./inbox-list.js";
+import { translatedBody } from "../../translation/js/timeline.js";
 import { config, format, formatDateTime, formatSize, formatTime, gettext, ngettext } from "./util.js";
 
 // Marks texts for makemessages; they are translated where shown.
@@ -156,7 +157,7 @@ export class Timeline {
     return html`<li class=${classes} data-seq=${entry.seq}>
       <div class="msg__head"><span class="msg__author">${name}</span><time datetime=${entry.at}>${formatTime(entry.at)}</time></div>
       <div class="msg__bubble">
-        <div class="msg__body">${unsafeHTML(this.bodyHtml(entry))}</div>
+        ${translatedBody(entry, this.bodyHtml(entry)) || html`<div class="msg__body">${unsafeHTML(this.bodyHtml(entry))}</div>`}
         ${this.mailTemplate(entry)}
         ${this.reactionsTemplate(message)}
         ${deletable
