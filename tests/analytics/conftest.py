@@ -10,6 +10,7 @@ from messagecenter.analytics.events import JOB
 from messagecenter.analytics.models import ConversationMetric
 from messagecenter.core.actors import Actor
 from messagecenter.jobs import outbox
+from tests.browser_fixtures import browser, page, pytest_runtest_makereport  # noqa: F401
 
 
 def drain() -> None:

@@ -8,6 +8,9 @@ const gettext = window.gettext || ((text) => text);
 const form = document.getElementById("analytics-filters");
 const period = document.getElementById("id_period");
 
+// Counts and positions are whole numbers: axis steps of 1, 2, 5, 10, 20, 50…
+const WHOLE_STEPS = [1, 2, 3, 5, 7, 10, 14, 20, 30, 50, 100, 200, 500, 1000, 2000, 5000, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6];
+
 function readTable(section) {
   const table = section.querySelector("table");
   if (!table) return null;
@@ -36,10 +39,13 @@ function options(section, data, width) {
     scales: { x: { time: false } },
     axes: [
       {
-        values: (_u, ticks) => ticks.map((tick) => data.labels[Math.round(tick)] ?? ""),
+        // Whole steps only: a tick between two days or hours has no label.
+        incrs: WHOLE_STEPS,
+        values: (_u, ticks) =>
+          ticks.map((tick) => (Number.isInteger(tick) ? (data.labels[tick] ?? "") : "")),
         stroke: colour("--mc-color-text-muted", "#545f70"),
       },
-      { stroke: colour("--mc-color-text-muted", "#545f70") },
+      { incrs: WHOLE_STEPS, stroke: colour("--mc-color-text-muted", "#545f70") },
     ],
     series: [
       { label: data.columns[0], value: (_u, v) => (v == null ? "" : data.labels[v]) },
