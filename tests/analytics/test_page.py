@@ -117,3 +117,12 @@ def test_an_unused_topic_shows_nothing(client, alice, account, history):
     Topic.objects.create(account=account, name="Empty")
     client.force_login(alice)
     assert client.get(reverse("analytics"), {"period": "7"}).status_code == 200
+
+
+def test_home_shows_my_day_from_the_same_definitions(client, alice, history):
+    """Alice answered one conversation after 120 s today: handled 1, median 2 min 00 s."""
+    client.force_login(alice)
+    page = client.get(reverse("home_stats")).content.decode()
+    assert 'data-stat="handled-today">1<' in page
+    assert 'data-stat="first-response-today">2 min 00 s<' in page
+    assert 'data-stat="rating-today">—<' in page

@@ -255,3 +255,14 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{formats.number_format(value, 1)} %"
+
+
+def my_day(operator: Any) -> dict[str, str]:
+    """Home's "my day", shown: conversations handled, median first response, rating."""
+    day = queries.my_day(operator)
+    rating = day["rating"]
+    return {
+        "handled": formats.number_format(day["handled"], 0),
+        "first_response_median": seconds(day["first_response_median"]),
+        "rating": "—" if rating is None else formats.number_format(rating, 1),
+    }

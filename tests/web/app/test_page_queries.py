@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 # unread notifications), then the page's own reads. Search on PostgreSQL adds its planning
 # statements (term frequencies, prefix vocabulary, ``SET LOCAL jit``; docs/search.md).
 PINS = {
-    "home": 9,
+    "home": 10,  # + my day (analytics): one aggregate; its median only once there is one
     "inbox": 6,
+    "analytics": 37,  # two periods × (totals, three durations), the charts; no N+1
     "inbox_unassigned": 6,
     "conversation": 17,
     "archive": 11,
@@ -62,6 +63,7 @@ def _urls(conversation, contact) -> dict[str, str]:
         "contact_profile": reverse("contact_profile", args=[contact.public_id]),
         "notifications": reverse("notifications"),
         "operators": reverse("operators"),
+        "analytics": reverse("analytics"),
     }
 
 
