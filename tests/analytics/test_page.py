@@ -126,3 +126,12 @@ def test_home_shows_my_day_from_the_same_definitions(client, alice, history):
     assert 'data-stat="handled-today">1<' in page
     assert 'data-stat="first-response-today">2 min 00 s<' in page
     assert 'data-stat="rating-today">—<' in page
+
+
+def test_names_in_tables_are_escaped_and_the_heat_map_is_shaded(client, alice, history):
+    _made, billing = history
+    Topic.objects.filter(pk=billing.pk).update(name="<b>Billing</b>")
+    client.force_login(alice)
+    page = client.get(reverse("analytics")).content.decode()
+    assert "&lt;b&gt;Billing&lt;/b&gt;" in page and "<b>Billing</b>" not in page
+    assert "analytics-heat__cell--5" in page  # the busiest hour
