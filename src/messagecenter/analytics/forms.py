@@ -41,7 +41,7 @@ class AnalyticsFilter(forms.Form):
         self._offer("group", OperatorGroup.objects.filter(account=account).order_by("name"))
         self._offer("topic", Topic.objects.filter(account=account).order_by("name"))
         self._offer("widget", Widget.objects.filter(account=account).order_by("name"))
-        self.fields["channel"].choices = [("", _("All")), *TransportKind.choices]
+        self._choose("channel", [("", _("All")), *TransportKind.choices])
         for field in self.fields.values():
             field.widget.attrs.setdefault(
                 "class", "select" if isinstance(field, forms.ChoiceField) else ""
@@ -50,7 +50,12 @@ class AnalyticsFilter(forms.Form):
     def _offer(self, name: str, objects) -> None:
         found = list(objects.values_list("public_id", "pk", "name"))
         self._ids[name] = {public_id: pk for public_id, pk, _n in found}
-        self.fields[name].choices = [("", _("All")), *((p, n) for p, _pk, n in found)]
+        self._choose(name, [("", _("All")), *((p, n) for p, _pk, n in found)])
+
+    def _choose(self, name: str, choices: list) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     def filters(self) -> Filters:
         """The valid part of the request; a bad or foreign value counts as "all"."""

@@ -52,6 +52,8 @@ class ConversationMetric(models.Model):
     # Whether the rating came with a comment; the comment itself stays on the conversation.
     has_feedback = models.BooleanField(default=False)
 
+    objects: models.Manager[ConversationMetric] = models.Manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["account", "local_day"], name="metric_started"),
@@ -69,6 +71,8 @@ class PresenceInterval(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True)
 
+    objects: models.Manager[PresenceInterval] = models.Manager()
+
     class Meta:
         indexes = [models.Index(fields=["account", "started_at"], name="presence_interval_start")]
 
@@ -81,6 +85,8 @@ class SlotInterval(models.Model):
     conversation_key = models.CharField(max_length=24)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True)
+
+    objects: models.Manager[SlotInterval] = models.Manager()
 
     class Meta:
         indexes = [

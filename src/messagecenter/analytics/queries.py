@@ -85,8 +85,10 @@ def percentile(rows: QuerySet, column: str, q: float, count: int | None = None) 
 def percentiles(wanted: list[tuple[QuerySet, str, float, int]]) -> list[int | None]:
     """Several nearest-rank values (rows, column, q, count of present values) in ONE query:
     ``SELECT (… LIMIT 1 OFFSET k), (…)``; the page has eight of them per period."""
-    parts, params, found = [], [], [None] * len(wanted)
-    asked = []
+    parts: list[str] = []
+    params: list[Any] = []
+    found: list[int | None] = [None] * len(wanted)
+    asked: list[int] = []
     for n, (rows, column, q, count) in enumerate(wanted):
         if not count:
             continue
@@ -242,7 +244,8 @@ def operator_time(filters: Filters) -> dict[int, dict[str, int]]:
     start, end = filters.bounds()
     now = clock.now()
     found: dict[int, dict[str, int]] = {}
-    for model, key in ((PresenceInterval, "online"), (SlotInterval, "slots")):
+    intervals: tuple[tuple[Any, str], ...] = ((PresenceInterval, "online"), (SlotInterval, "slots"))
+    for model, key in intervals:
         rows = model.objects.filter(account_id=filters.account_id, started_at__lt=end).filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=start)
         )
