@@ -135,3 +135,13 @@ def test_names_in_tables_are_escaped_and_the_heat_map_is_shaded(client, alice, h
     page = client.get(reverse("analytics")).content.decode()
     assert "&lt;b&gt;Billing&lt;/b&gt;" in page and "<b>Billing</b>" not in page
     assert "analytics-heat__cell--5" in page  # the busiest hour
+
+
+def test_the_page_speaks_german(client, alice, history):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    client.force_login(alice)
+    page = client.get(reverse("analytics")).content.decode()
+    assert "Konversationen pro Tag" in page and "Erste Antwortzeit" in page
+    home = client.get(reverse("home_stats")).content.decode()
+    assert "Heute bearbeitet" in home
