@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "messagecenter.transports.sms",
     "messagecenter.transports.whatsapp",
     "messagecenter.translation",
+    "messagecenter.analytics",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,17 @@ from tests.helpers import start
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _notifications_alone(monkeypatch):
+    """These tests follow the notifications job alone: the analytics job, subscribed to
+    nearly every entry, would add its own rows to every write."""
+    kept = {
+        topic: [s for s in subscriptions if s.job != "analytics.record"]
+        for topic, subscriptions in outbox._subscriptions.items()
+    }
+    monkeypatch.setattr(outbox, "_subscriptions", kept)
+
+
 @pytest.fixture
 def mine(widget, contact, alice):
     conversation = start(widget, contact)

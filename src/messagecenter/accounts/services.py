@@ -31,6 +31,7 @@ from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied, ValidationFailed
 from messagecenter.core.events import account_group, send_on_commit
+from messagecenter.jobs import outbox
 
 MAX_SLOTS_LIMIT = 50
 
@@ -230,6 +231,7 @@ def set_presence(operator: Operator, presence: str, *, actor: Actor) -> Operator
     with transaction.atomic():
         Operator.objects.filter(pk=operator.pk).update(presence=presence)
         operator.presence = presence
+        _publish_presence(operator)
     _announce_presence(operator)
     return operator
 
@@ -316,6 +318,18 @@ def availability(operator_ref: Any, grace_start: datetime | None = None) -> Exis
             Q(Exists(connected)) | Q(disconnected_at__gte=grace_start)
         )
     )
+
+
+def _publish_presence(operator: Operator) -> None:
+    """The durable side of the switch (``operator.presence`` in the outbox): the analytics
+    presence intervals. In the write's transaction, so no switch goes uncounted."""
+    payload = {
+        "type": "operator.presence",
+        "operator": operator.pk,
+        "presence": operator.presence,
+        "at": clock.now().isoformat(),
+    }
+    outbox.publish([("operator.presence", payload)], account_id=operator.account_id)
 
 
 def _announce_presence(operator: Operator) -> None:

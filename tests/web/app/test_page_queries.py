@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 # unread notifications), then the page's own reads. Search on PostgreSQL adds its planning
 # statements (term frequencies, prefix vocabulary, ``SET LOCAL jit``; docs/search.md).
 PINS = {
-    "home": 9,
+    "home": 10,  # + my day (analytics): one aggregate; its median only once there is one
     "inbox": 6,
+    "analytics": 28,  # two periods × 4 (started, ended, rated, percentiles), the charts
     "inbox_unassigned": 6,
     # +5: the translations of the page, the toggle, the provider settings, the languages the
     # operator reads, and the contact's texts for the suggested language (translation app).
@@ -64,6 +65,7 @@ def _urls(conversation, contact) -> dict[str, str]:
         "contact_profile": reverse("contact_profile", args=[contact.public_id]),
         "notifications": reverse("notifications"),
         "operators": reverse("operators"),
+        "analytics": reverse("analytics"),
     }
 
 

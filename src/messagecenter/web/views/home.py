@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from messagecenter.analytics.presenters import my_day
 from messagecenter.web import reads
 
 NEEDS_REPLY_SHOWN = 5
@@ -25,4 +26,6 @@ def _stats(operator) -> dict:
     return {
         "stats": reads.home_stats(operator),
         "needs_reply": [r for r in rows if r["status"] in reads.NEEDS_REPLY][:NEEDS_REPLY_SHOWN],
+        # My day, from the analytics rows and definitions (docs/metrics.md "Home").
+        "my_day": my_day(operator),
     }

@@ -69,14 +69,6 @@ COMING = {
         "megaphone",
         _("Send approved WhatsApp templates to groups of contacts and follow the replies."),
     ),
-    "analytics": (
-        _("Analytics"),
-        "chart-column",
-        _(
-            "Response and resolution times, conversation volume by channel and topic, and "
-            "the team's workload over time."
-        ),
-    ),
     "help": (
         _("Help"),
         "circle-help",
