@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _notifications_alone(monkeypatch):
-    """These tests follow the notifications job alone: the analytics job, subscribed to
-    nearly every entry, would add its own rows to every write."""
+    """These tests follow the notifications job alone: the other consumers (analytics,
+    translation, webhooks), subscribed to the same entries, would add their own rows."""
     kept = {
-        topic: [s for s in subscriptions if s.job != "analytics.record"]
+        topic: [s for s in subscriptions if s.job == "notifications.notify"]
         for topic, subscriptions in outbox._subscriptions.items()
     }
     monkeypatch.setattr(outbox, "_subscriptions", kept)
