@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "messagecenter.transports.telegram",
     "messagecenter.webhooks",
     "messagecenter.transports.sms",
+    "messagecenter.administration",
 ]
 
 MIDDLEWARE = [

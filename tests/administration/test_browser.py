@@ -1,0 +1,38 @@
+"""The administration pages in a real browser against a real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from messagecenter.accounts import services as accounts
+from tests.administration.conftest import sign_in
+from tests.browser_fixtures import ARTIFACTS
+from tests.conftest import as_actor
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_filter_the_audit_log_and_export_it(page, asgi_server, alice, bob):
+    accounts.create_group(alice.account, "Sales", actor=as_actor(alice))
+    accounts.set_max_slots(bob, 4, actor=as_actor(alice))
+    app = sign_in(page, asgi_server, alice)
+    page.goto(app + "/settings/")
+    page.get_by_role("link", name="Audit log").click()
+    rows = page.locator("#audit-log tbody tr")
+    expect(rows).to_have_count(2)
+
+    page.get_by_label("Action").select_option("operator.slots_changed")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Alice Admin")
+    expect(rows.first).to_contain_text(bob.public_id)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "settings-audit-log.png", full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    body = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "operator.slots_changed" in body and "group.created" not in body
