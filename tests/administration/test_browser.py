@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from messagecenter.accounts import services as accounts
@@ -36,3 +37,30 @@ def test_filter_the_audit_log_and_export_it(page, asgi_server, alice, bob):
         page.get_by_role("link", name="Export CSV").click()
     body = Path(download.value.path()).read_text(encoding="utf-8")
     assert "operator.slots_changed" in body and "group.created" not in body
+
+
+def test_set_a_logo_and_a_support_contact_then_read_help(page, asgi_server, alice, tmp_path):
+    app = sign_in(page, asgi_server, alice)
+    page.goto(app + "/settings/")
+    page.get_by_role("link", name="Account").click()
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (320, 160), (10, 120, 200)).save(logo)
+    page.locator("#logo-settings").get_by_label("Logo").set_input_files(str(logo))
+    page.get_by_role("button", name="Upload logo").click()
+    expect(page.get_by_text("The logo has been saved.")).to_be_visible()
+    expect(page.locator("#account-logo")).to_be_visible()
+    assert page.locator("#account-logo").evaluate("img => img.naturalWidth") == 256
+
+    page.get_by_label("Support e-mail").fill("help@acme.test")
+    page.get_by_role("button", name="Save").nth(1).click()
+    expect(page.get_by_text("The help settings have been saved.")).to_be_visible()
+
+    page.get_by_role("link", name="Help").first.click()
+    expect(page.get_by_role("heading", name="Frequently asked questions")).to_be_visible()
+    expect(page.get_by_role("link", name="help@acme.test")).to_be_visible()
+    question = page.get_by_text("Who can reply in a conversation?")
+    question.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Only the assigned operator.", exact=False)).to_be_visible()
+    expect(page.locator("#help-shortcuts kbd", has_text="?").first).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "help.png", full_page=True)

@@ -7,10 +7,12 @@ from datetime import date, datetime, time, timedelta
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from messagecenter.accounts.models import Operator
 from messagecenter.administration.audit_log import AuditFilter
+from messagecenter.team.forms import time_zone_choices
 
 
 class AuditFilterForm(forms.Form):
@@ -58,3 +60,44 @@ class AuditFilterForm(forms.Form):
 
 def _start_of(day: date | None, zone: zoneinfo.ZoneInfo) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=zone) if day else None
+
+
+class AccountProfileForm(forms.Form):
+    name = forms.CharField(label=_("Account name"), max_length=200)
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=settings.LANGUAGES,
+        help_text=_("New operators start with it; each operator can change their own."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_(
+            "Times in e-mails to contacts (transcripts) when their browser did not tell us "
+            "their own time zone."
+        ),
+    )
+
+
+LOGO_TYPES = "image/png,image/jpeg,image/gif,image/webp"
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Logo"),
+        help_text=_("PNG, JPEG, GIF or WebP, at most 1 MB. Shown at the top of the navigation."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+    )
+
+
+class SupportForm(forms.Form):
+    support_email = forms.EmailField(label=_("Support e-mail"), required=False)
+    support_url = forms.URLField(label=_("Support page"), required=False, assume_scheme="https")
+    ai_hub_url = forms.URLField(
+        label=_("AI automation hub"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Where the navigation's AI automation hub entry leads (a new tab)."),
+    )

@@ -3,6 +3,11 @@ from django.urls import path
 from messagecenter.administration import views
 
 urlpatterns = [
+    path("help/", views.help_page, name="help"),
     path("settings/audit/", views.audit, name="settings_audit"),
     path("settings/audit/export.csv", views.audit_csv, name="settings_audit_csv"),
+    path("settings/account/", views.account_settings, name="settings_account"),
+    path("settings/account/logo/", views.account_logo_upload, name="settings_account_logo"),
+    path("settings/account/help/", views.account_support, name="settings_account_support"),
+    path("account/logo/<str:file_id>.png", views.account_logo, name="account_logo"),
 ]

@@ -3,14 +3,27 @@ service of this app; these views parse, call and render."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.db import transaction
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from messagecenter.accounts import services as accounts
 from messagecenter.accounts.models import Operator
-from messagecenter.administration import audit_log, streaming
-from messagecenter.administration.forms import AuditFilterForm
+from messagecenter.administration import audit_log, profile, streaming
+from messagecenter.administration.forms import (
+    AccountProfileForm,
+    AuditFilterForm,
+    LogoForm,
+    SupportForm,
+)
+from messagecenter.administration.profile import SUPPORT_FIELDS, profile_of
 from messagecenter.core.errors import ValidationFailed
-from messagecenter.web.access import actor, admin_page, operator
+from messagecenter.files.http import file_response
+from messagecenter.team.forms import apply_error
+from messagecenter.web.access import actor, admin_page, operator, operator_page
 
 _SETTINGS = {"section": "settings"}
 
@@ -53,4 +66,108 @@ def audit_csv(request):
     )
     answer["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     answer["Cache-Control"] = "no-store"
+    return answer
+
+
+# --- Help -----------------------------------------------------------------------------------
+
+
+@operator_page
+def help_page(request):
+    """Help for every operator: FAQ, keyboard shortcuts, API docs, whom to ask."""
+    context = {"section": "help", "support": profile_of(request.user.account)}
+    return render(request, "administration/help.html", context)
+
+
+# --- Settings › Account ---------------------------------------------------------------------
+
+
+def _account_page(request, *, profile_form=None, logo_form=None, support_form=None, status=200):
+    account = request.user.account
+    profile = profile_of(account)
+    context = {
+        "profile_form": profile_form
+        or AccountProfileForm(
+            initial={
+                "name": account.name,
+                "default_language": profile.default_language,
+                "time_zone": account.time_zone,
+            }
+        ),
+        "logo_form": logo_form or LogoForm(),
+        "support_form": support_form
+        or SupportForm(initial={name: getattr(profile, name) for name in SUPPORT_FIELDS}),
+        "profile": profile,
+        "tab": "account",
+        **_SETTINGS,
+    }
+    return render(request, "administration/account.html", context, status=status)
+
+
+@admin_page
+def account_settings(request):
+    if request.method != "POST":
+        return _account_page(request)
+    form = AccountProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            _save_account(request, form.cleaned_data)
+        except ValidationFailed as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("The account settings have been saved."))
+            return redirect("settings_account")
+    return _account_page(request, profile_form=form, status=400)
+
+
+def _save_account(request, data: dict) -> None:
+    account, who = request.user.account, actor(request)
+    with transaction.atomic():
+        if data["name"] != account.name:
+            accounts.rename_account(account, data["name"], actor=who)
+        if data["time_zone"] != account.time_zone:
+            accounts.set_account_time_zone(account, data["time_zone"], actor=who)
+        profile.set_default_language(account, data["default_language"], actor=who)
+
+
+@admin_page
+@require_POST
+def account_logo_upload(request):
+    if request.POST.get("remove"):
+        profile.remove_logo(request.user.account, actor=actor(request))
+        messages.success(request, _("The logo has been removed."))
+        return redirect("settings_account")
+    form = LogoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            profile.set_logo(request.user.account, form.cleaned_data["logo"], actor=actor(request))
+        except ValidationFailed as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("The logo has been saved."))
+            return redirect("settings_account")
+    return _account_page(request, logo_form=form, status=400)
+
+
+@admin_page
+@require_POST
+def account_support(request):
+    form = SupportForm(request.POST)
+    if form.is_valid():
+        try:
+            profile.update_support(request.user.account, actor=actor(request), **form.cleaned_data)
+        except ValidationFailed as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("The help settings have been saved."))
+            return redirect("settings_account")
+    return _account_page(request, support_form=form, status=400)
+
+
+@operator_page
+def account_logo(request, file_id: str):
+    """The account's logo, for its own operators; cached for a day under its own id (a new
+    logo is a new id, hence a new address)."""
+    answer = file_response(profile.logo_file(request.user.account, file_id), inline=True)
+    answer["Cache-Control"] = "private, max-age=86400, immutable"
     return answer

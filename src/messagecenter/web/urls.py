@@ -57,7 +57,6 @@ urlpatterns = [
     path("me/away-hint/", shell.dismiss_away_hint, name="dismiss_away_hint"),
     path("campaigns/", shell.coming, {"feature": "campaigns"}, name="campaigns"),
     path("analytics/", shell.coming, {"feature": "analytics"}, name="analytics"),
-    path("help/", shell.coming, {"feature": "help"}, name="help"),
     path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("login/code/", login.LoginCodeView.as_view(), name="login_code"),
