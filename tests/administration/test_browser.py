@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyotp
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from messagecenter.accounts import services as accounts
+from messagecenter.accounts import totp
 from tests.administration.conftest import sign_in
 from tests.browser_fixtures import ARTIFACTS
 from tests.conftest import as_actor
@@ -64,3 +66,27 @@ def test_set_a_logo_and_a_support_contact_then_read_help(page, asgi_server, alic
     expect(page.get_by_text("Only the assigned operator.", exact=False)).to_be_visible()
     expect(page.locator("#help-shortcuts kbd", has_text="?").first).to_be_visible()
     page.screenshot(path=ARTIFACTS / "help.png", full_page=True)
+
+
+def test_required_two_factor_sends_an_operator_to_set_it_up_after_sign_in(
+    page, asgi_server, alice, bob
+):
+    secret = totp.new_secret()
+    totp.enable(alice, secret=secret, code=pyotp.TOTP(secret).now(), actor=as_actor(alice))
+    admin = sign_in(page, asgi_server, alice)
+    page.goto(admin + "/settings/security/")
+    page.get_by_label("Require two-factor sign-in of every operator").check()
+    page.get_by_role("button", name="Save").click()
+    expect(
+        page.get_by_text("Two-factor sign-in is now required of every operator.")
+    ).to_be_visible()
+    page.context.clear_cookies()
+
+    page.goto(admin + "/login/")
+    page.get_by_label("E-mail").fill("bob@acme.test")
+    page.get_by_label("Password").fill("bob-pass-1234")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
+    assert page.url.endswith("/security/two-factor/setup/")
+    page.goto(admin + "/inbox/")
+    assert page.url.endswith("/security/two-factor/setup/")

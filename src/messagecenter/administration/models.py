@@ -7,8 +7,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from messagecenter.core.scoping import AccountScopedManager
-
 
 class AccountProfile(models.Model):
     """What an administrator sets for the whole account beyond its name and time zone (those
@@ -32,4 +30,4 @@ class AccountProfile(models.Model):
     require_two_factor = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AccountScopedManager()
+    objects: models.Manager[AccountProfile] = models.Manager()

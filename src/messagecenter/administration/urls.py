@@ -10,4 +10,10 @@ urlpatterns = [
     path("settings/account/logo/", views.account_logo_upload, name="settings_account_logo"),
     path("settings/account/help/", views.account_support, name="settings_account_support"),
     path("account/logo/<str:file_id>.png", views.account_logo, name="account_logo"),
+    path("settings/security/", views.security_settings, name="settings_security"),
+    path(
+        "settings/security/<str:public_id>/reset/",
+        views.reset_two_factor,
+        name="settings_security_reset",
+    ),
 ]

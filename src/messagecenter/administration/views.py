@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from messagecenter.accounts import services as accounts
 from messagecenter.accounts.models import Operator
-from messagecenter.administration import audit_log, profile, streaming
+from messagecenter.administration import audit_log, profile, security, streaming
 from messagecenter.administration.forms import (
     AccountProfileForm,
     AuditFilterForm,
@@ -20,7 +20,8 @@ from messagecenter.administration.forms import (
     SupportForm,
 )
 from messagecenter.administration.profile import SUPPORT_FIELDS, profile_of
-from messagecenter.core.errors import ValidationFailed
+from messagecenter.core.errors import Conflict, PermissionDenied, ValidationFailed
+from messagecenter.core.scoping import get_scoped
 from messagecenter.files.http import file_response
 from messagecenter.team.forms import apply_error
 from messagecenter.web.access import actor, admin_page, operator, operator_page
@@ -171,3 +172,44 @@ def account_logo(request, file_id: str):
     answer = file_response(profile.logo_file(request.user.account, file_id), inline=True)
     answer["Cache-Control"] = "private, max-age=86400, immutable"
     return answer
+
+
+# --- Settings › Security --------------------------------------------------------------------
+
+
+@admin_page
+def security_settings(request):
+    account = request.user.account
+    if request.method == "POST":
+        required = request.POST.get("require_two_factor") == "on"
+        profile.set_two_factor_required(account, required, actor=actor(request))
+        if required:
+            messages.success(request, _("Two-factor sign-in is now required of every operator."))
+        else:
+            messages.success(request, _("Two-factor sign-in is now optional."))
+        return redirect("settings_security")
+    operators = Operator.objects.filter(account=account, is_active=True).order_by("name")
+    context = {
+        "profile": profile_of(account),
+        "operators": operators,
+        "tab": "security",
+        **_SETTINGS,
+    }
+    return render(request, "administration/security.html", context)
+
+
+@admin_page
+@require_POST
+def reset_two_factor(request, public_id: str):
+    target = get_scoped(Operator, request.user.account, public_id)
+    try:
+        security.reset_second_factor(target, actor=actor(request))
+    except (Conflict, PermissionDenied) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(name)s's second factor was reset; they were told by e-mail.")
+            % {"name": target.name},
+        )
+    return redirect("settings_security")
