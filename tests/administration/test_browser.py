@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
 import pytest
+import time_machine
 from PIL import Image
 from playwright.sync_api import expect
 
 from messagecenter.accounts import services as accounts
 from messagecenter.accounts import totp
+from messagecenter.contacts.services import create_contact
+from messagecenter.conversations.models import Conversation
 from tests.administration.conftest import sign_in
 from tests.browser_fixtures import ARTIFACTS
 from tests.conftest import as_actor
+from tests.helpers import conversation_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,3 +96,31 @@ def test_required_two_factor_sends_an_operator_to_set_it_up_after_sign_in(
     assert page.url.endswith("/security/two-factor/setup/")
     page.goto(admin + "/inbox/")
     assert page.url.endswith("/security/two-factor/setup/")
+
+
+def test_a_retention_run_and_its_receipt(page, asgi_server, alice, account, widget):
+    """GIVEN an ended conversation 40 days old; WHEN the admin sets 30 days and runs it now;
+    THEN the run is listed with one deleted conversation and its receipt downloads."""
+    contact = create_contact(account, name="Greta Alt", email="greta@example.com")
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=40), tick=False):
+        old = conversation_in("ended", widget, contact, alice)
+    app = sign_in(page, asgi_server, alice)
+    page.goto(app + "/settings/")
+    page.get_by_role("link", name="Data retention").click()
+    card = page.locator(f"#retention-{widget.public_id}")
+    card.get_by_label("Delete ended conversations after (days)").fill("30")
+    card.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The retention of Website has been saved.")).to_be_visible()
+    page.locator(f"#retention-{widget.public_id}").get_by_role("button", name="Run now").click()
+    expect(page.get_by_text("Retention run", exact=False)).to_be_visible()
+    page.reload()
+    row = page.locator("#retention-runs tbody tr").first
+    expect(row).to_contain_text("Done")
+    expect(row.locator("td").nth(3)).to_have_text("1")
+    page.screenshot(path=ARTIFACTS / "settings-retention.png", full_page=True)
+    with page.expect_download() as download:
+        row.get_by_role("link", name="Download receipt").click()
+    receipt = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert receipt["counts"]["conversations"] == 1
+    assert old.public_id not in json.dumps(receipt) and "Greta" not in json.dumps(receipt)
+    assert not Conversation.objects.filter(pk=old.pk).exists()

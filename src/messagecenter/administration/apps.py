@@ -7,3 +7,7 @@ class AdministrationConfig(AppConfig):
 
     name = "messagecenter.administration"
     label = "administration"
+
+    def ready(self) -> None:
+        # Registers the retention job's kind with the resumable job runner.
+        from messagecenter.administration import retention  # noqa: F401

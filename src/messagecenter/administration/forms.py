@@ -101,3 +101,20 @@ class SupportForm(forms.Form):
         assume_scheme="https",
         help_text=_("Where the navigation's AI automation hub entry leads (a new tab)."),
     )
+
+
+class RetentionForm(forms.Form):
+    conversation_days = forms.IntegerField(
+        label=_("Delete ended conversations after (days)"),
+        required=False,
+        min_value=1,
+        max_value=36500,
+        help_text=_("Empty: keep them."),
+    )
+    file_days = forms.IntegerField(
+        label=_("Delete files after (days)"),
+        required=False,
+        min_value=1,
+        max_value=36500,
+        help_text=_("Files in this widget's conversations, counted from when they arrived."),
+    )

@@ -31,3 +31,59 @@ class AccountProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: models.Manager[AccountProfile] = models.Manager()
+
+
+def new_retention_run_id() -> str:
+    from messagecenter.core.ids import new_public_id
+
+    return new_public_id("ret")
+
+
+class RetentionPolicy(models.Model):
+    """How long a widget keeps ended conversations and files; empty: forever."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    widget = models.OneToOneField(
+        "widgets.Widget", on_delete=models.CASCADE, related_name="retention_policy"
+    )
+    conversation_days = models.PositiveIntegerField(null=True, blank=True)
+    file_days = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: models.Manager[RetentionPolicy] = models.Manager()
+
+
+class RunState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class RetentionRun(models.Model):
+    """One retention run of a widget and its receipt: counts, the cut-off times, and the
+    deleted conversations' and files' ids as keyed HMACs (``receipt_ids``), so the receipt
+    proves what went without holding anything that names a person or a conversation."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, unique=True, default=new_retention_run_id)
+    widget = models.ForeignKey(
+        "widgets.Widget", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    widget_public_id = models.CharField(max_length=24)
+    started_by_kind = models.CharField(max_length=16)
+    started_by_id = models.CharField(max_length=24, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=8, choices=RunState.choices, default=RunState.RUNNING)
+    conversations_before = models.DateTimeField(null=True, blank=True)
+    files_before = models.DateTimeField(null=True, blank=True)
+    conversations_deleted = models.PositiveIntegerField(default=0)
+    messages_deleted = models.PositiveIntegerField(default=0)
+    files_deleted = models.PositiveIntegerField(default=0)
+    # {"conversations": [hmac, …], "files": [hmac, …]}
+    receipt_ids = models.JSONField(default=dict)
+
+    objects: models.Manager[RetentionRun] = models.Manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-started_at"])]

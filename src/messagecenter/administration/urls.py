@@ -16,4 +16,20 @@ urlpatterns = [
         views.reset_two_factor,
         name="settings_security_reset",
     ),
+    path("settings/retention/", views.retention_settings, name="settings_retention"),
+    path(
+        "settings/retention/<str:public_id>/",
+        views.retention_policy,
+        name="settings_retention_policy",
+    ),
+    path(
+        "settings/retention/<str:public_id>/run/",
+        views.retention_run,
+        name="settings_retention_run",
+    ),
+    path(
+        "settings/retention/receipts/<str:public_id>.json",
+        views.retention_receipt,
+        name="settings_retention_receipt",
+    ),
 ]

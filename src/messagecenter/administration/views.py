@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from messagecenter.accounts import services as accounts
 from messagecenter.accounts.models import Operator
-from messagecenter.administration import audit_log, profile, security, streaming
+from messagecenter.administration import audit_log, profile, retention, security, streaming
 from messagecenter.administration.forms import (
     AccountProfileForm,
     AuditFilterForm,
     LogoForm,
+    RetentionForm,
     SupportForm,
 )
 from messagecenter.administration.profile import SUPPORT_FIELDS, profile_of
@@ -25,6 +26,7 @@ from messagecenter.core.scoping import get_scoped
 from messagecenter.files.http import file_response
 from messagecenter.team.forms import apply_error
 from messagecenter.web.access import actor, admin_page, operator, operator_page
+from messagecenter.widgets.models import Widget
 
 _SETTINGS = {"section": "settings"}
 
@@ -213,3 +215,76 @@ def reset_two_factor(request, public_id: str):
             % {"name": target.name},
         )
     return redirect("settings_security")
+
+
+# --- Settings › Data retention --------------------------------------------------------------
+
+
+def _widget(request, public_id: str) -> Widget:
+    return get_scoped(Widget, request.user.account, public_id)
+
+
+def _retention_page(request, forms_by_widget=None, status=200):
+    account = request.user.account
+    widgets = Widget.objects.filter(account=account).order_by("name")
+    forms_by_widget = forms_by_widget or {}
+    rows = []
+    for widget in widgets:
+        policy = retention.policy_of(widget)
+        initial = {"conversation_days": policy.conversation_days, "file_days": policy.file_days}
+        form = forms_by_widget.get(widget.pk) or RetentionForm(
+            initial=initial, prefix=widget.public_id
+        )
+        rows.append((widget, policy, form))
+    context = {
+        "rows": rows,
+        "runs": retention.runs_of(account, actor=actor(request)),
+        "tab": "retention",
+        **_SETTINGS,
+    }
+    return render(request, "administration/retention.html", context, status=status)
+
+
+@admin_page
+def retention_settings(request):
+    return _retention_page(request)
+
+
+@admin_page
+@require_POST
+def retention_policy(request, public_id: str):
+    widget = _widget(request, public_id)
+    form = RetentionForm(request.POST, prefix=widget.public_id)
+    if form.is_valid():
+        try:
+            retention.set_policy(widget, actor=actor(request), **form.cleaned_data)
+        except ValidationFailed as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request, _("The retention of %(widget)s has been saved.") % {"widget": widget.name}
+            )
+            return redirect("settings_retention")
+    return _retention_page(request, {widget.pk: form}, status=400)
+
+
+@admin_page
+@require_POST
+def retention_run(request, public_id: str):
+    widget = _widget(request, public_id)
+    try:
+        run = retention.start_run(widget, actor=actor(request))
+    except (ValidationFailed, Conflict) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Retention run %(run)s started.") % {"run": run.public_id})
+    return redirect("settings_retention")
+
+
+@admin_page
+def retention_receipt(request, public_id: str):
+    body = retention.receipt(request.user.account, public_id, actor=actor(request))
+    answer = JsonResponse(body, json_dumps_params={"indent": 2})
+    answer["Content-Disposition"] = f'attachment; filename="retention-receipt-{public_id}.json"'
+    answer["Cache-Control"] = "no-store"
+    return answer
