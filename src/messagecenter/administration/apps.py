@@ -10,4 +10,8 @@ class AdministrationConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the retention job's kind with the resumable job runner.
-        from messagecenter.administration import retention  # noqa: F401
+        from messagecenter.administration import hours, retention  # noqa: F401
+        from messagecenter.conversations import routing
+
+        # Routing asks whether a widget is open; it never imports this app.
+        routing.register_closed_check(hours.closed_check)

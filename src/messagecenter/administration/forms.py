@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from messagecenter.accounts.models import Operator
 from messagecenter.administration.audit_log import AuditFilter
+from messagecenter.administration.models import OutOfOffice
+from messagecenter.core.errors import ValidationFailed as DomainValidation
 from messagecenter.team.forms import time_zone_choices
 
 
@@ -118,3 +120,89 @@ class RetentionForm(forms.Form):
         max_value=36500,
         help_text=_("Files in this widget's conversations, counted from when they arrived."),
     )
+
+
+WEEKDAYS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
+
+
+class BusinessHoursForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Use business hours"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    holidays = forms.CharField(
+        label=_("Holidays"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One date a line, like 2026-12-24: closed all day."),
+    )
+    out_of_office = forms.ChoiceField(
+        label=_("Outside business hours"), choices=OutOfOffice.choices
+    )
+    message = forms.CharField(
+        label=_("Out-of-office message"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, name in enumerate(WEEKDAYS):
+            self.fields[f"day_{day}"] = forms.CharField(
+                label=name,
+                required=False,
+                help_text=_("Like 09:00-17:00; several spans with commas; empty: closed."),
+            )
+
+    def day_fields(self):
+        return [self[f"day_{day}"] for day in range(7)]
+
+    @classmethod
+    def initial_for(cls, hours) -> dict:
+        initial = {
+            "enabled": hours.enabled,
+            "time_zone": hours.time_zone,
+            "holidays": "\n".join(hours.holidays),
+            "out_of_office": hours.out_of_office,
+            "message": hours.message,
+        }
+        for day in range(7):
+            spans = hours.weekly.get(str(day), [])
+            initial[f"day_{day}"] = ", ".join(f"{a}-{b}" for a, b in spans)
+        return initial
+
+    def to_hours(self) -> dict:
+        """The service's arguments; a span or date that does not parse is a field error."""
+        from messagecenter.administration.hours import parse_spans
+
+        data = self.cleaned_data
+        weekly = {}
+        for day in range(7):
+            try:
+                weekly[day] = parse_spans(data.get(f"day_{day}", ""))
+            except DomainValidation as error:
+                raise DomainValidation(error.message, field=f"day_{day}") from None
+        holidays = []
+        for line in (data.get("holidays") or "").split():
+            try:
+                holidays.append(date.fromisoformat(line.strip()))
+            except ValueError:
+                raise DomainValidation(
+                    _("%(value)s is not a date like 2026-12-24.") % {"value": line},
+                    field="holidays",
+                ) from None
+        return {
+            "enabled": data["enabled"],
+            "time_zone": data["time_zone"],
+            "weekly": weekly,
+            "holidays": holidays,
+            "out_of_office": data["out_of_office"],
+            "message": data.get("message", ""),
+        }

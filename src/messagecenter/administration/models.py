@@ -87,3 +87,32 @@ class RetentionRun(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["account", "-started_at"])]
+
+
+class OutOfOffice(models.TextChoices):
+    MESSAGE = "message", _("Answer with the out-of-office message")
+    ASYNC = "async", _("Take messages asynchronously")
+    HIDE = "hide", _("Hide the messenger's launcher")
+
+
+class BusinessHours(models.Model):
+    """When a widget's team is there: opening hours per weekday in the widget's own time zone
+    and holidays; outside them nobody is routed live and the out-of-office behaviour applies."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    widget = models.OneToOneField(
+        "widgets.Widget", on_delete=models.CASCADE, related_name="business_hours"
+    )
+    enabled = models.BooleanField(default=False)
+    time_zone = models.CharField(max_length=64, default="Europe/Berlin")
+    # {"0": [["09:00", "17:00"]], …, "6": []}: Monday is "0", as ``date.weekday()``.
+    weekly = models.JSONField(default=dict)
+    # ["2026-12-24", …]: whole days closed.
+    holidays = models.JSONField(default=list)
+    out_of_office = models.CharField(
+        max_length=8, choices=OutOfOffice.choices, default=OutOfOffice.MESSAGE
+    )
+    message = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: models.Manager[BusinessHours] = models.Manager()

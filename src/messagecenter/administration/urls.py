@@ -32,4 +32,6 @@ urlpatterns = [
         views.retention_receipt,
         name="settings_retention_receipt",
     ),
+    path("settings/hours/", views.hours_list, name="settings_hours"),
+    path("settings/hours/<str:public_id>/", views.hours_edit, name="settings_hours_edit"),
 ]

@@ -12,10 +12,18 @@ from django.views.decorators.http import require_POST
 
 from messagecenter.accounts import services as accounts
 from messagecenter.accounts.models import Operator
-from messagecenter.administration import audit_log, profile, retention, security, streaming
+from messagecenter.administration import (
+    audit_log,
+    hours,
+    profile,
+    retention,
+    security,
+    streaming,
+)
 from messagecenter.administration.forms import (
     AccountProfileForm,
     AuditFilterForm,
+    BusinessHoursForm,
     LogoForm,
     RetentionForm,
     SupportForm,
@@ -288,3 +296,40 @@ def retention_receipt(request, public_id: str):
     answer["Content-Disposition"] = f'attachment; filename="retention-receipt-{public_id}.json"'
     answer["Cache-Control"] = "no-store"
     return answer
+
+
+# --- Settings › Business hours --------------------------------------------------------------
+
+
+@admin_page
+def hours_list(request):
+    widgets = Widget.objects.filter(account=request.user.account).order_by("name")
+    rows = [(widget, hours.hours_of(widget)) for widget in widgets]
+    context = {"rows": rows, "tab": "hours", **_SETTINGS}
+    return render(request, "administration/hours_list.html", context)
+
+
+@admin_page
+def hours_edit(request, public_id: str):
+    widget = _widget(request, public_id)
+    current = hours.hours_of(widget)
+    form = BusinessHoursForm(request.POST or None, initial=BusinessHoursForm.initial_for(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            hours.set_hours(widget, actor=actor(request), **form.to_hours())
+        except ValidationFailed as error:
+            apply_error(form, error)
+        else:
+            saved = _("The business hours of %(widget)s have been saved.") % {"widget": widget.name}
+            messages.success(request, saved)
+            return redirect("settings_hours")
+    context = {
+        "widget": widget,
+        "form": form,
+        "open_now": hours.is_open(current),
+        "tab": "hours",
+        **_SETTINGS,
+    }
+    return render(
+        request, "administration/hours_edit.html", context, status=400 if form.errors else 200
+    )
