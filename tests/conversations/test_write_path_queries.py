@@ -2,9 +2,10 @@
 
 A message is the product's hottest write (issue "Speed": contact follow-up ≤ 8 statements,
 operator reply ≤ 8, first routed LIVE message ≤ 16, 17 with the widget's business hours; the
-transport seam allows one INSERT more each for the outbox and the delivery rows). The counts are exact, so a change that adds a
-statement fails here and must say why. Transaction control (SAVEPOINT/RELEASE) is
-not counted; what runs after commit (notifications) is measured separately.
+transport seam allows one INSERT more each for the outbox and the delivery rows). The counts
+are exact, so a change that adds a statement fails here and must say why. Transaction control
+(SAVEPOINT/RELEASE) is not counted; what runs after commit (notifications) is measured
+separately.
 """
 
 from __future__ import annotations
