@@ -20,6 +20,7 @@ from tests.administration.conftest import sign_in
 from tests.browser_fixtures import ARTIFACTS
 from tests.conftest import as_actor
 from tests.helpers import conversation_in
+from tests.webchat.helpers import open_messenger
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -124,3 +125,36 @@ def test_a_retention_run_and_its_receipt(page, asgi_server, alice, account, widg
     assert receipt["counts"]["conversations"] == 1
     assert old.public_id not in json.dumps(receipt) and "Greta" not in json.dumps(receipt)
     assert not Conversation.objects.filter(pk=old.pk).exists()
+
+
+def test_business_hours_answer_a_contact_after_hours(page, asgi_server, alice, widget, browser):
+    """GIVEN it is Saturday noon (the controllable clock); WHEN the admin sets Monday to Friday
+    9-17 with an out-of-office message; THEN a contact writing in the messenger reads that
+    message at once and the routing decision says out of office."""
+    saturday = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
+    with time_machine.travel(saturday, tick=False):
+        app = sign_in(page, asgi_server, alice)
+        page.goto(app + "/settings/")
+        page.get_by_role("link", name="Business hours").click()
+        page.get_by_role("link", name="Edit").first.click()
+        page.get_by_label("Use business hours").check()
+        page.get_by_label("Time zone").select_option("Europe/Berlin")
+        for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+            page.get_by_label(day, exact=True).fill("09:00-17:00")
+        page.get_by_label("Outside business hours").select_option("message")
+        page.get_by_label("Out-of-office message").fill("We are back on Monday at 9.")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("The business hours of Website have been saved.")).to_be_visible()
+        page.get_by_role("link", name="Edit").first.click()
+        expect(page.locator("#open-now")).to_have_text("Closed now.")
+
+        visitor = browser.new_context(locale="en-US").new_page()
+        messenger = open_messenger(visitor, f"{app}/demo/?widget={widget.key}&lang=en")
+        composer = messenger.get_by_role("textbox", name="Message")
+        composer.fill("Hello, anyone there?")
+        composer.press("Enter")
+        expect(messenger.get_by_text("We are back on Monday at 9.")).to_be_visible()
+        visitor.context.close()
+    conversation = Conversation.objects.get()
+    decision = conversation.timeline.get(kind="routing_decision").data
+    assert decision["rule"] == "out_of_office" and conversation.assigned_operator is None
