@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "messagecenter.transports.whatsapp",
     "messagecenter.translation",
     "messagecenter.analytics",
+    "messagecenter.administration",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "messagecenter.web.middleware.OperatorTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: sends operators without a required second factor
+    # to set one up.
+    "messagecenter.administration.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("messagecenter.archive.urls")),
     # Before web.urls: /analytics/ is the Analytics page now, not the "coming" page.
     path("", include("messagecenter.analytics.urls")),
+    # Before web.urls: /help/ is the Help page now, not the "coming" page.
+    path("", include("messagecenter.administration.urls")),
     path("", include("messagecenter.web.urls")),
     path("", include("messagecenter.team.urls")),
     path("api/v1/", include("messagecenter.api.urls")),

@@ -104,10 +104,11 @@ def test_admin_sets_the_account_time_zone_in_settings(client, account, alice, bo
     page = client.get(url).content.decode()
     assert re.search(r'<option value="UTC" selected>', page)
 
-    client.post(url, {"time_zone": "Europe/Vienna"})
+    fields = {"name": account.name, "default_language": "en"}
+    client.post(url, {**fields, "time_zone": "Europe/Vienna"})
     account.refresh_from_db()
     assert account.time_zone == "Europe/Vienna"
-    assert client.post(url, {"time_zone": "Nowhere/Land"}).status_code == 400
+    assert client.post(url, {**fields, "time_zone": "Nowhere/Land"}).status_code == 400
 
     client.force_login(bob)
     assert client.get(url).status_code in (403, 404)

@@ -23,7 +23,12 @@ class OperatorBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            operator = Operator.objects.select_related("account").get(pk=user_id)
+            # The account's profile (administration app) rides along: every page reads it
+            # (logo, two-factor rule), and a join here costs no extra query.
+            operator = Operator.objects.select_related(*_WITH_ACCOUNT).get(pk=user_id)
         except Operator.DoesNotExist:
             return None
         return operator if self.user_can_authenticate(operator) else None
+
+
+_WITH_ACCOUNT = ("account", "account__profile", "account__profile__logo")

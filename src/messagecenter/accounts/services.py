@@ -110,6 +110,22 @@ def set_account_time_zone(account: Account, time_zone: str, *, actor: Actor) -> 
     return account
 
 
+def rename_account(account: Account, name: str, *, actor: Actor) -> Account:
+    """Admins rename the account (shown in the app and in e-mails to contacts)."""
+    _require_admin(actor)
+    _same_account(actor, account.pk)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed(
+            _("The account needs a name (at most 200 characters)."), field="name"
+        )
+    with transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(name=name)
+        account.name = name
+        audit.record(actor, "account.updated", "account", account.public_id, fields=["name"])
+    return account
+
+
 def create_group(account: Account, name: str, *, actor: Actor | None = None) -> OperatorGroup:
     _require_admin(actor)
     name = name.strip()

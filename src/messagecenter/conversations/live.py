@@ -27,6 +27,8 @@ END_INACTIVE = "inactive"
 # Why the contact is told the reply comes later (event ``messenger.queued``).
 QUEUED_NO_OPERATOR = "no_operator_available"
 QUEUED_NO_FREE_SLOT = "no_free_slot"
+# Outside the widget's business hours (administration.hours via routing.out_of_office).
+QUEUED_OUT_OF_OFFICE = "out_of_office"
 
 
 @dataclass

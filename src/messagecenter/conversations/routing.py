@@ -13,6 +13,7 @@ transaction serialises writers and gives the same guarantee.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,11 +23,40 @@ from messagecenter.accounts.models import Operator
 from messagecenter.accounts.services import available_operators
 from messagecenter.contacts.models import ContactConnection
 from messagecenter.conversations.models import Conversation, Status
+from messagecenter.widgets.models import Widget
 
 RULE_RETURNING = "returning_contact"
 RULE_MOST_FREE = "most_free_slots"
 RULE_LONGEST_IDLE = "longest_idle"
 RULE_ONLY = "only_candidate"
+RULE_OUT_OF_OFFICE = "out_of_office"
+
+
+@dataclass(frozen=True)
+class OutOfOffice:
+    """The widget is closed (business hours, a holiday): nobody is routed live. ``behaviour``
+    is "message" (the contact gets ``message``), "async" or "hide" (no launcher)."""
+
+    behaviour: str
+    message: str = ""
+
+
+# Apps that know a widget's hours register a check here (administration.hours), so routing
+# never imports them; the first check that says "closed" decides.
+_closed_checks: list[Callable[[Widget], OutOfOffice | None]] = []
+
+
+def register_closed_check(check: Callable[[Widget], OutOfOffice | None]) -> None:
+    if check not in _closed_checks:
+        _closed_checks.append(check)
+
+
+def out_of_office(widget: Widget) -> OutOfOffice | None:
+    """Whether ``widget`` is closed now (and what then); None when open or unknown."""
+    for check in _closed_checks:
+        if (closed := check(widget)) is not None:
+            return closed
+    return None
 
 
 @dataclass(frozen=True)
@@ -40,10 +70,11 @@ class Decision:
     winner: Operator | None
     rule: str
     candidates: list[Candidate]
+    closed: OutOfOffice | None = None
 
     def as_data(self) -> dict:
         """Stored on the timeline so an admin can answer "why did this chat go to her?"."""
-        return {
+        data = {
             "winner": self.winner.public_id if self.winner else None,
             "rule": self.rule,
             "candidates": [
@@ -51,6 +82,9 @@ class Decision:
                 for c in self.candidates
             ],
         }
+        if self.closed is not None:
+            data["out_of_office"] = self.closed.behaviour
+        return data
 
 
 def slots_used(operator: Operator) -> int:
@@ -76,7 +110,11 @@ def locked_candidates(conversation: Conversation) -> list[Candidate]:
     return [c for c in candidates if c.free_slots > 0]
 
 
-def decide(conversation: Conversation, candidates: list[Candidate]) -> Decision:
+def decide(
+    conversation: Conversation, candidates: list[Candidate], closed: OutOfOffice | None = None
+) -> Decision:
+    if closed is not None:
+        return Decision(None, RULE_OUT_OF_OFFICE, [], closed)
     if not candidates:
         return Decision(None, "no_candidate", [])
     if len(candidates) == 1:

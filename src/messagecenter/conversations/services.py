@@ -101,9 +101,10 @@ def start_conversation(
             )
         ]
         _note_contact_activity(conversation)
-        entries += route(conversation, actor=Actor.system(conversation.account))
+        routed = route(conversation, actor=Actor.system(conversation.account))
+        entries += routed
         if conversation.assigned_operator is None:
-            announce_queued(conversation, live.QUEUED_NO_OPERATOR)
+            announce_queued(conversation, _queued_reason(routed))
         persist_and_announce(conversation, entries)
     return conversation
 
@@ -457,11 +458,15 @@ def route(conversation: Conversation, *, actor: Actor) -> list[TimelineEntry]:
     """Route an unassigned conversation (caller holds its lock). The decision is stored on the
     timeline whether or not someone was found. Routed conversations are OPEN; LIVE when the
     contact is online, since the winner is available and has a free slot."""
-    candidates = routing.locked_candidates(conversation)
-    decision = routing.decide(conversation, candidates)
+    closed = routing.out_of_office(conversation.widget)
+    candidates = [] if closed else routing.locked_candidates(conversation)
+    decision = routing.decide(conversation, candidates, closed)
     entries = [
         timeline.stage(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
     ]
+    if closed is not None and closed.behaviour == "message" and closed.message:
+        # Out of office: the contact reads the widget's message at once (a system message).
+        entries.append(_append_message(conversation, actor, closed.message, AuthorKind.SYSTEM))
     if decision.winner is None:
         return entries
     live.note_available(conversation, decision.winner)
@@ -470,6 +475,11 @@ def route(conversation: Conversation, *, actor: Actor) -> list[TimelineEntry]:
     if live.both_online(conversation):
         entries.append(live.set_live(conversation, True, actor, "routed"))
     return entries
+
+
+def _queued_reason(routed: list[TimelineEntry]) -> str:
+    closed = routed[0].data.get("rule") == routing.RULE_OUT_OF_OFFICE
+    return live.QUEUED_OUT_OF_OFFICE if closed else live.QUEUED_NO_OPERATOR
 
 
 def drain_backlog(operator: Operator, *, exclude_pk: int | None = None) -> list[Conversation]:

@@ -56,7 +56,6 @@ urlpatterns = [
     path("me/mute/", shell.set_mute, name="set_mute"),
     path("me/away-hint/", shell.dismiss_away_hint, name="dismiss_away_hint"),
     path("campaigns/", shell.coming, {"feature": "campaigns"}, name="campaigns"),
-    path("help/", shell.coming, {"feature": "help"}, name="help"),
     path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("login/code/", login.LoginCodeView.as_view(), name="login_code"),

@@ -35,7 +35,7 @@ def test_every_navigation_entry_is_in_the_shell(alice_client):
     assert 'target="_blank" rel="noopener" data-nav="ai"' in html
 
 
-@pytest.mark.parametrize("name", ["campaigns", "help"])
+@pytest.mark.parametrize("name", ["campaigns"])
 def test_later_features_show_an_honest_coming_page(alice_client, name):
     response = alice_client.get(reverse(name))
 

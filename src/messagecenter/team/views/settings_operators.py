@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from messagecenter.accounts.models import Operator, Role
 from messagecenter.accounts.services import create_operator, update_operator
+from messagecenter.administration.profile import profile_of
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.core.scoping import get_scoped
 from messagecenter.team.forms import EditOperatorForm, InviteOperatorForm, apply_error
@@ -35,7 +36,8 @@ def operator_list(request):
 @admin_page
 def operator_invite(request):
     account = request.user.account
-    initial = {"role": Role.OPERATOR, "max_slots": 3, "language": request.user.language}
+    language = profile_of(account).default_language
+    initial = {"role": Role.OPERATOR, "max_slots": 3, "language": language}
     form = InviteOperatorForm(request.POST or None, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
         operator = _invite(request, form)

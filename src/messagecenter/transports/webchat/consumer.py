@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts import tracking, verification
 from messagecenter.contacts.models import Contact, Visitor
-from messagecenter.conversations import inbound, presence, queries, ratings, unread
+from messagecenter.conversations import inbound, presence, queries, ratings, routing, unread
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied
@@ -392,7 +392,14 @@ def _widget_config(widget: Widget) -> dict[str, Any]:
         "calls": widget.calls_enabled,
         "rating": widget.rating_enabled,
         "privacy_mode": widget.privacy_mode,
+        # Outside business hours with "hide the launcher" (routing.out_of_office).
+        "launcher_hidden": _launcher_hidden(widget),
     }
+
+
+def _launcher_hidden(widget: Widget) -> bool:
+    closed = routing.out_of_office(widget)
+    return closed is not None and closed.behaviour == "hide"
 
 
 def _conversation_view(conversation: Conversation) -> dict[str, Any]:

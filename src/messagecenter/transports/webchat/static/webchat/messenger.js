@@ -887,7 +887,8 @@ function mount({ key, identity, language, mode }) {
       if (!scr) readSoon();
     }
     const [n, last] = unread();
-    launcher.hidden = pageMode || !everGreeted;
+    // Closed with "hide the launcher": no new chats, but a conversation going on stays reachable.
+    launcher.hidden = pageMode || !everGreeted || (!!widget?.launcher_hidden && !open && !current);
     launcher.innerHTML = open ? ICON.down : ICON.chat;
     launcher.append(badge);
     launcher.classList.toggle("on", open);
