@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from messagecenter.accounts import services as accounts
 from messagecenter.accounts.models import Operator
@@ -143,3 +143,23 @@ def test_a_session_still_valid_keeps_its_socket(asgi_server, alice, settings):
     with time_machine.travel(clock.now() + timedelta(seconds=599), tick=False):
         assert still_open(ws)
     ws.close()
+
+
+def test_an_account_requiring_two_factor_keeps_the_socket_of_an_operator_without_one_shut(
+    asgi_server, alice
+):
+    """The pages send Alice to set up a second factor; the socket (the live inbox) stays shut
+    too until she has one, then opens."""
+    from messagecenter.administration.models import AccountProfile
+
+    AccountProfile.objects.update_or_create(
+        account=alice.account, defaults={"require_two_factor": True}
+    )
+    browser = browser_of(alice)
+    cookie = f"mc_session={browser.cookies['mc_session'].value}"
+    with pytest.raises(InvalidStatus) as refused:  # refused at the handshake
+        asgi_server.ws("/ws/operator", cookie=cookie)
+    assert refused.value.response.status_code == 403
+
+    Operator.objects.filter(pk=alice.pk).update(totp_enabled=True)
+    assert still_open(open_socket(asgi_server, browser))

@@ -15,3 +15,8 @@ class AdministrationConfig(AppConfig):
 
         # Routing asks whether a widget is open; it never imports this app.
         routing.register_closed_check(hours.closed_check)
+        # The two-factor rule keeps the operator socket shut as it keeps the pages.
+        from messagecenter.administration.security import socket_refused
+        from messagecenter.realtime import operator
+
+        operator.register_admission_check(socket_refused)

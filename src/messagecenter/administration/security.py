@@ -25,6 +25,15 @@ def must_set_up_two_factor(operator: Operator, profile: AccountProfile) -> bool:
     return profile.require_two_factor and not operator.totp_enabled
 
 
+def socket_refused(operator: Operator) -> bool:
+    """The operator socket's admission check: shut while the operator must set up a second
+    factor (the pages send them to set-up; the socket would otherwise still carry the inbox)."""
+    if operator.totp_enabled:
+        return False  # no query for the common case
+    profile = AccountProfile.objects.filter(account_id=operator.account_id).first()
+    return profile is not None and must_set_up_two_factor(operator, profile)
+
+
 def reset_second_factor(operator: Operator, *, actor: Actor) -> None:
     """Clear ``operator``'s authenticator and recovery codes, then e-mail them."""
     with transaction.atomic():

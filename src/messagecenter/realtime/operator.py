@@ -13,6 +13,7 @@ sends the app to the sign-in page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from messagecenter.accounts import sessions
@@ -48,6 +49,9 @@ class OperatorConsumer(JsonConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
+        if user is not None and user.is_authenticated and await db(_refused)(user):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -197,6 +201,21 @@ class OperatorConsumer(JsonConsumer):
             self.operator.account,
             conversation_id,
         )
+
+
+# Rules other apps add about who may open the socket at all (administration: the account's
+# two-factor rule sends an operator without a second factor to set it up, so their socket
+# stays shut too); realtime never imports them. A check answers True to refuse.
+_admission_checks: list[Callable[[Operator], bool]] = []
+
+
+def register_admission_check(check: Callable[[Operator], bool]) -> None:
+    if check not in _admission_checks:
+        _admission_checks.append(check)
+
+
+def _refused(operator: Operator) -> bool:
+    return any(check(operator) for check in _admission_checks)
 
 
 def _backlog(conversation: Conversation, after: int):
