@@ -15,7 +15,7 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,8 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from messagecenter.core.errors import DomainError, ValidationFailed
-from messagecenter.core.scoping import get_scoped
 from messagecenter.team.forms import apply_error
+from messagecenter.transports.pages import active_connection
 from messagecenter.transports.whatsapp import config, inbound, setup
 from messagecenter.web.access import actor, admin_page
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
@@ -191,9 +191,4 @@ def disconnect(request, public_id: str):
 
 
 def _connection(request, public_id: str) -> ChannelConnection:
-    connection = get_scoped(
-        ChannelConnection.objects.select_related("widget"), request.user.account, public_id
-    )
-    if connection.kind != TransportKind.WHATSAPP or not connection.is_active:
-        raise Http404
-    return connection
+    return active_connection(request, public_id, TransportKind.WHATSAPP)
