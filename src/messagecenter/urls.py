@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("messagecenter.transports.telegram.urls")),
     path("", include("messagecenter.webhooks.urls")),
     path("", include("messagecenter.transports.sms.urls")),
+    path("", include("messagecenter.files.urls")),
 ]

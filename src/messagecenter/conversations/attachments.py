@@ -34,6 +34,7 @@ from messagecenter.transports.base import PRODUCT_MAX_FILE_BYTES, InboundAttachm
 
 # The channels whose messages carry files this way (e-mail keeps its own, with inline parts).
 CHANNELS = ("whatsapp", "telegram", "sms", "custom")
+OPERATOR_FILE_CHANNELS = ("webchat", "email")
 
 
 @dataclass
@@ -128,13 +129,24 @@ def message_extras(messages: list[Message]) -> dict[int, dict[str, Any]]:
 
 
 def _file(conversation: Conversation, stored: StoredFile) -> dict[str, Any]:
+    return describe(
+        stored, reverse("conversation_file", args=[conversation.public_id, stored.public_id])
+    )
+
+
+def describe(stored: StoredFile, url: str) -> dict[str, Any]:
+    """A file as the timeline shows it (operator app and messenger alike): an image with a
+    preview opens in the viewer; anything else is its name, type and size."""
     return {
         "id": stored.public_id,
         "name": stored.original_name,
         "size": stored.size,
         "content_type": stored.content_type,
         "media_kind": stored.media_kind,
-        "url": reverse("conversation_file", args=[conversation.public_id, stored.public_id]),
+        "url": url,
+        "thumb": f"{url}?thumb=1" if stored.thumbnail_key else "",
+        "inline": stored.is_raster_image,
+        "scan": stored.scan_state,
     }
 
 
@@ -152,3 +164,7 @@ def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | 
 def register_extras() -> None:
     for channel in CHANNELS:
         extras.register(channel, message_extras, files=conversation_file)
+    # An operator's files on the messenger and e-mail are message attachments too (the finder
+    # registered above serves every channel).
+    for channel in OPERATOR_FILE_CHANNELS:
+        extras.register(channel, message_extras)

@@ -22,14 +22,16 @@ Loader = Callable[[list[Message]], dict[int, dict[str, Any]]]
 # (conversation, file public id) -> the file, when a message of the conversation carries it
 FileFinder = Callable[[Conversation, str], StoredFile | None]
 
-_loaders: dict[str, Loader] = {}
+_loaders: dict[str, list[Loader]] = defaultdict(list)
 _finders: dict[str, FileFinder] = {}
 
 
 def register(channel: str, loader: Loader, *, files: FileFinder | None = None) -> None:
     """Called by a transport's ``ready``: ``loader`` describes the messages of ``channel``;
-    ``files`` finds a file its messages carry (for the download endpoints)."""
-    _loaders[channel] = loader
+    ``files`` finds a file its messages carry (for the download endpoints). Several loaders
+    of one channel (a mail's parts, the files an operator sent) have their keys merged."""
+    if loader not in _loaders[channel]:
+        _loaders[channel].append(loader)
     if files is not None:
         _finders[channel] = files
 
@@ -45,7 +47,7 @@ def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | 
 
 def applies(entry: TimelineEntry) -> bool:
     """Whether the entry is a message of a channel that adds extras."""
-    return entry.kind == EntryKind.MESSAGE and entry.message.connection.kind in _loaders
+    return entry.kind == EntryKind.MESSAGE and bool(_loaders.get(entry.message.connection.kind))
 
 
 def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
@@ -56,5 +58,15 @@ def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
             by_channel[entry.message.connection.kind].append(entry.message)
     extras: dict[int, dict[str, Any]] = {}
     for channel, messages in by_channel.items():
-        extras.update(_loaders[channel](messages))
+        for loader in _loaders[channel]:
+            for pk, keys in loader(messages).items():
+                _merge(extras.setdefault(pk, {}), keys)
     return extras
+
+
+def _merge(into: dict[str, Any], keys: dict[str, Any]) -> None:
+    for key, value in keys.items():
+        if isinstance(value, list) and isinstance(into.get(key), list):
+            into[key] = into[key] + value
+        else:
+            into[key] = value

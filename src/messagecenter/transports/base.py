@@ -50,6 +50,9 @@ class Capabilities:
     # The transport delivers through delivery rows and the outbound job; False where the
     # channel delivers live itself (the webchat's socket).
     queued_delivery: bool
+    # When set, the only file types (sniffed MIME types) the channel carries (SMS/MMS:
+    # JPEG, PNG, GIF); ``media_types`` still applies.
+    mime_types: frozenset[str] | None = None
 
     def as_data(self) -> dict[str, Any]:
         """For the UI's page data and the API: plain JSON values."""
@@ -66,6 +69,7 @@ class Capabilities:
             "templates": self.templates,
             "reply_window_seconds": _seconds(self.reply_window),
             "identity_kinds": sorted(self.identity_kinds),
+            "mime_types": sorted(self.mime_types) if self.mime_types is not None else None,
         }
 
 
@@ -186,6 +190,10 @@ class Transport:
     # An operator's deletion is also done at the provider (``delete_at_provider``, a job
     # after the deletion commits: ``conversations.revisions``).
     deletes_at_provider: ClassVar[bool] = False
+    # The transport sends ``Outbound.metadata["files"]`` (StoredFile public ids) as
+    # attachments itself; elsewhere the delivery job writes the files' download links into
+    # the text (``conversations.outgoing_files``).
+    attaches_files: ClassVar[bool] = False
 
     def capabilities_for(self, connection: ChannelConnection) -> Capabilities:
         """This connection's record: the kind's, unless the transport lets each connection

@@ -69,6 +69,7 @@ class SmsTransport(Transport):
         registry.PLANNED["sms"],
         max_text_length=MAX_TEXT,
         media_types=frozenset({"image"}),
+        mime_types=frozenset({"image/jpeg", "image/png", "image/gif"}),
         max_file_bytes=MAX_MEDIA_BYTES,
         voice=False,
         calls=False,

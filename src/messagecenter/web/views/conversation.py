@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from messagecenter.conversations import channel, extras
 from messagecenter.conversations.models import Conversation
 from messagecenter.core.scoping import get_scoped
-from messagecenter.files.http import file_response
+from messagecenter.files import links
 from messagecenter.web import csp, reads
 from messagecenter.web.views.inbox import current_tab
 from messagecenter.web.views.respond import not_found_as_404
@@ -56,7 +56,9 @@ def file(request, conversation_id: str, file_id: str):
     stored = extras.conversation_file(item, file_id)
     if stored is None:
         raise Http404
-    return file_response(stored)
+    # Through a short-lived signed URL, like every download (files.links).
+    variant = "thumb" if request.GET.get("thumb") and stored.thumbnail_key else "file"
+    return redirect(links.download_url(stored, variant=variant))
 
 
 @login_required
