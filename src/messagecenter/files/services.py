@@ -77,14 +77,22 @@ def store_file(
 
 
 def store_spooled(
-    account: Account, spooled: IO[bytes], original_name: str, *, actor: Actor, contact=None
+    account: Account,
+    spooled: IO[bytes],
+    original_name: str,
+    *,
+    actor: Actor,
+    contact=None,
+    clean: bool = False,
 ) -> StoredFile:
-    """Store a file already on local disk (a spooled upload, assembled chunks): sniff, clean
-    an image, scan, save, record. The caller closes ``spooled``."""
+    """Store a file already on local disk (a spooled upload, assembled chunks): sniff, scan,
+    save, record. ``clean``: a file about to be sent (an upload) loses an image's private
+    metadata first; what a channel delivered is kept exactly as it came. The caller closes
+    ``spooled``."""
     name = clean_name(original_name)
     spooled.seek(0)
     content_type, media_kind = sniff(spooled.read(HEAD), name)
-    if content_type in RASTER_TYPES:
+    if clean and content_type in RASTER_TYPES:
         spooled = images.without_private_metadata(spooled, content_type)
     size, sha256 = _measure(spooled)
     if size == 0:

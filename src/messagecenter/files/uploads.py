@@ -142,7 +142,12 @@ def _complete(upload: Upload, actor: Actor) -> Upload:
                     assembled.write(chunk)
         try:
             stored = services.store_spooled(
-                upload.account, assembled, upload.filename, actor=actor, contact=upload.contact
+                upload.account,
+                assembled,
+                upload.filename,
+                actor=actor,
+                contact=upload.contact,
+                clean=True,
             )
         except Exception:
             cancel(upload)
