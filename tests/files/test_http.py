@@ -68,7 +68,7 @@ def test_chunks_resume_after_a_head_and_the_reply_carries_the_files(conversation
     assert answer.status_code == 200, answer.content
     files = answer.json()["entry"]["message"]["files"]
     assert [f["name"] for f in files] == ["foto.png", "notiz.txt"]
-    assert files[0]["inline"] and files[0]["thumb"]
+    assert files[0]["image"] and files[0]["thumb"]
     assert not Upload.objects.exists()
     message = Message.objects.get(body="Hier die Unterlagen")
     assert [a.file.original_name for a in message.attachments.all()] == ["foto.png", "notiz.txt"]

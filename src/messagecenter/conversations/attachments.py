@@ -145,7 +145,8 @@ def describe(stored: StoredFile, url: str) -> dict[str, Any]:
         "media_kind": stored.media_kind,
         "url": url,
         "thumb": f"{url}?thumb=1" if stored.thumbnail_key else "",
-        "inline": stored.is_raster_image,
+        # A raster image opens in the viewer (SVG never: it is a document that can run).
+        "image": stored.is_raster_image,
         "scan": stored.scan_state,
     }
 

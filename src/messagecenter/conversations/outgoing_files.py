@@ -66,6 +66,17 @@ def check_widget_media(conversation: Conversation, media_kind: str) -> None:
         )
 
 
+def files_allowed(conversation: Conversation) -> bool:
+    """Whether the composer offers files at all (the channel carries some, the widget's
+    switch is on); the kinds and types are checked per file."""
+    if not capabilities(conversation).media_types:
+        return False
+    if conversation.connection.kind != "webchat":
+        return True
+    media = conversation.widget.media or {}
+    return bool(media.get("enabled", True) and media.get("types"))
+
+
 def _short(mime: str) -> str:
     return mime.split("/")[-1].upper()
 

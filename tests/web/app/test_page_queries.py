@@ -25,7 +25,7 @@ PINS = {
     "home": 9,
     "inbox": 6,
     "inbox_unassigned": 6,
-    "conversation": 17,
+    "conversation": 18,  # + the files operators sent on the messenger (one per page)
     "archive": 11,
     "archive_filtered": 11,
     "archive_search": 17,

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
-from messagecenter.conversations import channel, extras
+from messagecenter.conversations import channel, extras, outgoing_files
 from messagecenter.conversations.models import Conversation
 from messagecenter.core.scoping import get_scoped
 from messagecenter.files import links
@@ -30,6 +30,7 @@ def conversation(request, conversation_id: str):
         "section": "inbox",
         "tab": tab,
         "is_mine": item.assigned_operator_id == request.user.pk,
+        "files_allowed": outgoing_files.files_allowed(item),
         "rows": reads.inbox_rows(request.user, tab),
         **sidebar_context(item),
         "page": {
