@@ -38,6 +38,8 @@ def create(request, conversation_id: str):
             request.POST.get("name", ""),
             size,
             actor=actor(request),
+            # The file is part of the contact's history: their erasure and export include it.
+            contact=item.contact,
             conversation_id=item.public_id,
         )
     except ValueError:
