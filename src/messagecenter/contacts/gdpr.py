@@ -9,8 +9,8 @@ with who, when and counts only. Data already passed to third parties is out of s
 from __future__ import annotations
 
 import io
-import shutil
 import json
+import shutil
 import zipfile
 from typing import Any
 
