@@ -48,10 +48,18 @@ class Parts:
         return [file for _name, _size, file, _reason in self.items if file is not None]
 
 
-def store(connection, contact: Contact, attachments: Iterable[InboundAttachment]) -> Parts:
+def store(
+    connection,
+    contact: Contact,
+    attachments: Iterable[InboundAttachment],
+    *,
+    uploads: Iterable[str] = (),
+) -> Parts:
     """Store each fetched part as a file; a part over the limit, empty or unfetched is kept
-    as its name, size and reason only (never blocking the message)."""
+    as its name, size and reason only (never blocking the message). ``uploads``: files the
+    contact uploaded already (the messenger), taken as they are."""
     parts = Parts()
+    _take_uploads(connection, contact, list(uploads), parts)
     limit = max_bytes(connection)
     for attachment in attachments:
         name = attachment.filename or _("file")
@@ -75,6 +83,32 @@ def store(connection, contact: Contact, attachments: Iterable[InboundAttachment]
     return parts
 
 
+def _take_uploads(connection, contact: Contact, upload_ids: list[str], parts: Parts) -> None:
+    """A retried frame finds its uploads taken already (they are the first send's files):
+    missing ids are skipped, so the retry answers with the first message."""
+    if not upload_ids:
+        return
+    from messagecenter.files import uploads
+
+    actor = Actor.for_contact(contact)
+    for stored in uploads.take(connection.account, upload_ids, actor=actor, missing_ok=True):
+        reason = _widget_refusal(connection, stored.media_kind)
+        if reason:
+            parts.items.append((stored.original_name, stored.size, None, reason))
+            files.delete_file(stored)
+        else:
+            parts.items.append((stored.original_name, stored.size, stored, ""))
+
+
+def _widget_refusal(connection, media_kind: str) -> str:
+    media = (connection.widget.media if connection.widget_id else None) or {}
+    if not media.get("enabled", True):
+        return _("Files are switched off for this widget.")
+    if media_kind not in media.get("types", []):
+        return _("This widget does not accept this kind of file.")
+    return ""
+
+
 def max_bytes(connection) -> int:
     """The smaller of the channel's file limit and the product's upload limit."""
     channel_limit = connection.capabilities.max_file_bytes or PRODUCT_MAX_FILE_BYTES
@@ -83,6 +117,7 @@ def max_bytes(connection) -> int:
 
 def link(message: Message, parts: Parts) -> None:
     """Tie the parts to their message; called inside the message's transaction."""
+    message.__dict__["_mc_files"] = parts.stored  # the push needs no query (webchat.events)
     if not parts.items:
         return  # the messenger's hot path: no files, no statement
     MessageAttachment.objects.bulk_create(

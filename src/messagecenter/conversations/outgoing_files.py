@@ -89,7 +89,11 @@ def check_count(files: list[StoredFile]) -> None:
 
 
 def attach(message: Message, files: list[StoredFile]) -> None:
-    """In the message's transaction: the files become the message's attachments, in order."""
+    """In the message's transaction: the files become the message's attachments, in order
+    (none: no statement). The push that follows reads them from the instance."""
+    message.__dict__["_mc_files"] = list(files)
+    if not files:
+        return
     MessageAttachment.objects.bulk_create(
         MessageAttachment(
             message=message, file=f, position=i, filename=f.original_name, size=f.size

@@ -253,8 +253,7 @@ def post_operator_message(
         body = outgoing_files.body_with_names(body, sent_files)
         channel.check_outgoing_text(conversation, body)
         entries = [_operator_message(conversation, actor, body, client_msg_id)]
-        if sent_files:
-            outgoing_files.attach(entries[0].message, sent_files)
+        outgoing_files.attach(entries[0].message, sent_files)
         entries += _change_status(conversation, Status.WAITING, actor)
         persist_and_announce(conversation, entries)
     return entries[0]
@@ -592,6 +591,9 @@ def _append_message(
         thread_key=thread_key[:200],
     )
     search_index.index_message(message)
+    # A new message has no files until its writer attaches some (outgoing_files.attach,
+    # attachments.link): its push reads that from the instance, without a query.
+    message.__dict__["_mc_files"] = []
     if author_kind != AuthorKind.CONTACT and delivery.delivers_by_request(conversation):
         delivery.queue(conversation, message)
     if live.both_online(conversation):

@@ -35,8 +35,8 @@ def download_url(stored: StoredFile, *, variant: str = "file") -> str:
     return reverse("file_download", args=[token, _safe_name(stored, variant)])
 
 
-def lasting_link(stored: StoredFile) -> str:
-    return reverse("file_link", args=[_sign(stored, LINK_SALT, "file")])
+def lasting_link(stored: StoredFile, *, variant: str = "file") -> str:
+    return reverse("file_link", args=[_sign(stored, LINK_SALT, variant)])
 
 
 def absolute(path: str) -> str:
@@ -48,8 +48,8 @@ def resolve_download(token: str) -> tuple[StoredFile, str]:
     return _resolve(token, DOWNLOAD_SALT, timedelta(seconds=settings.FILE_URL_SECONDS))
 
 
-def resolve_link(token: str) -> StoredFile:
-    return _resolve(token, LINK_SALT, timedelta(days=settings.FILE_LINK_DAYS))[0]
+def resolve_link(token: str) -> tuple[StoredFile, str]:
+    return _resolve(token, LINK_SALT, timedelta(days=settings.FILE_LINK_DAYS))
 
 
 def _sign(stored: StoredFile, salt: str, variant: str) -> str:

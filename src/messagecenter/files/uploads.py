@@ -167,10 +167,19 @@ def cancel(upload: Upload) -> None:
         services.delete_file(stored)
 
 
-def take(account: Account, upload_ids: list[str], *, actor: Actor) -> list[StoredFile]:
+def take(
+    account: Account, upload_ids: list[str], *, actor: Actor, missing_ok: bool = False
+) -> list[StoredFile]:
     """The finished uploads' files, in order, for the message being sent; the uploads are
-    done with (their rows go, the files now belong to the message)."""
-    uploads = [get_upload(account, upload_id, actor=actor) for upload_id in upload_ids]
+    done with (their rows go, the files now belong to the message). ``missing_ok``: ids not
+    found are skipped (a retried send whose first attempt took them)."""
+    uploads = []
+    for upload_id in dict.fromkeys(upload_ids):
+        try:
+            uploads.append(get_upload(account, upload_id, actor=actor))
+        except NotFound:
+            if not missing_ok:
+                raise
     for upload in uploads:
         if not upload.complete:
             raise Conflict(

@@ -25,7 +25,7 @@ def download(request, token: str, name: str):
 @require_safe
 def link(request, token: str):
     try:
-        stored = links.resolve_link(token)
+        stored, variant = links.resolve_link(token)
     except NotFound:
         raise Http404 from None
-    return redirect(links.download_url(stored))
+    return redirect(links.download_url(stored, variant=variant))

@@ -147,6 +147,9 @@ class InboundMessage:
     client_msg_id: str | None = None
     client_info: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[InboundAttachment, ...] = ()
+    # Files the contact already uploaded (files.uploads ids: the messenger's resumable
+    # uploads); ``receive`` attaches them like ``attachments``, without copying bytes.
+    uploads: tuple[str, ...] = ()
     # Provider facts kept for threading and debugging (headers, chat ids); small, no secrets.
     metadata: dict[str, Any] = field(default_factory=dict)
 

@@ -56,9 +56,30 @@ def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
             "client_msg_id": message.client_msg_id,
             "deleted": deleted,
         }
+        files = [] if deleted else contact_files(message)
+        if files:  # only then: a text message's payload stays as it was
+            payload["message"]["files"] = files
     elif entry.kind == EntryKind.MESSAGE_DELETED:
         payload["message_seq"] = entry.data["message_seq"]
     return payload
+
+
+# Set on a Message instance by the writer that attached its files (conversations.attachments,
+# conversations.outgoing_files), so the push that follows needs no query.
+KNOWN_FILES = "_mc_files"
+
+
+def contact_files(message) -> list[dict[str, Any]]:
+    """The message's files with lasting download links (R-FILE-1): the contact's own and the
+    operator's alike."""
+    from messagecenter.conversations.models import MessageAttachment
+    from messagecenter.transports.webchat.uploads import describe
+
+    known = message.__dict__.get(KNOWN_FILES)
+    if known is not None:  # the writer just attached them: no query on the live path
+        return [describe(f) for f in known]
+    rows = MessageAttachment.objects.filter(message=message, file__isnull=False)
+    return [describe(row.file) for row in rows.select_related("file__account") if row.file]
 
 
 def announce_assignment_to_contact(conversation: Conversation) -> None:
