@@ -117,9 +117,12 @@ def max_bytes(connection) -> int:
 
 def link(message: Message, parts: Parts) -> None:
     """Tie the parts to their message; called inside the message's transaction."""
-    message.__dict__["_mc_files"] = parts.stored  # the push needs no query (webchat.events)
     if not parts.items:
         return  # the messenger's hot path: no files, no statement
+    # The messenger's push at commit shows them without a query (webchat.events).
+    from messagecenter.transports.webchat.events import files_linked
+
+    files_linked(message, parts.stored)
     MessageAttachment.objects.bulk_create(
         MessageAttachment(
             message=message,

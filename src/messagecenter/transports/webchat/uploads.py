@@ -17,11 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import DomainError, NotFound
-from messagecenter.files import links, uploads
-from messagecenter.files.models import StoredFile, Upload
+from messagecenter.files import uploads
+from messagecenter.files.models import Upload
 from messagecenter.realtime.origins import messenger_origin_allowed
 from messagecenter.transports.base import CapabilityRefused
 from messagecenter.transports.webchat import visitors
+from messagecenter.transports.webchat.events import contact_file as describe
 from messagecenter.widgets.models import Widget
 
 TOKEN_HEADER = "X-MC-Token"
@@ -113,20 +114,6 @@ def _append(request, widget: Widget, found: Upload, who: Actor) -> HttpResponse:
     return response
 
 
-def describe(stored: StoredFile) -> dict:
-    """A file as the messenger shows it: a lasting link (it mints a fresh signed URL), relative
-    to the server the messenger talks to."""
-    return {
-        "name": stored.original_name,
-        "size": stored.size,
-        "content_type": stored.content_type,
-        "image": stored.is_raster_image,
-        "url": links.lasting_link(stored),
-        "thumb": links.lasting_link(stored, variant="thumb") if stored.thumbnail_key else "",
-        "scan": stored.scan_state,
-    }
-
-
 def _widget(widget_key: str) -> Widget:
     widget = Widget.objects.select_related("account").filter(key=widget_key).first()
     if widget is None:
@@ -135,7 +122,7 @@ def _widget(widget_key: str) -> Widget:
 
 
 def _contact(request, widget: Widget):
-    contact = visitors.contact_from_token(widget, request.headers.get(TOKEN_HEADER))
+    contact = visitors.contact_for_upload(widget, request.headers.get(TOKEN_HEADER))
     if contact is None or contact.blocked:
         raise Http404
     return contact
