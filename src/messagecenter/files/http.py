@@ -37,8 +37,8 @@ def file_response(stored: StoredFile, *, inline: bool = False, request=None, var
     content_type = _thumb_type(stored) if thumb else stored.content_type
     if isinstance(request, ASGIRequest):
         response: HttpResponse | StreamingHttpResponse = _streamed(handle, stored, content_type)
-        response["Content-Disposition"] = content_disposition_header(
-            not inline, stored.original_name
+        response["Content-Disposition"] = (
+            content_disposition_header(not inline, stored.original_name) or "attachment"
         )
     else:
         response = FileResponse(
