@@ -77,6 +77,12 @@ def files_allowed(conversation: Conversation) -> bool:
     return bool(media.get("enabled", True) and media.get("types"))
 
 
+def accept(conversation: Conversation) -> str:
+    """The file picker's ``accept``: the channel's exact types, where it has them (SMS)."""
+    types = capabilities(conversation).mime_types
+    return ",".join(sorted(types)) if types else ""
+
+
 def _short(mime: str) -> str:
     return mime.split("/")[-1].upper()
 

@@ -60,3 +60,12 @@ def test_only_jpeg_png_and_gif_are_sent_by_sms(conversation, alice, twilio_api, 
     assert refused.value.code in ("channel_file_type", "channel_media_type")
     assert "SMS" in str(refused.value)
     assert twilio_api.sent == [] and not OutboundDelivery.objects.exists()
+
+
+def test_the_composer_offers_only_what_sms_carries(conversation, alice):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/inbox/{conversation.public_id}/").content.decode()
+    assert 'accept="image/gif,image/jpeg,image/png"' in page

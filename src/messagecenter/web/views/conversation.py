@@ -31,6 +31,7 @@ def conversation(request, conversation_id: str):
         "tab": tab,
         "is_mine": item.assigned_operator_id == request.user.pk,
         "files_allowed": outgoing_files.files_allowed(item),
+        "file_accept": outgoing_files.accept(item),
         "rows": reads.inbox_rows(request.user, tab),
         **sidebar_context(item),
         "page": {

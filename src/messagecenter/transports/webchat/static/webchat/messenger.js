@@ -375,6 +375,8 @@ function mount({ key, identity, language, mode }) {
     return typeof v === "function" ? v(...a) : v;
   };
 
+  let uploads = []; // files being attached (see "files" below)
+
   // ----- state ------------------------------------------------------------------------------
   const fresh = () => ({ token: null, contact: null, convs: {}, pending: [] });
   const read = () => {
@@ -1003,8 +1005,9 @@ function mount({ key, identity, language, mode }) {
   // uploads. The contact's token proves who uploads (no cookies: the page is another site).
   const CHUNK = 8 * 1024 * 1024;
   const UPLOADS = SELF.origin + "/messenger/" + key + "/uploads/";
-  let uploads = [];
-  const filesAllowed = () => !!(widget && widget.media && widget.media.enabled !== false && (widget.media.types || []).length);
+  function filesAllowed() {
+    return !!(widget && widget.media && widget.media.enabled !== false && (widget.media.types || []).length);
+  }
 
   function addFiles(files) {
     if (!filesAllowed() || blocked || !state.token) return;
