@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "messagecenter.transports.telegram",
     "messagecenter.webhooks",
     "messagecenter.transports.sms",
+    "messagecenter.transports.whatsapp",
 ]
 
 MIDDLEWARE = [
@@ -420,4 +421,10 @@ TELEGRAM_API_URL = env_url(
 # Twilio's REST API (transports/sms): its base URL (the tests' fake one).
 TWILIO_API_URL = env_url(
     "MC_TWILIO_API_URL", "https://api.twilio.com", schemes=("http", "https")
+).rstrip("/")
+
+# Meta's Graph API for the WhatsApp Cloud API (transports/whatsapp): its base URL, without the
+# version (the tests' fake one).
+WHATSAPP_API_URL = env_url(
+    "MC_WHATSAPP_API_URL", "https://graph.facebook.com", schemes=("http", "https")
 ).rstrip("/")

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("messagecenter.webhooks.urls")),
     path("", include("messagecenter.transports.sms.urls")),
     path("", include("messagecenter.files.urls")),
+    path("", include("messagecenter.transports.whatsapp.urls")),
 ]

@@ -70,6 +70,18 @@ def test_import_creates_contacts_with_normalised_identifiers(account, alice):
     assert find_by_identity(account, "email", "anna@example.de").customer_id == "K-2"
 
 
+def test_imported_contacts_are_found_by_name_e_mail_company_and_customer_id(account, alice):
+    from messagecenter.directory.search import _indexed  # the contact list's index probe
+
+    run(account, alice, EXCEL)
+    joerg = find_by_identity(account, "phone", "+49 151 11111111")
+    anna = find_by_identity(account, "email", "anna@example.de")
+    assert _indexed(account, "Jörg Müller") == [joerg.pk]
+    assert _indexed(account, "joerg@example.de") == [joerg.pk]
+    assert _indexed(account, "Söhne") == [joerg.pk]
+    assert _indexed(account, "K-2") == [anna.pk]
+
+
 def test_bad_rows_are_reported_and_good_rows_imported(account, alice):
     data = b"Name,E-Mail\nGut,gut@example.de\nSchlecht,kein-at-zeichen\nDoppelt,gut@example.de\n"
     job = run(account, alice, data, mapping={"Name": "name", "E-Mail": "email"})

@@ -20,6 +20,9 @@ def test_a_word_is_indexed_folded_and_with_its_german_and_english_stems():
 def test_digits_and_short_words_are_kept_as_they_are():
     assert forms("4711") == ("4711",)
     assert forms("DE") == ("de",)
+    # An identifier is not a word: "kunden4711" is found as itself (and by its prefix).
+    assert forms("Kunden4711") == ("kunden4711",)
+    assert query_terms("kunden4711")[0].matches(forms("Kunden4711"))
 
 
 def test_document_terms_are_distinct_and_keep_their_order():

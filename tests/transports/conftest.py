@@ -7,6 +7,7 @@ from tests.transports.custom.receiver import custom_receiver  # noqa: F401
 from tests.transports.fakes import FakeTransport
 from tests.transports.sms.fake_twilio import twilio_api  # noqa: F401
 from tests.transports.telegram.fake_api import telegram_api  # noqa: F401
+from tests.transports.whatsapp.fake_api import whatsapp_api  # noqa: F401
 
 
 @pytest.fixture

@@ -240,4 +240,39 @@ class SmsCase(Case):
         return self.helper.bodies()
 
 
+class WhatsAppCase(Case):
+    """WhatsApp against the fake Graph API on 127.0.0.1 (``whatsapp_api``): a ``messages``
+    change's value with one of Kim's messages in, ``POST /<phone number id>/messages`` out."""
+
+    kind = "whatsapp"
+    fixture = "whatsapp_api"
+
+    def connect(self, widget) -> ChannelConnection:
+        from tests.transports.whatsapp.fake_api import APP_SECRET, PHONE_NUMBER_ID, TOKEN, WABA_ID
+
+        return ChannelConnection.objects.create(
+            account=widget.account,
+            widget=widget,
+            kind=self.kind,
+            name="Acme Support",
+            config={"phone_number_id": PHONE_NUMBER_ID, "waba_id": WABA_ID},
+            credentials={"access_token": TOKEN, "app_secret": APP_SECRET, "verify_token": "v"},
+        )
+
+    def request(self, n: int, body: str = "Hallo") -> Any:
+        from tests.transports.whatsapp.payloads import message, value
+
+        return value(messages=[message(f"wamid.contract-{n}", body)])
+
+    def fail(self, *, permanent: bool, times: int = 1) -> None:
+        if permanent:
+            self.helper.fail("messages", 131026)
+        else:
+            self.helper.fail("messages", 131000, status=500, times=times)
+
+    def delivered(self, events) -> list[str]:
+        return self.helper.texts()
+
+
 CASES: list[type[Case]] = [WebchatCase, FakeCase, CustomCase, EmailCase, TelegramCase, SmsCase]
+CASES += [WhatsAppCase]

@@ -35,10 +35,33 @@ def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalise_whatsapp(value: str) -> str:
+    """A WhatsApp identity is the business-scoped user id (``US.13491208655302741918``, kept
+    exactly as WhatsApp sent it) or, for users WhatsApp names by number only, the ``wa_id``:
+    international digits without the plus ("4915123456789"), to E.164. A ``wa_id`` the phone
+    library does not know as valid is still WhatsApp's word for that user: kept as +digits."""
+    raw = (value or "").strip()
+    if not raw:
+        raise ValidationFailed(_("An identifier cannot be empty."))
+    if any(ch.isalpha() for ch in raw):
+        return raw[:320]
+    digits = raw.removeprefix("+")
+    if digits.isdigit() and not digits.startswith("0"):
+        try:
+            return normalise_phone("+" + digits)
+        except ValidationFailed:
+            if 6 <= len(digits) <= 15:
+                return "+" + digits
+            raise
+    return normalise_phone(raw)
+
+
 def normalise(kind: str, value: str) -> str:
     if kind == "email":
         return normalise_email(value)
-    if kind in ("phone", "whatsapp"):
+    if kind == "whatsapp":
+        return normalise_whatsapp(value)
+    if kind == "phone":
         return normalise_phone(value)
     value = (value or "").strip()
     if not value:

@@ -38,7 +38,7 @@ from messagecenter.core.actors import Actor
 from messagecenter.core.errors import DomainError, InvalidTransition, ValidationFailed
 from messagecenter.jobs import runner
 from messagecenter.jobs.models import Job
-from messagecenter.search.indexing import index_contacts
+from messagecenter.search.indexing import index_new_contacts
 
 BATCH = 1000
 UNDO_WINDOW = timedelta(hours=24)
@@ -430,8 +430,14 @@ def _write_batch(job: ContactImport, batch: list[Outcome]) -> None:
         if kind in o.values
     ]
     ContactIdentity.objects.bulk_create(identities)
-    # bulk_create sends no signals: put the new contacts into the search index explicitly.
-    index_contacts([c.pk for c in contacts])
+    # bulk_create sends no signals: put the new contacts into the search index explicitly,
+    # from the values at hand (the contacts are new: no document to replace, none to re-read).
+    index_new_contacts(
+        [
+            (contact, [o.values["email"]] if "email" in o.values else [])
+            for o, contact in zip(created, contacts, strict=True)
+        ]
+    )
     changes = [ImportChange(contact_import=job, contact=c, created=True) for c in contacts]
     changes += [_update(job, o) for o in batch if o.action == "update"]
     ImportChange.objects.bulk_create(changes)

@@ -188,6 +188,47 @@ def add_identity(
         return _add_identity(contact, kind, normalise(kind, value), verified_via=verified_via)
 
 
+def update_identity(
+    contact: Contact,
+    kind: str,
+    value: str,
+    *,
+    new_value: str = "",
+    attributes: dict | None = None,
+) -> ContactIdentity:
+    """A provider's new word on one of the contact's identities: its value changed (WhatsApp's
+    ``user_changed_user_id`` / ``user_changed_number``) and/or what it tells beside it
+    (``attributes`` merged; a ``None`` value removes a key). The identity stays the same row,
+    so nothing that points at the contact moves. ``Conflict`` when another contact holds the
+    new value already."""
+    identity = contact.identities.filter(kind=kind, value=normalise(kind, value)).first()
+    if identity is None:
+        raise NotFound(_("The contact has no such identifier."))
+    fields = []
+    if new_value and normalise(kind, new_value) != identity.value:
+        identity.value = normalise(kind, new_value)
+        fields.append("value")
+    if attributes:
+        merged = {**identity.attributes, **attributes}
+        merged = {key: item for key, item in merged.items() if item not in (None, "")}
+        if merged != identity.attributes:
+            identity.attributes = merged
+            fields.append("attributes")
+    if not fields:
+        return identity
+    try:
+        with transaction.atomic():
+            identity.save(update_fields=fields)
+    except IntegrityError:
+        raise Conflict(
+            _("Another contact already uses this %(kind)s.")
+            % {"kind": IdentityKind(kind).label.lower()},
+            field=kind,
+        ) from None
+    announce_contact_changed(contact)
+    return identity
+
+
 def find_by_identity(account: Account, kind: str, value: str) -> Contact | None:
     identity = (
         ContactIdentity.objects.filter(account=account, kind=kind, value=normalise(kind, value))

@@ -107,7 +107,7 @@ def check_media(conversation: Conversation, media_kind: str, size: int) -> None:
             % {"channel": channel_name(conversation)},
             code="channel_media_type",
         )
-    limit = caps.max_file_bytes or PRODUCT_MAX_FILE_BYTES
+    limit = caps.max_bytes_for(media_kind) or PRODUCT_MAX_FILE_BYTES
     if size > limit:
         raise CapabilityRefused(
             _("%(channel)s carries files of at most %(mb)d MB.")

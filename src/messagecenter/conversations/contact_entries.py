@@ -35,6 +35,18 @@ def record_verification(conversation: Conversation, state: str, *, actor: Actor)
     return _record(timeline.lock(conversation), EntryKind.VERIFICATION, actor, {"state": state})
 
 
+def record_identity_change(
+    conversation: Conversation, kind: str, previous: str, current: str, *, actor: Actor
+) -> TimelineEntry:
+    """The channel told us the contact's identifier changed (WhatsApp's
+    ``user_changed_number`` / ``user_changed_user_id``): the team sees it in the timeline.
+    The identity itself is changed by ``contacts.services.update_identity``; the conversation
+    stays where it is."""
+    with transaction.atomic():
+        data = {"field": "identity", "kind": kind, "previous": previous, "value": current}
+        return _record(timeline.lock(conversation), EntryKind.UPDATED, actor, data)
+
+
 def _record(conversation: Conversation, kind: str, actor: Actor, data: dict) -> TimelineEntry:
     entry = timeline.stage(conversation, kind, actor, data=data)
     timeline.flush(conversation)  # the entry, and the row's last_seq

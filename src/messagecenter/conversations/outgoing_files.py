@@ -122,12 +122,13 @@ def delivery_parts(message: Message, *, attaches: bool) -> tuple[list[str], list
     """The message's files for its transport: the ids it attaches itself (within the channel's
     size limit, when the transport attaches files at all), and download links for the rest."""
     rows = MessageAttachment.objects.filter(message=message, file__isnull=False)
-    limit = message.connection.capabilities.max_file_bytes or PRODUCT_MAX_FILE_BYTES
+    caps = message.connection.capabilities
     attached: list[str] = []
     linked: list[dict[str, Any]] = []
     for row in rows.select_related("file__account"):
         stored = row.file
         assert stored is not None
+        limit = caps.max_bytes_for(stored.media_kind) or PRODUCT_MAX_FILE_BYTES
         if attaches and stored.size <= limit:
             attached.append(stored.public_id)
         else:

@@ -286,6 +286,50 @@ def post_bot_message(conversation: Conversation, body: str, *, actor: Actor) -> 
     return entry
 
 
+def record_sent_elsewhere(
+    connection: ChannelConnection,
+    contact: Contact,
+    body: str,
+    *,
+    provider_message_id: str,
+    sent_from: str,
+) -> TimelineEntry:
+    """A message the business sent the contact outside Message Center, echoed by the provider
+    (WhatsApp's Business app on the phone, ``smb_message_echoes``): an operator-side message
+    that is already sent, so it is never delivered again. It continues the contact's
+    conversation on ``connection`` (or starts one, WAITING: the business wrote last) and is
+    marked with where it was sent from (``client_info.sent_from``). Exactly once per
+    ``provider_message_id``, like an inbound message."""
+    from messagecenter.conversations import queries
+
+    _check_account(connection.account_id, contact.account_id)
+    body = _clean_body(body)
+    actor = Actor("system", connection.account, name=sent_from)
+    with transaction.atomic():
+        conversation = queries.continued_conversation(contact, connection)
+        if conversation is None:
+            conversation = _create(connection.widget, contact, connection, subject="")
+        else:
+            conversation = timeline.lock(conversation)
+        existing = _existing_message(conversation, None, provider_message_id)
+        if existing is not None:
+            return existing
+        entry = _append_message(
+            conversation,
+            actor,
+            body,
+            AuthorKind.OPERATOR,
+            provider_message_id=provider_message_id,
+            client_info={"sent_from": sent_from},
+            sent_elsewhere=True,
+        )
+        conversation.last_operator_message_at = clock.now()
+        conversation.waiting_since = None
+        entries = [entry, *_change_status(conversation, Status.WAITING, actor)]
+        persist_and_announce(conversation, entries)
+    return entry
+
+
 def delete_message(conversation: Conversation, seq: int, *, actor: Actor) -> TimelineEntry:
     """Delete a message sent to the contact (R-CONV-5): the contact sees an indicator, the
     operator still sees the content marked deleted. Only where the channel can delete."""
@@ -572,6 +616,7 @@ def _append_message(
     thread_key: str = "",
     connection: ChannelConnection | None = None,
     html: str = "",
+    sent_elsewhere: bool = False,
 ) -> TimelineEntry:
     entry = timeline.append(conversation, EntryKind.MESSAGE, actor, activity=True)
     message = Message.objects.create(
@@ -585,7 +630,10 @@ def _append_message(
         format="markdown" if markdown else "plain",
         connection=connection or conversation.connection,
         client_info=client_info or {},
-        delivery_state=_initial_delivery(conversation, author_kind),
+        # Sent elsewhere (the provider echoed it): nothing to deliver.
+        delivery_state=DeliveryState.SENT
+        if sent_elsewhere
+        else _initial_delivery(conversation, author_kind),
         client_msg_id=client_msg_id or None,
         provider_message_id=provider_message_id or None,
         thread_key=thread_key[:200],
@@ -594,7 +642,8 @@ def _append_message(
     # A new message has no files until its writer attaches some (outgoing_files.attach,
     # attachments.link): its push reads that from the instance, without a query.
     message.__dict__["_mc_files"] = []
-    if author_kind != AuthorKind.CONTACT and delivery.delivers_by_request(conversation):
+    queued = author_kind != AuthorKind.CONTACT and not sent_elsewhere
+    if queued and delivery.delivers_by_request(conversation):
         delivery.queue(conversation, message)
     if live.both_online(conversation):
         timeline.mark_session_live(conversation)

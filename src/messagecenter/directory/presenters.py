@@ -52,7 +52,17 @@ class IdentityRow:
 
     @property
     def is_phone(self) -> bool:
-        return self.identity.kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP)
+        # A WhatsApp identity is a business-scoped user id unless it is the number itself.
+        kind, value = self.identity.kind, self.identity.value
+        return kind == IdentityKind.PHONE or (kind == IdentityKind.WHATSAPP and value[:1] == "+")
+
+    @property
+    def details(self) -> list[str]:
+        """What the channel told beside the identifier (a WhatsApp user id's number and
+        username), shown with it."""
+        attributes = self.identity.attributes if isinstance(self.identity.attributes, dict) else {}
+        shown = [str(attributes["phone"])] if attributes.get("phone") else []
+        return shown + ([f"@{attributes['username']}"] if attributes.get("username") else [])
 
 
 def notes(contact: Contact, operator) -> list[NoteRow]:

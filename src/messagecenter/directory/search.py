@@ -38,10 +38,11 @@ def matching(account, contacts: QuerySet, text: str) -> QuerySet:
 
 
 def _substrings(text: str) -> Q:
-    values = Q(value__icontains=text)
+    # A WhatsApp user id's username and number are attributes beside it.
+    values = Q(value__icontains=text) | Q(attributes__username__icontains=text)
     phone = _as_phone(text)
     if phone:
-        values |= Q(value=phone)
+        values |= Q(value=phone) | Q(attributes__phone=phone)
     identity = ContactIdentity.objects.filter(values, contact=OuterRef("pk"))
     return (
         Q(name__icontains=text)

@@ -102,9 +102,24 @@ def contact_terms(contact: Contact, emails: Iterable[str]) -> list[str]:
     )
 
 
+# Identities whose words a contact's document holds: e-mail addresses, and WhatsApp user ids
+# with the username WhatsApp told beside one (a user without a phone number is found by them).
+IDENTITY_KINDS = (IdentityKind.EMAIL, IdentityKind.WHATSAPP)
+IDENTITY_ATTRIBUTES = ("username", "parent_user_id")
+
+
+def identity_words(identities: Iterable) -> list[str]:
+    words = []
+    for identity in identities:
+        words.append(identity.value)
+        attributes = identity.attributes if isinstance(identity.attributes, dict) else {}
+        words += [str(attributes[key]) for key in IDENTITY_ATTRIBUTES if attributes.get(key)]
+    return words
+
+
 def index_contact(contact: Contact) -> None:
-    emails = contact.identities.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True)
-    _replace_contact(contact, contact_terms(contact, emails))
+    identities = contact.identities.filter(kind__in=IDENTITY_KINDS).only("value", "attributes")
+    _replace_contact(contact, contact_terms(contact, identity_words(identities)))
 
 
 def index_contacts(contact_ids: Iterable[int]) -> None:
@@ -115,6 +130,19 @@ def index_contacts(contact_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), REBUILD_BATCH):
         chunk = Contact.objects.filter(pk__in=ids[start : start + REBUILD_BATCH])
         _replace_contacts(list(_with_emails(chunk)))
+
+
+def index_new_contacts(contacts: list[tuple[Contact, list[str]]]) -> int:
+    """Contacts created in the caller's transaction (an import batch), with the e-mail
+    addresses they were created with: nothing to replace and nothing to re-read, so their
+    documents are built from the instances at hand and written in one bulk insert."""
+    documents = [
+        ContactDocument(contact=contact, account_id=contact.account_id, document=terms)
+        for contact, emails in contacts
+        if (terms := contact_terms(contact, emails))
+    ]
+    ContactDocument.objects.bulk_create(documents)
+    return len(documents)
 
 
 def _replace_contacts(contacts: list[tuple[Contact, list[str]]]) -> int:
@@ -165,10 +193,10 @@ def _with_emails(contacts) -> Iterator[tuple[Contact, list[str]]]:
 
     from messagecenter.contacts.models import ContactIdentity
 
-    emails = ContactIdentity.objects.filter(kind=IdentityKind.EMAIL)
+    emails = ContactIdentity.objects.filter(kind__in=IDENTITY_KINDS)
     query = contacts.prefetch_related(Prefetch("identities", emails, to_attr="email_identities"))
     for contact in query.iterator(chunk_size=REBUILD_BATCH):
-        yield contact, [identity.value for identity in contact.email_identities]
+        yield contact, identity_words(contact.email_identities)
 
 
 # --- rebuilding -----------------------------------------------------------------------------

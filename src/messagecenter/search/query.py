@@ -86,8 +86,11 @@ def search(account, text: str) -> Search:
         return Search(text)
     phone = _as_phone(text)
     if phone:
+        # A WhatsApp user id keeps the number WhatsApp told beside it as an attribute.
         numbers = ContactIdentity.objects.filter(
-            account=account, kind__in=PHONE_KINDS, value=phone
+            Q(kind__in=PHONE_KINDS, value=phone)
+            | Q(kind=IdentityKind.WHATSAPP, attributes__phone=phone),
+            account=account,
         ).values("contact_id")
         return Search(text, phone=phone, plan="phone", condition=Q(contact_id__in=numbers))
     terms = query_terms(text)

@@ -13,6 +13,9 @@ from django.db.models.signals import post_delete, post_save
 
 from messagecenter.contacts.models import Contact, ContactIdentity, IdentityKind
 
+# Identities whose words are in the contact's document (``indexing.identity_words``).
+SEARCHED_KINDS = (IdentityKind.EMAIL, IdentityKind.WHATSAPP)
+
 
 def connect() -> None:
     post_save.connect(_contact_saved, sender=Contact, dispatch_uid="search.contact_saved")
@@ -29,7 +32,7 @@ def _contact_saved(sender, instance: Contact, **kwargs) -> None:
 def _identity_changed(sender, instance: ContactIdentity, origin=None, **kwargs) -> None:
     from messagecenter.search import indexing
 
-    if instance.kind != IdentityKind.EMAIL:
+    if instance.kind not in SEARCHED_KINDS:
         return
     if origin is not None and _model_of(origin) is not ContactIdentity:
         # A cascade (the contact or its account is being deleted): the document goes with it,

@@ -59,7 +59,10 @@ def forms(word: str) -> tuple[str, ...]:
     folded = fold(lower)
     if not folded:
         return ()
-    if lower.isdigit() or len(lower) < PREFIX_FROM:
+    if len(lower) < PREFIX_FROM or any(c.isdigit() for c in lower):
+        # Numbers and identifiers ("4711", "kunde4711", "ZQ-4711" → "zq", "4711") are not
+        # German or English words: stemming them finds nothing more, and as they are mostly
+        # unique it only missed the cache (an import spent a seventh of its time there).
         return (folded,)
     with _stem_lock:
         german, english = _german.stemWord(lower), _english.stemWord(lower)

@@ -212,3 +212,16 @@ urlpatterns += [
         name="settings_sms_disconnect",
     ),
 ]
+
+# WhatsApp (transports/whatsapp/views.py).
+from messagecenter.transports.whatsapp import views as _whatsapp  # noqa: E402
+
+urlpatterns += [
+    path("settings/channels/whatsapp/new/", _whatsapp.connect, name="settings_whatsapp_new"),
+    path("settings/channels/whatsapp/<str:public_id>/", _whatsapp.edit, name="settings_whatsapp"),
+    path(
+        "settings/channels/whatsapp/<str:public_id>/disconnect/",
+        _whatsapp.disconnect,
+        name="settings_whatsapp_disconnect",
+    ),
+]

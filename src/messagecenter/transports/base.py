@@ -53,6 +53,13 @@ class Capabilities:
     # When set, the only file types (sniffed MIME types) the channel carries (SMS/MMS:
     # JPEG, PNG, GIF); ``media_types`` still applies.
     mime_types: frozenset[str] | None = None
+    # Smaller limits of some media kinds than ``max_file_bytes`` ((kind, bytes) pairs:
+    # WhatsApp takes images up to 5 MB but documents up to 100 MB).
+    media_limits: tuple[tuple[str, int], ...] = ()
+
+    def max_bytes_for(self, media_kind: str) -> int | None:
+        """The limit of one media kind: its own, else ``max_file_bytes``."""
+        return dict(self.media_limits).get(media_kind, self.max_file_bytes)
 
     def as_data(self) -> dict[str, Any]:
         """For the UI's page data and the API: plain JSON values."""
@@ -70,6 +77,7 @@ class Capabilities:
             "reply_window_seconds": _seconds(self.reply_window),
             "identity_kinds": sorted(self.identity_kinds),
             "mime_types": sorted(self.mime_types) if self.mime_types is not None else None,
+            "media_limits": dict(self.media_limits),
         }
 
 

@@ -288,6 +288,8 @@ def conversation_state(conversation: Conversation) -> dict:
         else None,
         "waiting_since": _iso(conversation.waiting_since),
         "last_seq": conversation.last_seq,
+        # The channel's reply window runs from here (WhatsApp: 24 hours).
+        "last_contact_at": _iso(conversation.last_contact_activity_at),
     }
 
 

@@ -15,6 +15,9 @@ than hang (a thread that holds a transaction open while it waits for another thr
 otherwise deadlock; with the fallback it gets SQLite's "database is locked" as before).
 """
 
+# django-stubs do not describe the backend's private transaction hooks overridden here.
+# mypy: disable-error-code="misc,attr-defined"
+
 from __future__ import annotations
 
 import threading
@@ -33,7 +36,7 @@ def _write_lock(name: str) -> threading.Lock:
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._holds_write_lock = False
+        self._held_write_lock: threading.Lock | None = None
 
     def _write_queue(self) -> threading.Lock | None:
         name = str(self.settings_dict["NAME"])
@@ -43,9 +46,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _start_transaction_under_autocommit(self):
         queue = self._write_queue()
-        if queue is not None and not self._holds_write_lock:
+        if queue is not None and self._held_write_lock is None:
             timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
-            self._holds_write_lock = queue.acquire(timeout=timeout)
+            if queue.acquire(timeout=timeout):
+                self._held_write_lock = queue
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
@@ -71,6 +75,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._release_write_lock()
 
     def _release_write_lock(self) -> None:
-        if self._holds_write_lock:
-            self._holds_write_lock = False
-            self._write_queue().release()
+        held, self._held_write_lock = self._held_write_lock, None
+        if held is not None:
+            held.release()

@@ -51,6 +51,7 @@ ADD_KINDS: list[ChannelKind] = [
     ),
     ChannelKind("telegram", gettext_lazy("Telegram"), "settings_telegram_new", "telegram/icon.svg"),
     ChannelKind("sms", gettext_lazy("SMS"), "settings_sms_new", "sms/icon.svg"),
+    ChannelKind("whatsapp", gettext_lazy("WhatsApp"), "settings_whatsapp_new", "whatsapp/icon.svg"),
 ]
 
 SECURITY_CHOICES = [

@@ -6,12 +6,14 @@ import { html, nothing, render } from "../../vendor/lit-html/lit-html.js";
 import { repeat } from "../../vendor/lit-html/directives/repeat.js";
 import { unsafeHTML } from "../../vendor/lit-html/directives/unsafe-html.js";
 import { Composer } from "./composer.js";
+import { ReplyWindow } from "./reply-window.js";
 import { InboxList, icon, listShortcuts, statusBadge } from "./inbox-list.js";
 import { socket } from "./socket.js";
 import { Timeline } from "./timeline.js";
 import { config, debounce, format, formatTime, getJson, gettext, post, readJson, toast, typingIn } from "./util.js";
 
 const page = readJson("conversation-data");
+const CHANNEL_NAMES = { whatsapp: "WhatsApp", sms: "SMS", telegram: "Telegram", email: gettext("E-mail") };
 const id = page.conversation.id;
 const base = `/inbox/${id}/`;
 const me = config.me;
@@ -35,6 +37,12 @@ const composer = new Composer(document.querySelector("[data-composer]"), {
     refreshDetails();
   },
 });
+// WhatsApp's 24-hour window: the time left for free-form replies (none on other channels).
+const replyWindow = new ReplyWindow(document.querySelector("[data-composer]"), {
+  seconds: page.capabilities?.reply_window_seconds,
+  lastContactAt: page.conversation.last_contact_at,
+  channel: gettext(CHANNEL_NAMES[page.channel] || page.channel),
+});
 const refreshDetails = debounce(() => document.body.dispatchEvent(new CustomEvent("mc:details")), 400);
 
 // --- live: subscribe, resume, apply ----------------------------------------------------------------
@@ -50,6 +58,7 @@ function receive(entries, own = false) {
 }
 
 function applyEntry(entry) {
+  if (entry.kind === "message" && entry.message?.author_kind === "contact") replyWindow.contactWrote(entry.at);
   if (entry.kind === "note" || entry.kind === "note_deleted") syncNotes(entry);
   if (entry.kind === "note_edited") reloadEntry(entry.data.note_seq);
   if (entry.kind === "updated") applyUpdate(entry.data);

@@ -158,6 +158,7 @@ export class Timeline {
       <div class="msg__bubble">
         <div class="msg__body">${unsafeHTML(this.bodyHtml(entry))}</div>
         ${this.mailTemplate(entry)}
+        ${this.reactionsTemplate(message)}
         ${deletable
           ? html`<button type="button" class="msg__delete" aria-label=${gettext("Delete message")} title=${gettext("Delete message")} @click=${() => this.context.onDelete(entry.seq)}>${icon("trash-2")}</button>`
           : nothing}
@@ -183,6 +184,13 @@ export class Timeline {
         (revision) => html`<li><time datetime=${revision.written_at}>${formatDateTime(revision.written_at)}</time> <span class="msg__revision">${revision.body}</span></li>`,
       )}</ol>
     </details>`;
+  }
+
+  // The contact's reaction on their channel (WhatsApp): the emoji under the message.
+  reactionsTemplate(message) {
+    const reactions = message.reactions || [];
+    if (!reactions.length) return nothing;
+    return html`<p class="msg__reactions" data-reactions aria-label=${gettext("The contact reacted")}>${reactions.map((r) => html`<span class="msg__reaction">${r.emoji}</span>`)}</p>`;
   }
 
   // A mail's remote images load only when the operator asks (the sanitiser kept their
@@ -236,6 +244,9 @@ export class Timeline {
 
   deliveryTemplate(message, entry) {
     if (entry.pending) return html`<span class="delivery">${icon("clock")}${gettext("Sending…")}</span>`;
+    // Sent outside Message Center and echoed by the channel (the WhatsApp Business app on the phone).
+    const elsewhere = message.client_info?.sent_from;
+    if (elsewhere) return html`<span class="delivery delivery--sent" data-sent-from>${icon("smartphone")}${format(gettext("Sent from %(app)s"), { app: elsewhere })}</span>`;
     const state = DELIVERY[message.delivery_state];
     if (!state) return nothing;
     const shown = html`<span class="delivery delivery--${message.delivery_state}">${icon(state[0])}${gettext(state[1])}</span>`;
@@ -361,6 +372,10 @@ function updatedText(who, data, directory) {
   if (data.field === "locale") {
     const names = new Intl.DisplayNames([config.language || "en"], { type: "language" });
     return format(gettext("%(who)s set the conversation language to %(value)s."), { who, value: names.of(data.value) });
+  }
+  if (data.field === "identity") {
+    // The channel told us the contact's id or number changed (WhatsApp): same contact, same conversation.
+    return format(gettext("The contact’s %(channel)s ID changed from %(previous)s to %(value)s."), { channel: gettext(CHANNELS[data.kind] || data.kind), previous: data.previous, value: data.value });
   }
   return format(gettext("%(who)s changed %(field)s."), { who, field: data.field });
 }

@@ -1,0 +1,149 @@
+"""Connecting WhatsApp in a real browser against a real server and the fake Graph API: a
+wrong token is said plainly, Test names the number, Connect shows the webhook set-up (URL and
+verify token, never the token or the secret), Disconnect ends it; an operator sees a
+contact's WhatsApp message live, the line for a new user id and the contact's reaction; the
+composer says how long the 24-hour window is open."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from messagecenter.conversations.models import Message
+from messagecenter.core.actors import Actor
+from messagecenter.transports.whatsapp import inbound, setup
+from messagecenter.widgets.models import ChannelConnection
+from tests.browser_fixtures import ARTIFACTS
+from tests.realtime.conftest import session_cookie
+from tests.transports.whatsapp.fake_api import (
+    APP_SECRET,
+    PHONE_NUMBER_ID,
+    TOKEN,
+    WABA_ID,
+    sign,
+)
+from tests.transports.whatsapp.payloads import contact, message, text, value, webhook
+from tests.web.app.conftest import App
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_connect_test_and_disconnect_a_number(page, asgi_server, widget, alice, whatsapp_api):
+    app = f"http://127.0.0.1:{asgi_server.port}"
+    cookie = session_cookie(alice).split("=", 1)[1]
+    page.context.add_cookies([{"name": "mc_session", "value": cookie, "url": app}])
+    page.goto(app + "/settings/channels/")
+
+    page.locator("a[href*='/settings/channels/whatsapp/new/']").first.click()
+    page.get_by_label("Phone number ID").fill(PHONE_NUMBER_ID)
+    page.get_by_label("WhatsApp Business Account ID").fill(WABA_ID)
+    page.get_by_label("Access token").fill("EAAG-a-token-whatsapp-does-not-know")
+    page.get_by_label("App secret").fill(APP_SECRET)
+    page.get_by_role("button", name="Test").click()
+    expect(page.get_by_text("WhatsApp does not accept this access token")).to_be_visible()
+    assert page.get_by_label("Access token").input_value() == ""  # never sent back
+    assert page.get_by_label("App secret").input_value() == ""
+
+    page.get_by_label("Access token").fill(TOKEN)
+    page.get_by_label("App secret").fill(APP_SECRET)
+    page.get_by_role("button", name="Test").click()
+    expect(page.get_by_text("it may send from +49 30 1234567 (Acme Support)")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "settings-whatsapp-test.png", full_page=True)
+
+    page.get_by_label("Access token").fill(TOKEN)
+    page.get_by_label("App secret").fill(APP_SECRET)
+    page.get_by_role("button", name="Connect channel").click()
+    connection = ChannelConnection.objects.get(kind="whatsapp")
+    expect(page.locator("[data-webhook-url]")).to_contain_text(
+        f"/channels/whatsapp/{connection.public_id}/webhook"
+    )
+    expect(page.locator("[data-verify-token]")).to_have_text(connection.credentials["verify_token"])
+    assert whatsapp_api.subscribed == {WABA_ID}
+    assert TOKEN not in page.content() and APP_SECRET not in page.content()
+    page.screenshot(path=ARTIFACTS / "settings-whatsapp-connected.png", full_page=True)
+
+    page.get_by_role("link", name="All channels").click()
+    row = page.locator("tr[data-kind=whatsapp]")
+    expect(row).to_contain_text("+49 30 1234567")
+    row.get_by_role("link", name="Edit").click()
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page.locator("tr[data-kind=whatsapp]")).to_contain_text("Disconnected")
+    assert whatsapp_api.subscribed == set()
+
+
+def receive(connection, payload) -> None:
+    """What the webhook and its job do with one POST."""
+    body = json.dumps(payload).encode()
+    row = inbound.accept(connection.public_id, {inbound.HEADER: sign(body)}, body)
+    inbound.process(row.pk)
+
+
+def test_a_message_and_a_new_user_id_show_live(page, asgi_server, widget, alice, whatsapp_api):
+    connection = setup.connect(
+        widget, phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID, access_token=TOKEN,
+        app_secret=APP_SECRET, actor=Actor.for_operator(alice),
+    )  # fmt: skip
+    receive(connection, text("wamid.B1", "Ist mein Paket unterwegs?"))
+    conversation = Message.objects.get().conversation
+
+    shown = App(page, asgi_server, alice).open(f"/inbox/{conversation.public_id}/")
+    expect(shown.locator(".msg[data-seq='1']")).to_contain_text("Ist mein Paket unterwegs?")
+
+    change = message("wamid.B2", None, type="system",
+                     system={"type": "user_changed_user_id", "body": "changed",
+                             "user_id": "DE.777"})  # fmt: skip
+    receive(connection, webhook(("messages", value(messages=[change], contacts=[contact()]))))
+
+    line = shown.locator(".event[data-kind=updated]")
+    expect(line).to_contain_text("WhatsApp")
+    expect(line).to_contain_text("DE.777")
+
+    liked = message("wamid.B3", None, type="reaction", user_id="DE.777",
+                    reaction={"message_id": "wamid.B1", "emoji": "👍"})  # fmt: skip
+    reacted = value(messages=[liked], contacts=[contact(user_id="DE.777")])
+    receive(connection, webhook(("messages", reacted)))
+    expect(shown.locator(".msg[data-seq='1'] [data-reactions]")).to_contain_text("👍")
+    assert Message.objects.count() == 1
+    page.screenshot(path=ARTIFACTS / "whatsapp-identity-changed.png", full_page=True)
+
+
+def test_the_composer_says_how_long_the_reply_window_is_open(
+    page, asgi_server, widget, alice, whatsapp_api
+):
+    """GIVEN a WhatsApp conversation THEN the composer shows the time left of the 24-hour
+    window; once the contact last wrote more than 24 hours ago it says the window has closed
+    and a reply is refused with the reason."""
+    from datetime import timedelta
+
+    from messagecenter.conversations import services
+    from messagecenter.conversations.models import Conversation
+    from messagecenter.core import clock
+
+    connection = setup.connect(
+        widget, phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID, access_token=TOKEN,
+        app_secret=APP_SECRET, actor=Actor.for_operator(alice),
+    )  # fmt: skip
+    receive(connection, text("wamid.W1", "Hallo"))
+    conversation = Message.objects.get().conversation
+    services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+
+    shown = App(page, asgi_server, alice).open(f"/inbox/{conversation.public_id}/")
+    window = shown.locator("[data-reply-window]")
+    expect(window).to_contain_text("WhatsApp reply window: 23 h 59 min left")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "whatsapp-reply-window-open.png", full_page=True)
+
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_contact_activity_at=clock.now() - timedelta(hours=25)
+    )
+    page.reload()
+    expect(window).to_have_attribute("data-open", "no")
+    expect(window).to_contain_text("The WhatsApp reply window has closed")
+    page.locator("[data-input]").fill("Sind Sie noch da?")
+    page.locator("[data-send]").click()
+    expect(page.get_by_text("The reply window of WhatsApp has closed")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "whatsapp-reply-window-closed.png", full_page=True)
+    assert whatsapp_api.sent == []
