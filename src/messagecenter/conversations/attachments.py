@@ -206,4 +206,4 @@ def register_extras() -> None:
     # An operator's files on the messenger and e-mail are message attachments too (the finder
     # registered above serves every channel).
     for channel in OPERATOR_FILE_CHANNELS:
-        extras.register(channel, message_extras)
+        extras.add(channel, message_extras)

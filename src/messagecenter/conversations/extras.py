@@ -22,18 +22,32 @@ Loader = Callable[[list[Message]], dict[int, dict[str, Any]]]
 # (conversation, file public id) -> the file, when a message of the conversation carries it
 FileFinder = Callable[[Conversation, str], StoredFile | None]
 
-_loaders: dict[str, list[Loader]] = defaultdict(list)
+_loaders: dict[str, Loader] = {}
+# Loaders added beside a channel's own (the files an operator sent, on the messenger and
+# e-mail): their keys are merged into the channel loader's.
+_additions: dict[str, list[Loader]] = defaultdict(list)
 _finders: dict[str, FileFinder] = {}
 
 
 def register(channel: str, loader: Loader, *, files: FileFinder | None = None) -> None:
     """Called by a transport's ``ready``: ``loader`` describes the messages of ``channel``;
-    ``files`` finds a file its messages carry (for the download endpoints). Several loaders
-    of one channel (a mail's parts, the files an operator sent) have their keys merged."""
-    if loader not in _loaders[channel]:
-        _loaders[channel].append(loader)
+    ``files`` finds a file its messages carry (for the download endpoints). A later call for
+    the same channel replaces its loader (a transport that wraps the shared one)."""
+    _loaders[channel] = loader
     if files is not None:
         _finders[channel] = files
+
+
+def add(channel: str, loader: Loader) -> None:
+    """A loader whose keys are merged into ``channel``'s (lists are joined), whatever loader
+    the channel registers itself."""
+    if loader not in _additions[channel]:
+        _additions[channel].append(loader)
+
+
+def _loaders_of(channel: str) -> list[Loader]:
+    own = _loaders.get(channel)
+    return ([own] if own else []) + _additions.get(channel, [])
 
 
 def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | None:
@@ -47,7 +61,7 @@ def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | 
 
 def applies(entry: TimelineEntry) -> bool:
     """Whether the entry is a message of a channel that adds extras."""
-    return entry.kind == EntryKind.MESSAGE and bool(_loaders.get(entry.message.connection.kind))
+    return entry.kind == EntryKind.MESSAGE and bool(_loaders_of(entry.message.connection.kind))
 
 
 def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
@@ -58,7 +72,7 @@ def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
             by_channel[entry.message.connection.kind].append(entry.message)
     extras: dict[int, dict[str, Any]] = {}
     for channel, messages in by_channel.items():
-        for loader in _loaders[channel]:
+        for loader in _loaders_of(channel):
             for pk, keys in loader(messages).items():
                 _merge(extras.setdefault(pk, {}), keys)
     return extras
