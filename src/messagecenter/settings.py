@@ -349,7 +349,7 @@ KEEP_BLOCKED_MESSAGES = env_bool("MC_KEEP_BLOCKED_MESSAGES", True)
 # Features still being built, off until they work end to end: the widget editor offers their
 # switches only when on (files and voice messages: R-FILE-1/2, calls: R-FILE-3).
 FEATURES = {
-    "files": env_bool("MC_FEATURE_FILES", True),  # R-FILE-1 works end to end (docs/files.md)
+    "files": env_bool("MC_FEATURE_FILES", False),
     "voice": env_bool("MC_FEATURE_VOICE", False),
     "calls": env_bool("MC_FEATURE_CALLS", False),
 }
