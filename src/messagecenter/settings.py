@@ -233,6 +233,15 @@ MEDIA_ROOT = Path(env_str("MC_MEDIA_ROOT", str(DATA_DIR / "files")))
 MAX_UPLOAD_BYTES = env_int("MC_MAX_UPLOAD_MB", 100, minimum=1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Resumable uploads (files.uploads): a partial upload untouched this long is removed.
+UPLOAD_ABANDONED_HOURS = env_int("MC_UPLOAD_ABANDONED_HOURS", 24, minimum=1)
+# Signed download URLs (files.links): the URL itself lives minutes; the link that mints it
+# (sent to contacts: e-mail, SMS, the messenger) lives days.
+FILE_URL_SECONDS = env_int("MC_FILE_URL_SECONDS", 300, minimum=10)
+FILE_LINK_DAYS = env_int("MC_FILE_LINK_DAYS", 30, minimum=1)
+# Optional ClamAV scan of every stored file: clamd's unix socket path or host:port; empty: off.
+CLAMD = env_str("MC_CLAMD")
+CLAMD_TIMEOUT_SECONDS = env_int("MC_CLAMD_TIMEOUT_SECONDS", 30, minimum=1)
 S3_BUCKET = env_str("MC_S3_BUCKET")
 if S3_BUCKET:
     _file_storage = {

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("messagecenter.transports.telegram.urls")),
     path("", include("messagecenter.webhooks.urls")),
     path("", include("messagecenter.transports.sms.urls")),
+    path("", include("messagecenter.files.urls")),
     path("", include("messagecenter.transports.whatsapp.urls")),
     path("", include("messagecenter.translation.urls")),
 ]

@@ -205,5 +205,6 @@ def test_timeline_query_count_does_not_grow_with_entries(alice_api, widget, cont
             alice_api.get(f"/conversations/{conversation.public_id}/timeline")
         return len(queries)
 
-    # The token, the conversation, the entries, their translations (translation app).
+    # The token, the conversation, the entries, their translations (translation app), the
+    # files of the page's messages (one query).
     assert count(short) == count(long) <= 4

@@ -70,7 +70,7 @@ def test_the_files_arrive_with_the_message_in_order_and_download(channel, alice)
     assert [f["name"] for f in shown["files"]] == ["schaden.png", "lieferschein.pdf"]
     assert shown["files"][1]["content_type"] == "application/pdf"
     assert shown["files"][1]["size"] == len(PDF)
-    download = signed_in(alice).get(shown["files"][1]["url"])
+    download = signed_in(alice).get(shown["files"][1]["url"], follow=True)
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
     assert "attachment" in download["Content-Disposition"]

@@ -130,7 +130,7 @@ def get_file(request, conversation_id: str, file_id: str):
     stored = extras.conversation_file(conversation, file_id)
     if stored is None:
         raise NotFound(_("Not found."))
-    return file_response(stored)
+    return file_response(stored, request=request)  # streamed under ASGI (files.http)
 
 
 @router.post(

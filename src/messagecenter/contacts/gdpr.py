@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import zipfile
 from typing import Any
 
@@ -66,7 +67,8 @@ def _erase_rows(contact: Contact, actor: Actor) -> tuple[dict[str, int], list[st
     contact.delete()  # cascades: identities, conversations, timeline, messages, notes…
     publish_contact("contact.erased", erased_id, account_id)
     audit.record(actor, "contact.erased", "contact", "", **counts)
-    return counts, [f.storage_key for f in files]
+    # The bytes, and an image's preview beside them (files.images).
+    return counts, [key for f in files for key in (f.storage_key, f.thumbnail_key) if key]
 
 
 def _delete_stored(keys: list[str]) -> None:
@@ -128,8 +130,12 @@ def export_contact(contact: Contact, *, actor: Actor) -> bytes:
             "contact.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
         )
         for stored in _files_of(contact):
-            with default_storage.open(stored.storage_key, "rb") as handle:
-                archive.writestr(f"files/{stored.public_id}-{stored.original_name}", handle.read())
+            name = f"files/{stored.public_id}-{stored.original_name}"
+            with (
+                default_storage.open(stored.storage_key, "rb") as handle,
+                archive.open(name, "w", force_zip64=True) as member,
+            ):
+                shutil.copyfileobj(handle, member, 1024 * 1024)  # never a whole file in memory
     audit.record(actor, "contact.exported", "contact", contact.public_id)
     return buffer.getvalue()
 

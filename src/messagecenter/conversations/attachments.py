@@ -34,6 +34,7 @@ from messagecenter.transports.base import PRODUCT_MAX_FILE_BYTES, InboundAttachm
 
 # The channels whose messages carry files this way (e-mail keeps its own, with inline parts).
 CHANNELS = ("whatsapp", "telegram", "sms", "custom")
+OPERATOR_FILE_CHANNELS = ("webchat", "email")
 
 
 @dataclass
@@ -47,10 +48,18 @@ class Parts:
         return [file for _name, _size, file, _reason in self.items if file is not None]
 
 
-def store(connection, contact: Contact, attachments: Iterable[InboundAttachment]) -> Parts:
+def store(
+    connection,
+    contact: Contact,
+    attachments: Iterable[InboundAttachment],
+    *,
+    uploads: Iterable[str] = (),
+) -> Parts:
     """Store each fetched part as a file; a part over the limit, empty or unfetched is kept
-    as its name, size and reason only (never blocking the message)."""
+    as its name, size and reason only (never blocking the message). ``uploads``: files the
+    contact uploaded already (the messenger), taken as they are."""
     parts = Parts()
+    _take_uploads(connection, contact, list(uploads), parts)
     limit = max_bytes(connection)
     for attachment in attachments:
         name = attachment.filename or _("file")
@@ -74,6 +83,32 @@ def store(connection, contact: Contact, attachments: Iterable[InboundAttachment]
     return parts
 
 
+def _take_uploads(connection, contact: Contact, upload_ids: list[str], parts: Parts) -> None:
+    """A retried frame finds its uploads taken already (they are the first send's files):
+    missing ids are skipped, so the retry answers with the first message."""
+    if not upload_ids:
+        return
+    from messagecenter.files import uploads
+
+    actor = Actor.for_contact(contact)
+    for stored in uploads.take(connection.account, upload_ids, actor=actor, missing_ok=True):
+        reason = _widget_refusal(connection, stored.media_kind)
+        if reason:
+            parts.items.append((stored.original_name, stored.size, None, reason))
+            files.delete_file(stored)
+        else:
+            parts.items.append((stored.original_name, stored.size, stored, ""))
+
+
+def _widget_refusal(connection, media_kind: str) -> str:
+    media = (connection.widget.media if connection.widget_id else None) or {}
+    if not media.get("enabled", True):
+        return _("Files are switched off for this widget.")
+    if media_kind not in media.get("types", []):
+        return _("This widget does not accept this kind of file.")
+    return ""
+
+
 def max_bytes(connection) -> int:
     """The smaller of the channel's file limit and the product's upload limit."""
     channel_limit = connection.capabilities.max_file_bytes or PRODUCT_MAX_FILE_BYTES
@@ -84,6 +119,10 @@ def link(message: Message, parts: Parts) -> None:
     """Tie the parts to their message; called inside the message's transaction."""
     if not parts.items:
         return  # the messenger's hot path: no files, no statement
+    # The messenger's push at commit shows them without a query (webchat.events).
+    from messagecenter.transports.webchat.events import files_linked
+
+    files_linked(message, parts.stored)
     MessageAttachment.objects.bulk_create(
         MessageAttachment(
             message=message,
@@ -128,13 +167,25 @@ def message_extras(messages: list[Message]) -> dict[int, dict[str, Any]]:
 
 
 def _file(conversation: Conversation, stored: StoredFile) -> dict[str, Any]:
+    return describe(
+        stored, reverse("conversation_file", args=[conversation.public_id, stored.public_id])
+    )
+
+
+def describe(stored: StoredFile, url: str) -> dict[str, Any]:
+    """A file as the timeline shows it (operator app and messenger alike): an image with a
+    preview opens in the viewer; anything else is its name, type and size."""
     return {
         "id": stored.public_id,
         "name": stored.original_name,
         "size": stored.size,
         "content_type": stored.content_type,
         "media_kind": stored.media_kind,
-        "url": reverse("conversation_file", args=[conversation.public_id, stored.public_id]),
+        "url": url,
+        "thumb": f"{url}?thumb=1" if stored.thumbnail_key else "",
+        # A raster image opens in the viewer (SVG never: it is a document that can run).
+        "image": stored.is_raster_image,
+        "scan": stored.scan_state,
     }
 
 
@@ -152,3 +203,7 @@ def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | 
 def register_extras() -> None:
     for channel in CHANNELS:
         extras.register(channel, message_extras, files=conversation_file)
+    # An operator's files on the messenger and e-mail are message attachments too (the finder
+    # registered above serves every channel).
+    for channel in OPERATOR_FILE_CHANNELS:
+        extras.add(channel, message_extras)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from messagecenter.accounts import audit
+from messagecenter.conversations import outgoing_files
 from messagecenter.conversations.events import announce_message_updated, publish_delivery_state
 from messagecenter.conversations.models import (
     AttemptOutcome,
@@ -149,13 +150,15 @@ def _claim(delivery_pk: int) -> tuple[OutboundDelivery, DeliveryAttempt] | None:
 def _outbound(delivery: OutboundDelivery, attempt: int) -> Outbound:
     message = delivery.message
     conversation = message.conversation
+    body, metadata = _with_files(delivery, message)
     return Outbound(
         connection=delivery.connection,
         delivery_id=delivery.pk,
         idempotency_key=delivery.idempotency_key,
         conversation=conversation.public_id,
         seq=message.entry.seq,
-        body=message.body,
+        body=body,
+        metadata=metadata,
         html=message.html,
         author_name=message.entry.actor_name,
         subject=conversation.subject,
@@ -163,6 +166,26 @@ def _outbound(delivery: OutboundDelivery, attempt: int) -> Outbound:
         thread_key=_thread_key(conversation, delivery.connection),
         attempt=attempt,
     )
+
+
+def _with_files(delivery: OutboundDelivery, message: Message) -> tuple[str, dict[str, Any]]:
+    """The files the message carries: as attachments where the transport sends them itself
+    (``metadata["files"]``, within the channel's size limit), else as lasting download links
+    in the text (``metadata["file_links"]`` too, for a transport that shows them its way)."""
+    if not message.attachments.exists():
+        return message.body, {}
+    transport = registry.get(delivery.connection.kind)
+    attaches = bool(transport and transport.attaches_files)
+    attached, linked = outgoing_files.delivery_parts(message, attaches=attaches)
+    body = outgoing_files.text_with_links(_text_without_names(message, attached, linked), linked)
+    return body, {"files": attached, "file_links": linked}
+
+
+def _text_without_names(message: Message, attached: list[str], linked: list) -> str:
+    """A message of only files has their names as its text (for lists and search): the
+    contact gets the files, not the names again."""
+    names = ", ".join(row.filename for row in message.attachments.all())
+    return "" if message.body == names else message.body
 
 
 def _recipient(conversation: Conversation, connection) -> str:

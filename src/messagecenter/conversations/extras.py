@@ -23,6 +23,9 @@ Loader = Callable[[list[Message]], dict[int, dict[str, Any]]]
 FileFinder = Callable[[Conversation, str], StoredFile | None]
 
 _loaders: dict[str, Loader] = {}
+# Loaders added beside a channel's own (the files an operator sent, on the messenger and
+# e-mail): their keys are merged into the channel loader's.
+_additions: dict[str, list[Loader]] = defaultdict(list)
 _finders: dict[str, FileFinder] = {}
 # Loaders for the messages of every channel (translations): pages and updates only, never the
 # entry pushed by the write itself, so the live write path pays nothing for them.
@@ -31,7 +34,8 @@ _page_loaders: list[Loader] = []
 
 def register(channel: str, loader: Loader, *, files: FileFinder | None = None) -> None:
     """Called by a transport's ``ready``: ``loader`` describes the messages of ``channel``;
-    ``files`` finds a file its messages carry (for the download endpoints)."""
+    ``files`` finds a file its messages carry (for the download endpoints). A later call for
+    the same channel replaces its loader (a transport that wraps the shared one)."""
     _loaders[channel] = loader
     if files is not None:
         _finders[channel] = files
@@ -42,6 +46,18 @@ def register_for_every_channel(loader: Loader) -> None:
     every channel on pages and in ``message.updated``."""
     if loader not in _page_loaders:
         _page_loaders.append(loader)
+
+
+def add(channel: str, loader: Loader) -> None:
+    """A loader whose keys are merged into ``channel``'s (lists are joined), whatever loader
+    the channel registers itself."""
+    if loader not in _additions[channel]:
+        _additions[channel].append(loader)
+
+
+def _loaders_of(channel: str) -> list[Loader]:
+    own = _loaders.get(channel)
+    return ([own] if own else []) + _additions.get(channel, [])
 
 
 def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | None:
@@ -55,7 +71,7 @@ def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | 
 
 def applies(entry: TimelineEntry) -> bool:
     """Whether the entry is a message of a channel that adds extras."""
-    return entry.kind == EntryKind.MESSAGE and entry.message.connection.kind in _loaders
+    return entry.kind == EntryKind.MESSAGE and bool(_loaders_of(entry.message.connection.kind))
 
 
 def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
@@ -66,7 +82,9 @@ def for_entries(entries: Iterable[TimelineEntry]) -> dict[int, dict[str, Any]]:
             by_channel[entry.message.connection.kind].append(entry.message)
     extras: dict[int, dict[str, Any]] = {}
     for channel, messages in by_channel.items():
-        extras.update(_loaders[channel](messages))
+        for loader in _loaders_of(channel):
+            for pk, keys in loader(messages).items():
+                _merge(extras.setdefault(pk, {}), keys)
     if _page_loaders:
         _merge_every_channel(entries, extras)
     return extras
@@ -79,3 +97,11 @@ def _merge_every_channel(entries: Iterable[TimelineEntry], extras: dict) -> None
     for loader in _page_loaders:
         for pk, keys in loader(messages).items():
             extras.setdefault(pk, {}).update(keys)
+
+
+def _merge(into: dict[str, Any], keys: dict[str, Any]) -> None:
+    for key, value in keys.items():
+        if isinstance(value, list) and isinstance(into.get(key), list):
+            into[key] = into[key] + value
+        else:
+            into[key] = value

@@ -60,7 +60,7 @@ def receive(
         if earlier is not None:
             return earlier
     contact = contact or contact_for(connection, inbound)
-    parts = attachments.store(connection, contact, inbound.attachments)
+    parts = attachments.store(connection, contact, inbound.attachments, uploads=inbound.uploads)
     try:
         # One transaction for the message and its files' rows; a message without files keeps
         # the service's own (the messenger's hot path pays no savepoint).

@@ -8,6 +8,7 @@ here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from messagecenter.conversations import (
     channel,
     delivery,
     live,
+    outgoing_files,
     revisions,
     routing,
     timeline,
@@ -49,6 +51,7 @@ from messagecenter.core.errors import (
 from messagecenter.core.events import contact_group, send_on_commit
 from messagecenter.core.prepared import Placeholder, Prepared
 from messagecenter.core.rendering import render_markdown, render_plain
+from messagecenter.files import uploads as file_uploads
 from messagecenter.search import indexing as search_index
 from messagecenter.transports.webchat.events import (
     announce_assignment_to_contact,
@@ -226,12 +229,20 @@ def _contact_writes(
 
 
 def post_operator_message(
-    conversation: Conversation, body: str, *, actor: Actor, client_msg_id: str | None = None
+    conversation: Conversation,
+    body: str,
+    *,
+    actor: Actor,
+    client_msg_id: str | None = None,
+    uploads: Sequence[str] = (),
 ) -> TimelineEntry:
-    """Only the assigned operator may reply (R-INBOX-2); any status becomes WAITING."""
+    """Only the assigned operator may reply (R-INBOX-2); any status becomes WAITING.
+
+    ``uploads`` are the operator's finished uploads (``files.uploads``): they become the
+    message's attachments, each checked against the channel (``outgoing_files``)."""
     _require_operator(actor)
     _check_account(actor.account.pk, conversation.account_id)
-    body = _clean_body(body)
+    body = _clean_body(body) if body.strip() or not uploads else ""
     with transaction.atomic():
         conversation = timeline.lock(conversation)
         # Under the lock: a concurrent retry waits here and then finds the first one's entry.
@@ -239,11 +250,24 @@ def post_operator_message(
         if existing is not None:
             return existing
         _require_assigned(conversation, actor)
+        sent_files = _outgoing_files(conversation, actor, uploads)
+        body = outgoing_files.body_with_names(body, sent_files)
         channel.check_outgoing_text(conversation, body)
         entries = [_operator_message(conversation, actor, body, client_msg_id)]
+        outgoing_files.attach(entries[0].message, sent_files)
         entries += _change_status(conversation, Status.WAITING, actor)
         persist_and_announce(conversation, entries)
     return entries[0]
+
+
+def _outgoing_files(conversation: Conversation, actor: Actor, uploads: Sequence[str]) -> list:
+    if not uploads:
+        return []
+    sent = file_uploads.take(conversation.account, list(uploads), actor=actor)
+    outgoing_files.check_count(sent)
+    for stored in sent:
+        outgoing_files.check(conversation, stored)
+    return sent
 
 
 def post_bot_message(conversation: Conversation, body: str, *, actor: Actor) -> TimelineEntry:
@@ -625,6 +649,9 @@ def _append_message(
         thread_key=thread_key[:200],
     )
     search_index.index_message(message)
+    # A new message has no files until its writer attaches some (outgoing_files.attach,
+    # attachments.link): its push reads that from the instance, without a query.
+    message.__dict__["_mc_files"] = []
     queued = author_kind != AuthorKind.CONTACT and not sent_elsewhere
     if queued and delivery.delivers_by_request(conversation):
         delivery.queue(conversation, message)

@@ -1,22 +1,86 @@
-"""Serving a stored file over HTTP, the same way wherever it is downloaded (operator app, API)."""
+"""Serving a stored file over HTTP, the same way wherever it is downloaded.
+
+Downloads are attachments, except raster images (and their thumbnails), which a viewer may
+show inline. Every response is ``nosniff`` with a sandboxing CSP, so an HTML or SVG file can
+never run as one of our pages, whatever its name says.
+
+Under ASGI the bytes go through an async iterator reading one block at a time in a worker
+thread: Django would otherwise read a synchronous file whole into memory before sending it.
+"""
 
 from __future__ import annotations
 
-from django.http import FileResponse
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
-from messagecenter.files.models import StoredFile
-from messagecenter.files.services import open_file
+from django.core.handlers.asgi import ASGIRequest
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from messagecenter.files.models import ScanState, StoredFile
+from messagecenter.files.services import open_file, open_thumbnail
+
+BLOCK = 256 * 1024
+SANDBOX = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
 
-def file_response(stored: StoredFile, *, inline: bool = False) -> FileResponse:
-    """The file with its sniffed type; a download unless ``inline`` (a mail's cid: image).
-    Sandboxed and never sniffed by the browser: an HTML or SVG file cannot run as our page."""
-    response = FileResponse(
-        open_file(stored),
-        content_type=stored.content_type,
-        as_attachment=not inline,
-        filename=stored.original_name,
-    )
+def file_response(stored: StoredFile, *, inline: bool = False, request=None, variant="file"):
+    """The file with its sniffed type; a download unless ``inline`` is allowed (a mail's cid:
+    image, a raster image). Quarantined files are refused with the reason."""
+    if stored.scan_state in (ScanState.INFECTED, ScanState.PENDING):
+        return quarantined(stored)
+    thumb = variant == "thumb"
+    inline = (inline or thumb) and stored.is_raster_image
+    handle = open_thumbnail(stored) if thumb else open_file(stored)
+    content_type = _thumb_type(stored) if thumb else stored.content_type
+    if isinstance(request, ASGIRequest):
+        response: HttpResponse | StreamingHttpResponse = _streamed(handle, stored, content_type)
+        response["Content-Disposition"] = (
+            content_disposition_header(not inline, stored.original_name) or "attachment"
+        )
+    else:
+        response = FileResponse(
+            handle,
+            content_type=content_type,
+            as_attachment=not inline,
+            filename=stored.original_name,
+        )
+    return _harden(response)
+
+
+def quarantined(stored: StoredFile) -> HttpResponse:
+    if stored.scan_state == ScanState.INFECTED:
+        reason = _("This file was found to be infected and is kept in quarantine.")
+    else:
+        reason = _("This file has not been scanned yet.")
+    return _harden(HttpResponse(reason, status=403, content_type="text/plain; charset=utf-8"))
+
+
+def _harden(response):
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = SANDBOX
+    response["Cache-Control"] = "private, no-store"
+    # The messenger shows images on the host website: a signed URL is the permission.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+def _thumb_type(stored: StoredFile) -> str:
+    return "image/png" if stored.thumbnail_key.endswith(".png") else "image/jpeg"
+
+
+def _streamed(handle, stored: StoredFile, content_type: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_blocks(handle), content_type=content_type)
+    with contextlib.suppress(AttributeError, OSError):
+        response["Content-Length"] = str(handle.size)
+    return response
+
+
+async def _blocks(handle) -> AsyncIterator[bytes]:
+    try:
+        while block := await asyncio.to_thread(handle.read, BLOCK):
+            yield block
+    finally:
+        await asyncio.to_thread(handle.close)

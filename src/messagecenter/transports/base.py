@@ -50,6 +50,9 @@ class Capabilities:
     # The transport delivers through delivery rows and the outbound job; False where the
     # channel delivers live itself (the webchat's socket).
     queued_delivery: bool
+    # When set, the only file types (sniffed MIME types) the channel carries (SMS/MMS:
+    # JPEG, PNG, GIF); ``media_types`` still applies.
+    mime_types: frozenset[str] | None = None
     # Smaller limits of some media kinds than ``max_file_bytes`` ((kind, bytes) pairs:
     # WhatsApp takes images up to 5 MB but documents up to 100 MB).
     media_limits: tuple[tuple[str, int], ...] = ()
@@ -73,6 +76,7 @@ class Capabilities:
             "templates": self.templates,
             "reply_window_seconds": _seconds(self.reply_window),
             "identity_kinds": sorted(self.identity_kinds),
+            "mime_types": sorted(self.mime_types) if self.mime_types is not None else None,
             "media_limits": dict(self.media_limits),
         }
 
@@ -151,6 +155,9 @@ class InboundMessage:
     client_msg_id: str | None = None
     client_info: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[InboundAttachment, ...] = ()
+    # Files the contact already uploaded (files.uploads ids: the messenger's resumable
+    # uploads); ``receive`` attaches them like ``attachments``, without copying bytes.
+    uploads: tuple[str, ...] = ()
     # Provider facts kept for threading and debugging (headers, chat ids); small, no secrets.
     metadata: dict[str, Any] = field(default_factory=dict)
 
@@ -194,6 +201,10 @@ class Transport:
     # An operator's deletion is also done at the provider (``delete_at_provider``, a job
     # after the deletion commits: ``conversations.revisions``).
     deletes_at_provider: ClassVar[bool] = False
+    # The transport sends ``Outbound.metadata["files"]`` (StoredFile public ids) as
+    # attachments itself; elsewhere the delivery job writes the files' download links into
+    # the text (``conversations.outgoing_files``).
+    attaches_files: ClassVar[bool] = False
 
     def capabilities_for(self, connection: ChannelConnection) -> Capabilities:
         """This connection's record: the kind's, unless the transport lets each connection

@@ -15,6 +15,7 @@ from messagecenter.web.views import (
     security,
     shell,
     tools,
+    uploads,
 )
 
 # The JS catalogue is requested with ?l=<language>, so a language change is a new URL.
@@ -24,6 +25,8 @@ conversation_urls = [
     path("", conversation.conversation, name="conversation"),
     path("timeline/", conversation.timeline, name="conversation_timeline"),
     path("files/<str:file_id>/", conversation.file, name="conversation_file"),
+    path("uploads/", uploads.create, name="conversation_uploads"),
+    path("uploads/<str:upload_id>/", uploads.upload, name="conversation_upload"),
     path("details/", conversation.details, name="conversation_details"),
     path("reply/", actions.reply, name="conversation_reply"),
     path("assign/", actions.assign, name="conversation_assign"),

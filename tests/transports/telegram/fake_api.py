@@ -186,6 +186,25 @@ class FakeTelegram:
                                   "username": bot.username},
                          "chat": {"id": chat_id, "type": "private"}})  # fmt: skip
 
+    def _sendPhoto(self, bot: Bot, params):
+        return self._send_media(bot, params, "photo")
+
+    def _sendDocument(self, bot: Bot, params):
+        return self._send_media(bot, params, "document")
+
+    def _send_media(self, bot: Bot, params, field: str):
+        chat_id, upload = _int(params.get("chat_id")), params.get(field)
+        if chat_id is None:
+            return 400, _error(400, "Bad Request: chat not found")
+        if not isinstance(upload, dict) or not upload["content"]:
+            return 400, _error(400, f"Bad Request: there is no {field} in the request")
+        with self.lock:
+            message_id = self._ids[chat_id] = self._ids.get(chat_id, 100) + 1
+            message = {"message_id": message_id, "chat_id": chat_id, field: upload}
+            self.sent.append(message)
+        return 200, _ok({"message_id": message_id, "date": int(time.time()),
+                         "chat": {"id": chat_id, "type": "private"}})  # fmt: skip
+
     def _deleteMessage(self, bot: Bot, params):
         chat_id, message_id = _int(params.get("chat_id")), _int(params.get("message_id"))
         known = any(m["chat_id"] == chat_id and m["message_id"] == message_id for m in self.sent)
@@ -225,7 +244,34 @@ def _int(value: Any) -> int | None:
 def _params(content_type: str, body: bytes) -> dict[str, Any]:
     if "json" in content_type:
         return json.loads(body or b"{}")
+    if content_type.startswith("multipart/form-data"):
+        return _multipart(content_type, body)
     return dict(parse_qsl(body.decode()))
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Fields as strings, files as ``{"filename", "content_type", "content"}`` (the Bot API
+    takes files uploaded as multipart/form-data)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename:
+            params[name] = {
+                "filename": filename,
+                "content_type": part.get_content_type(),
+                "content": content,
+            }
+        else:
+            params[name] = content.decode()
+    return params
 
 
 def _send(handler, status: int, answer: dict[str, Any]) -> None:

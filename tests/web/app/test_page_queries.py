@@ -28,7 +28,7 @@ PINS = {
     "inbox_unassigned": 6,
     # +5: the translations of the page, the toggle, the provider settings, the languages the
     # operator reads, and the contact's texts for the suggested language (translation app).
-    "conversation": 22,
+    "conversation": 23,  # + the files operators sent on the messenger (one per page)
     "archive": 11,
     "archive_filtered": 11,
     "archive_search": 17,

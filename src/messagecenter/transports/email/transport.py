@@ -66,6 +66,7 @@ def loop_id(connection) -> str:
 
 class EmailTransport(Transport):
     kind = "email"
+    attaches_files = True  # metadata["files"] go as MIME parts (_attachments)
     capabilities = Capabilities(
         max_text_length=MAX_TEXT,
         media_types=MEDIA_KINDS,

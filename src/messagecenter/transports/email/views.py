@@ -88,4 +88,4 @@ def attachment(request: HttpRequest, file_id: str) -> HttpResponseBase:
     )
     if linked is None:
         raise Http404
-    return file_response(linked.file, inline=linked.inline)
+    return file_response(linked.file, inline=linked.inline, request=request)

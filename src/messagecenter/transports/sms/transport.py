@@ -65,10 +65,12 @@ REASONS = {
 
 class SmsTransport(Transport):
     kind = "sms"
+    attaches_files = True  # images as MMS MediaUrl (_media_urls)
     capabilities: ClassVar[Capabilities] = dataclasses.replace(
         registry.PLANNED["sms"],
         max_text_length=MAX_TEXT,
         media_types=frozenset({"image"}),
+        mime_types=frozenset({"image/jpeg", "image/png", "image/gif"}),
         max_file_bytes=MAX_MEDIA_BYTES,
         voice=False,
         calls=False,
@@ -117,17 +119,32 @@ class SmsTransport(Transport):
 
 def _message_params(outbound: Outbound) -> dict[str, Any]:
     connection = outbound.connection
-    params = {
+    params: dict[str, Any] = {
         "To": outbound.recipient,
         "Body": outbound.body,
         "StatusCallback": config.status_url(connection),
     }
+    media = _media_urls(outbound)
+    if media:
+        params["MediaUrl"] = media  # MMS: Twilio fetches each while the URL is valid
     service = config.messaging_service_sid(connection)
     if service:
         params["MessagingServiceSid"] = service
     else:
         params["From"] = config.phone_number(connection)
     return params
+
+
+def _media_urls(outbound: Outbound) -> list[str]:
+    """Signed public URLs of the message's images (``metadata["files"]``, already checked
+    against the channel: JPEG, PNG, GIF, within the size limit); Twilio takes at most 10."""
+    from messagecenter.files import links
+    from messagecenter.files.models import StoredFile
+
+    ids = list(outbound.metadata.get("files") or [])[:10]
+    files = StoredFile.objects.filter(account_id=outbound.connection.account_id, public_id__in=ids)
+    by_id = {f.public_id: f for f in files.select_related("account")}
+    return [links.absolute(links.download_url(by_id[i])) for i in ids if i in by_id]
 
 
 def _contact_of(connection, number: str):

@@ -77,6 +77,26 @@ class BotApi:
             ) from None
         return _result(response)
 
+    def send_file(self, method: str, field: str, handle, filename: str, mime: str, **params):
+        """``sendPhoto``/``sendDocument`` as multipart/form-data, the file streamed from
+        ``handle`` (never read whole)."""
+        url = f"{base_url()}/bot{self._token}/{method}"
+        data = {key: str(value) for key, value in params.items()}
+        try:
+            response = httpx.post(
+                url,
+                data=data,
+                files={field: (filename, handle, mime)},
+                timeout=DOWNLOAD_TIMEOUT_SECONDS,
+            )
+        except httpx.TimeoutException:
+            raise ApiError(_("Telegram did not answer in time.")) from None
+        except httpx.HTTPError as error:
+            raise ApiError(
+                _("Telegram cannot be reached (%(error)s).") % {"error": type(error).__name__}
+            ) from None
+        return _result(response)
+
     def download(self, file_path: str, *, max_bytes: int) -> bytes:
         """A file's bytes (``file_path`` from ``getFile``), at most ``max_bytes``."""
         url = f"{base_url()}/file/bot{self._token}/{file_path.lstrip('/')}"

@@ -82,6 +82,7 @@ class TelegramTransport(Transport):
         queued_delivery=True,
     )
     deletes_at_provider = True
+    attaches_files = True  # sendPhoto / sendDocument, uploaded (_send_file)
 
     def parse(self, connection, request: dict[str, Any]) -> InboundMessage:
         """One update (``{"update_id", "message": {…}}``) or its message."""
@@ -114,11 +115,16 @@ class TelegramTransport(Transport):
         chat_id = outbound.thread_key or outbound.recipient
         if not chat_id or not config.token(connection):
             raise TransportError(_("The contact has no Telegram chat."), permanent=True)
+        api = config.api(connection)
+        sent: list[Any] = []
         try:
-            sent = config.api(connection).call("sendMessage", chat_id=chat_id, text=outbound.body)
+            if outbound.body.strip():
+                sent.append(api.call("sendMessage", chat_id=chat_id, text=outbound.body))
+            sent += [_send_file(api, chat_id, f) for f in _files(outbound)]
         except ApiError as error:
             raise _transport_error(error) from None
-        message_id = sent.get("message_id") if isinstance(sent, dict) else None
+        first = sent[0] if sent else None
+        message_id = first.get("message_id") if isinstance(first, dict) else None
         return Receipt(provider_message_id=message_key(chat_id, message_id) if message_id else "")
 
     def delete_at_provider(self, connection, provider_message_id: str) -> None:
@@ -132,6 +138,31 @@ class TelegramTransport(Transport):
             )
         except ApiError as error:
             raise _transport_error(error) from None
+
+
+# Telegram shows these as photos (up to 10 MB uploaded); anything else goes as a document.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+PHOTO_LIMIT = 10 * MB
+
+
+def _files(outbound: Outbound) -> list:
+    from messagecenter.files.models import StoredFile
+
+    ids = list(outbound.metadata.get("files") or [])
+    found = StoredFile.objects.filter(account_id=outbound.connection.account_id, public_id__in=ids)
+    by_id = {f.public_id: f for f in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _send_file(api, chat_id, stored) -> Any:
+    from messagecenter.files.services import open_file
+
+    photo = stored.content_type in PHOTO_TYPES and stored.size <= PHOTO_LIMIT
+    method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+    with open_file(stored) as handle:
+        return api.send_file(
+            method, field, handle, stored.original_name, stored.content_type, chat_id=chat_id
+        )
 
 
 def message_key(chat_id: Any, message_id: Any) -> str:

@@ -140,13 +140,15 @@ class MessengerConsumer(JsonConsumer):
 
     async def on_message_send(self, frame: dict[str, Any]) -> None:
         client_id = text(frame, "client_id", max_length=64, required=False) or None
-        body = text(frame, "body", max_length=20_000)
+        uploads = frame.get("uploads") if isinstance(frame.get("uploads"), list) else []
+        # A message of only files has no text (its files' names stand for it).
+        body = text(frame, "body", max_length=20_000, required=not uploads)
         conversation_id = text(frame, "conversation", max_length=24, required=False)
         if self.refused:
             raise PermissionDenied(_("The chat is not available right now."), code="unavailable")
         if not await self._allow_message():
             raise ProtocolError("rate_limited", RATE_MESSAGE)
-        entry, conversation = await db(self._send)(body, client_id, conversation_id)
+        entry, conversation = await db(self._send)(body, client_id, conversation_id, uploads)
         await self.send_json(
             {
                 "type": "ack",
@@ -332,7 +334,7 @@ class MessengerConsumer(JsonConsumer):
             "conversations": [_conversation_view(c) for c in conversations],
         }
 
-    def _send(self, body: str, client_id: str | None, conversation_id: str):
+    def _send(self, body: str, client_id: str | None, conversation_id: str, uploads=()):
         """Through the one inbound entry point, like every channel: a message in a named
         conversation (its own), else the one a transfer link named, else the latest."""
         frame = {
@@ -340,6 +342,7 @@ class MessengerConsumer(JsonConsumer):
             "client_id": client_id,
             "conversation": conversation_id or self.named_conversation or "",
             "client_info": {} if self.widget.privacy_mode else self.client_info,
+            "uploads": list(uploads),
         }
         message = transport.parse(self.connection, frame)
         if not conversation_id and self.named_conversation:

@@ -53,7 +53,7 @@ def register_contact_extras(loader: Callable[[Any], dict[str, Any]]) -> None:
         _contact_extras.append(loader)
 
 
-def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
+def contact_entry(entry: TimelineEntry, *, with_files: bool = True) -> dict[str, Any]:
     """The contact-side view: no internal data, deleted messages without their content."""
     payload: dict[str, Any] = {"seq": entry.seq, "kind": entry.kind, "at": entry.at.isoformat()}
     if entry.kind == EntryKind.MESSAGE:
@@ -66,12 +66,63 @@ def contact_entry(entry: TimelineEntry) -> dict[str, Any]:
             "client_msg_id": message.client_msg_id,
             "deleted": deleted,
         }
+        files = [] if deleted or not with_files else contact_files(message)
+        if files:  # only then: a text message's payload stays as it was
+            payload["message"]["files"] = files
         if not deleted:
             for loader in _contact_extras:
                 payload["message"].update(loader(message))
     elif entry.kind == EntryKind.MESSAGE_DELETED:
         payload["message_seq"] = entry.data["message_seq"]
     return payload
+
+
+# Set on a Message instance by the writer that attached its files (conversations.attachments,
+# conversations.outgoing_files), so the push that follows needs no query.
+KNOWN_FILES = "_mc_files"
+
+
+# Files linked to a message by its transaction after the message was written (an inbound
+# message's files: conversations.attachments.link), by message pk, until the push at commit.
+_linked: dict[int, list] = {}
+
+
+def contact_file(stored) -> dict[str, Any]:
+    """A file as the messenger shows it: a lasting link (it mints a fresh signed URL),
+    relative to the server the messenger talks to."""
+    from messagecenter.files import links
+
+    return {
+        "name": stored.original_name,
+        "size": stored.size,
+        "content_type": stored.content_type,
+        "image": stored.is_raster_image,
+        "url": links.lasting_link(stored),
+        "thumb": links.lasting_link(stored, variant="thumb") if stored.thumbnail_key else "",
+        "scan": stored.scan_state,
+    }
+
+
+describe = contact_file
+
+
+def files_linked(message, files: list) -> None:
+    _linked[message.pk] = list(files)
+
+
+def contact_files(message) -> list[dict[str, Any]]:
+    """The message's files with lasting download links (R-FILE-1): the contact's own and the
+    operator's alike."""
+    from messagecenter.conversations.models import MessageAttachment
+
+    known = message.__dict__.get(KNOWN_FILES)
+    if known is not None:  # the writer just attached them: no query on the live path
+        return [describe(f) for f in known]
+    linked = _linked.pop(message.pk, None)
+    if linked is not None:
+        return [describe(f) for f in linked]
+    rows = MessageAttachment.objects.filter(message=message, file__isnull=False)
+    return [describe(row.file) for row in rows.select_related("file__account") if row.file]
 
 
 def announce_assignment_to_contact(conversation: Conversation) -> None:
@@ -102,6 +153,25 @@ def announce_to_contact(conversation: Conversation, entry: TimelineEntry) -> Non
         "type": "messenger.entry",
         "conversation": conversation.public_id,
         "seq": entry.seq,
-        "entry": contact_entry(entry),
+        "entry": contact_entry(entry, with_files=False),
     }
-    send_on_commit(event, [contact_group(conversation.contact.public_id)])
+    # The files at commit: a contact's message gets them later in its transaction
+    # (conversations.inbound links them after the message is written).
+    send_on_commit(
+        event, [contact_group(conversation.contact.public_id)], finish=_with_files(entry)
+    )
+
+
+def _with_files(entry: TimelineEntry):
+    def finish(event: dict[str, Any]) -> None:
+        message = event["entry"].get("message")
+        if message is None or message["deleted"]:
+            return
+        linked = _linked.pop(entry.message.pk, None)
+        files = (
+            [describe(f) for f in linked] if linked is not None else contact_files(entry.message)
+        )
+        if files:
+            message["files"] = files
+
+    return finish

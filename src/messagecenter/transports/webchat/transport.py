@@ -56,6 +56,7 @@ class WebchatTransport(Transport):
             conversation=str(request.get("conversation") or ""),
             client_msg_id=request.get("client_id") or None,
             client_info=dict(request.get("client_info") or {}),
+            uploads=_upload_ids(request.get("uploads")),
         )
 
     def deliver(self, outbound: Outbound) -> Receipt:
@@ -64,3 +65,10 @@ class WebchatTransport(Transport):
 
 
 registry.register(WebchatTransport())
+
+
+def _upload_ids(value: Any) -> tuple[str, ...]:
+    """The finished uploads the message carries (``webchat.uploads``), at most ten."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(v[:24] for v in value if isinstance(v, str) and v)[:10]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messagecenter.transports.webchat import views
+from messagecenter.transports.webchat import uploads, views
 
 app_name = "webchat"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("messenger.js", views.messenger_script, name="script"),
     path("chat/<str:widget_key>/", views.hosted_chat, name="chat"),
     path("demo/", views.demo, name="demo"),
+    path("messenger/<str:widget_key>/uploads/", uploads.create, name="uploads"),
+    path("messenger/<str:widget_key>/uploads/<str:upload_id>/", uploads.upload, name="upload"),
 ]

@@ -59,6 +59,17 @@ def contact_from_token(widget, token: str | None) -> Contact | None:
     return contact
 
 
+def contact_for_upload(widget, token: str | None) -> Contact | None:
+    """The contact of a token; a visitor who has not written yet becomes one now (sending a
+    file is a real interaction, like a first message)."""
+    from messagecenter.contacts import services as contacts
+
+    contact, visitor = _from_token(widget, token)
+    if contact is None and visitor is not None:
+        contact = contacts.become_contact(visitor)
+    return contact
+
+
 def _from_token(widget, token: str | None) -> tuple[Contact | None, Visitor | None]:
     data = _read_token(widget, token)
     if data.get("c"):

@@ -46,10 +46,14 @@ def act(request, conversation_id: str, call, payload=state):
 def reply(request, conversation_id: str):
     body = request.POST.get("body", "")
     client_id = request.POST.get("client_id", "")[:64] or None
+    # Finished uploads (web.views.uploads) sent with the text, in the order attached.
+    uploads = request.POST.getlist("upload")[:20]
     return act(
         request,
         conversation_id,
-        lambda c, a: services.post_operator_message(c, body, actor=a, client_msg_id=client_id),
+        lambda c, a: services.post_operator_message(
+            c, body, actor=a, client_msg_id=client_id, uploads=uploads
+        ),
         payload=entry,
     )
 

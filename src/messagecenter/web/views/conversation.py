@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from messagecenter.conversations import channel, extras
+from messagecenter.conversations import channel, extras, outgoing_files
 from messagecenter.conversations.models import Conversation
 from messagecenter.core.scoping import get_scoped
-from messagecenter.files.http import file_response
+from messagecenter.files import links
 from messagecenter.web import csp, reads
 from messagecenter.web.views.inbox import current_tab
 from messagecenter.web.views.respond import not_found_as_404
@@ -30,6 +30,8 @@ def conversation(request, conversation_id: str):
         "section": "inbox",
         "tab": tab,
         "is_mine": item.assigned_operator_id == request.user.pk,
+        "files_allowed": outgoing_files.files_allowed(item),
+        "file_accept": outgoing_files.accept(item),
         "rows": reads.inbox_rows(request.user, tab),
         **sidebar_context(item),
         "page": {
@@ -56,7 +58,9 @@ def file(request, conversation_id: str, file_id: str):
     stored = extras.conversation_file(item, file_id)
     if stored is None:
         raise Http404
-    return file_response(stored)
+    # Through a short-lived signed URL, like every download (files.links).
+    variant = "thumb" if request.GET.get("thumb") and stored.thumbnail_key else "file"
+    return redirect(links.download_url(stored, variant=variant))
 
 
 @login_required

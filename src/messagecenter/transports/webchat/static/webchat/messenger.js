@@ -35,6 +35,13 @@ const STRINGS = {
     with: (n) => "You're chatting with " + n,
     typing: (n) => (n ? n + " is typing…" : "Typing…"),
     placeholder: "Write a message…",
+    attach: "Attach files",
+    removeFile: "Remove file",
+    cancelUpload: "Cancel upload",
+    uploaded: (n, p) => n + ": " + p + "% uploaded",
+    uploadFailed: "The upload failed.",
+    waitFiles: "Wait until the files are uploaded.",
+    quarantined: "In quarantine (virus scan)",
     message: "Message",
     send: "Send",
     greeting: "Hi there! How can we help you today?",
@@ -94,6 +101,13 @@ const STRINGS = {
     with: (n) => "Sie chatten mit " + n,
     typing: (n) => (n ? n + " schreibt…" : "Schreibt…"),
     placeholder: "Nachricht schreiben…",
+    attach: "Dateien anhängen",
+    removeFile: "Datei entfernen",
+    cancelUpload: "Hochladen abbrechen",
+    uploaded: (n, p) => n + ": " + p + " % hochgeladen",
+    uploadFailed: "Das Hochladen ist fehlgeschlagen.",
+    waitFiles: "Bitte warten, bis die Dateien hochgeladen sind.",
+    quarantined: "In Quarantäne (Virenprüfung)",
     message: "Nachricht",
     send: "Senden",
     greeting: "Hallo! Wie können wir Ihnen heute helfen?",
@@ -148,6 +162,7 @@ const STRINGS = {
 };
 
 const ICON = {
+  clip: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="m21 11-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>',
   chat: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 6.5A3.5 3.5 0 0 1 7.5 3h9A3.5 3.5 0 0 1 20 6.5v7a3.5 3.5 0 0 1-3.5 3.5h-4.3l-4.1 3.3c-.8.6-1.6.2-1.6-.7V17A3.5 3.5 0 0 1 4 13.5z"/></svg>',
   down: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" d="m6 9 6 6 6-6"/></svg>',
   x: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M6 6l12 12M18 6 6 18"/></svg>',
@@ -239,6 +254,17 @@ h2{margin:0;font-size:17px;font-weight:650;line-height:1.25;white-space:nowrap;o
 .composer{display:flex;align-items:flex-end;gap:8px;padding:12px 12px 10px;border-top:1px solid var(--line);background:#fff;flex:none}
 textarea{flex:1;resize:none;border:1px solid var(--line);border-radius:14px;outline:0;font:inherit;color:inherit;background:#f7f8fb;max-height:132px;min-height:42px;padding:9px 14px;line-height:1.45;transition:border-color .15s,box-shadow .15s}
 textarea::placeholder{color:#7d8696}
+.clip{flex:none;align-self:center}
+.files{list-style:none;margin:0;padding:6px 12px 0;display:flex;flex-wrap:wrap;gap:6px;background:#fff;flex:none}
+.files li{display:flex;align-items:center;gap:6px;max-width:100%;padding:2px 4px 2px 10px;border:1px solid var(--line);border-radius:999px;font-size:12px}
+.files li.error{border-color:#b42318;color:#b42318}
+.files .fn{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;max-width:14em}
+.files progress{width:5em}
+.files button{border:0;background:none;cursor:pointer;width:22px;height:22px;padding:2px;color:inherit}
+.att{display:flex;flex-direction:column;gap:4px;margin-top:4px}
+.att a{color:inherit;font-size:13px;word-break:break-all}
+.att img{display:block;max-width:220px;max-height:160px;border-radius:10px}
+.drop{outline:2px dashed var(--a);outline-offset:-6px}
 textarea:focus,textarea:focus-visible{outline:0;border-color:var(--a);background:#fff;box-shadow:0 0 0 3px color-mix(in srgb,var(--a) 18%,transparent)}
 .send{width:42px;height:42px;border-radius:12px;background:var(--a);color:#fff;display:grid;place-items:center;flex:none;transition:background .15s,opacity .15s}
 .send:hover{background:var(--a2)}
@@ -354,6 +380,8 @@ function mount({ key, identity, language, mode }) {
     return typeof v === "function" ? v(...a) : v;
   };
 
+  let uploads = []; // files being attached (see "files" below)
+
   // ----- state ------------------------------------------------------------------------------
   const fresh = () => ({ token: null, contact: null, convs: {}, pending: [] });
   const read = () => {
@@ -438,6 +466,8 @@ function mount({ key, identity, language, mode }) {
     const entry = { s: e.seq, t: e.at, a: m.author_kind, n: m.author_name || "", h: m.deleted ? "" : m.html, d: m.deleted ? 1 : 0, c: m.client_msg_id || null };
     // A machine-translated reply: its original, shown on demand (translation app).
     if (m.machine_translated && !m.deleted) entry.o = m.original_html || "";
+    // Files: name, size, lasting link, preview, quarantined (R-FILE-1).
+    if (m.files && m.files.length && !m.deleted) entry.f = m.files.map((x) => ({ n: x.name, z: x.size, u: x.url, th: x.image ? x.thumb : "", q: x.scan === "infected" || x.scan === "pending" ? 1 : 0 }));
     if (provisional) entry.p = 1;
     const i = c.entries.findIndex((x) => x.s === e.seq);
     if (i >= 0) {
@@ -488,7 +518,10 @@ function mount({ key, identity, language, mode }) {
   const resumeBtn = h("button", { class: "resume", type: "button", hidden: true, onclick: () => ((vfy.min = 0), keepUi(), render(), focusScreen()) });
   const ta = h("textarea", { rows: "1", maxlength: "20000" });
   const sendBtn = h("button", { class: "send", type: "submit", disabled: true, html: ICON.send });
-  const composer = h("form", { class: "composer", onsubmit: (e) => (e.preventDefault(), submit()) }, ta, sendBtn);
+  const fileInput = h("input", { type: "file", multiple: true, hidden: true, onchange: () => (addFiles([...fileInput.files]), (fileInput.value = "")) });
+  const clip = h("button", { class: "icon clip", type: "button", hidden: true, onclick: () => fileInput.click(), html: ICON.clip });
+  const filesEl = h("ul", { class: "files", hidden: true, "aria-live": "polite" });
+  const composer = h("form", { class: "composer", onsubmit: (e) => (e.preventDefault(), submit()) }, clip, fileInput, ta, sendBtn);
   const foot = h("div", { class: "foot" });
   const panel = h(
     "section",
@@ -499,6 +532,7 @@ function mount({ key, identity, language, mode }) {
     bannerEl,
     closedEl,
     resumeBtn,
+    filesEl,
     composer,
     foot,
     liveEl,
@@ -517,10 +551,26 @@ function mount({ key, identity, language, mode }) {
       submit();
     }
   });
+  // Files by drop on the panel or paste into the text (R-FILE-1), where the widget takes them.
+  panel.addEventListener("dragover", (e) => {
+    if (!filesAllowed() || ![...(e.dataTransfer?.types || [])].includes("Files")) return;
+    e.preventDefault();
+    panel.classList.add("drop");
+  });
+  panel.addEventListener("dragleave", (e) => { if (!panel.contains(e.relatedTarget)) panel.classList.remove("drop"); });
+  panel.addEventListener("drop", (e) => {
+    panel.classList.remove("drop");
+    const files = [...(e.dataTransfer?.files || [])];
+    if (files.length && filesAllowed()) (e.preventDefault(), addFiles(files));
+  });
+  ta.addEventListener("paste", (e) => {
+    const files = [...(e.clipboardData?.files || [])];
+    if (files.length && filesAllowed()) (e.preventDefault(), addFiles(files));
+  });
   let typingSent = 0;
   ta.addEventListener("input", () => {
     autosize();
-    sendBtn.disabled = !ta.value.trim();
+    sendBtn.disabled = !ta.value.trim() && !uploads.some((u) => u.state === "done");
     const now = Date.now();
     if (current && ta.value.trim() && now - typingSent > TYPING_SEND_MS && send({ type: "typing", conversation: current })) typingSent = now;
   });
@@ -766,7 +816,7 @@ function mount({ key, identity, language, mode }) {
           prev = "";
         }
         const who = e.a + ":" + e.n;
-        out.push({ k: "m:" + c.id + ":" + e.s, kind: "msg", a: e.a, n: e.n, h: e.h, d: e.d, o: e.o, time: d, first: who !== prev });
+        out.push({ k: "m:" + c.id + ":" + e.s, kind: "msg", a: e.a, n: e.n, h: e.h, d: e.d, o: e.o, f: e.f, time: d, first: who !== prev });
         prev = who;
       }
       if (c.q) out.push({ k: "q:" + c.id, kind: "notice", text: t("queued") });
@@ -802,6 +852,7 @@ function mount({ key, identity, language, mode }) {
         a.rel = "noopener noreferrer nofollow";
       }
     }
+    if (it.f && it.f.length) bubble.append(filesOf(it.f));
     const meta = h("div", { class: "meta" });
     if (it.time && it.last) meta.append(h("time", { datetime: it.time.toISOString() }, timeFmt().format(it.time)));
     if (it.state === "pending") meta.append(h("span", {}, "· " + t("sending")));
@@ -878,6 +929,9 @@ function mount({ key, identity, language, mode }) {
     const hid = log.hidden;
     const scr = renderScreen();
     composer.hidden = blocked || !!scr;
+    clip.hidden = !filesAllowed();
+    clip.setAttribute("aria-label", t("attach"));
+    clip.title = t("attach");
     panel.hidden = !open;
 
     if (visible()) {
@@ -931,8 +985,13 @@ function mount({ key, identity, language, mode }) {
   // ----- sending ----------------------------------------------------------------------------
   function submit() {
     const body = ta.value.trim();
-    if (!body || blocked) return;
+    const ready = uploads.filter((u) => u.state === "done");
+    if ((!body && !ready.length) || blocked) return;
+    if (uploads.some((u) => u.state === "uploading")) return showBanner(t("waitFiles"), 4000);
     const p = { c: uuid(), b: body, t: new Date().toISOString() };
+    if (ready.length) p.u = ready.map((u) => u.id);
+    uploads = uploads.filter((u) => u.state !== "done");
+    renderFiles();
     if (new TextEncoder().encode(JSON.stringify({ type: "message.send", body, client_id: p.c })).length > MAX_FRAME) {
       showBanner(t("long"), 6000);
       return;
@@ -948,7 +1007,114 @@ function mount({ key, identity, language, mode }) {
     if (greeted) transmit(p);
   }
 
-  const transmit = (p) => send({ type: "message.send", body: p.b, client_id: p.c });
+  const transmit = (p) => send(Object.assign({ type: "message.send", body: p.b, client_id: p.c }, p.u ? { uploads: p.u } : {}));
+
+  // ----- files (R-FILE-1) ----------------------------------------------------------------------
+  // Uploaded at once in 8 MB chunks with the server's resumable protocol (POST announces,
+  // PATCH at Upload-Offset, HEAD after a dropped connection); the message names the finished
+  // uploads. The contact's token proves who uploads (no cookies: the page is another site).
+  const CHUNK = 8 * 1024 * 1024;
+  const UPLOADS = SELF.origin + "/messenger/" + key + "/uploads/";
+  function filesAllowed() {
+    return !!(widget && widget.media && widget.media.enabled !== false && (widget.media.types || []).length);
+  }
+
+  function addFiles(files) {
+    if (!filesAllowed() || blocked || !state.token) return;
+    for (const file of files) startUpload(file);
+  }
+
+  function xhr(method, url, body, headers, onProgress) {
+    return new Promise((resolve, reject) => {
+      const r = new XMLHttpRequest();
+      r.open(method, url);
+      r.setRequestHeader("X-MC-Token", state.token || "");
+      for (const [k, v] of Object.entries(headers || {})) r.setRequestHeader(k, v);
+      if (onProgress) r.upload.onprogress = onProgress;
+      r.onload = () => {
+        let json = null;
+        try { json = JSON.parse(r.responseText || "null"); } catch { json = null; }
+        resolve({ status: r.status, offset: r.getResponseHeader("Upload-Offset"), json });
+      };
+      r.onerror = r.onabort = () => reject(new Error("network"));
+      r.send(body);
+      return r;
+    });
+  }
+
+  async function startUpload(file) {
+    const u = { file, state: "uploading", sent: 0, offset: 0, id: "", url: "", error: "" };
+    uploads.push(u);
+    renderFiles();
+    const form = new FormData();
+    form.append("name", file.name);
+    form.append("size", String(file.size));
+    let created;
+    try { created = await xhr("POST", UPLOADS, form); } catch { return failUpload(u, t("uploadFailed")); }
+    if (created.status !== 201) return failUpload(u, created.json && created.json.error);
+    u.id = created.json.id;
+    u.url = SELF.origin + created.json.url;
+    let retries = 0;
+    while (u.state === "uploading") {
+      try {
+        const at = u.offset;
+        const answer = await xhr("PATCH", u.url, file.slice(at, at + CHUNK), { "Upload-Offset": String(at), "Content-Type": "application/offset+octet-stream" }, (e) => ((u.sent = at + e.loaded), renderFiles()));
+        retries = 0;
+        if (answer.status === 204 || (answer.status === 409 && answer.offset)) u.offset = Number(answer.offset);
+        else if (answer.status === 200) (u.state = "done"), (u.sent = file.size);
+        else return failUpload(u, answer.json && answer.json.error);
+      } catch {
+        if (u.state !== "uploading") return;
+        if (++retries > 5) return failUpload(u, t("uploadFailed"));
+        await new Promise((r) => setTimeout(r, 500 * retries));
+        try { u.offset = Number((await xhr("HEAD", u.url)).offset) || u.offset; } catch { /* next try */ }
+      }
+      renderFiles();
+    }
+    renderFiles();
+  }
+
+  function failUpload(u, why) {
+    u.state = "error";
+    u.error = why || t("uploadFailed");
+    renderFiles();
+  }
+
+  function cancelUpload(u) {
+    const running = u.state === "uploading";
+    u.state = "cancelled";
+    if (u.url) xhr("DELETE", u.url).catch(() => {});
+    uploads = uploads.filter((x) => x !== u);
+    renderFiles();
+    if (running) ta.focus();
+  }
+
+  function renderFiles() {
+    filesEl.hidden = !uploads.length;
+    filesEl.replaceChildren(...uploads.map((u) => {
+      const pct = u.file.size ? Math.floor((100 * u.sent) / u.file.size) : 100;
+      const label = u.state === "uploading" ? t("cancelUpload") : t("removeFile");
+      return h("li", { class: u.state, "data-state": u.state },
+        h("span", { class: "fn" }, u.file.name),
+        u.state === "uploading" ? h("progress", { max: "100", value: String(pct), "aria-label": t("uploaded", u.file.name, pct) }) : null,
+        u.state === "error" ? h("span", { role: "alert" }, u.error) : null,
+        h("button", { type: "button", "aria-label": label, title: label, html: ICON.x, onclick: () => cancelUpload(u) }));
+    }));
+    sendBtn.disabled = blocked || (!ta.value.trim() && !uploads.some((u) => u.state === "done"));
+  }
+
+  function filesOf(list) {
+    return h("div", { class: "att" }, list.map((f) => {
+      if (f.q) return h("span", {}, f.n + " · " + t("quarantined"));
+      const href = SELF.origin + f.u;
+      const label = f.n + " (" + sizeFmt(f.z) + ")";
+      return h("a", { href, target: "_blank", rel: "noopener noreferrer", download: f.n }, f.th ? h("img", { src: SELF.origin + f.th, alt: f.n }) : label);
+    }));
+  }
+
+  function sizeFmt(n) {
+    return n < 1024 ? n + " B" : n < 1048576 ? Math.round(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+  }
 
   function retry(id) {
     const p = state.pending.find((x) => x.c === id);

@@ -2,6 +2,7 @@
 // Enter to send (Shift+Enter for a new line), and a draft kept per conversation. `$` opens the
 // command picker and `!` the macro picker (picker.js); a command runs instead of being sent.
 
+import { Attachments, filesOf } from "./attachments.js";
 import { Picker } from "./picker.js";
 import { countSegments } from "./sms-segments.js";
 import { socket } from "./socket.js";
@@ -22,8 +23,17 @@ export class Composer {
     this.mine = form.querySelector("[data-mode][value=message]").checked;
     // SMS: what the reply costs, below the text box (sms-segments.js).
     this.segments = form.dataset.channel === "sms" ? form.querySelector("[data-segments]") : null;
+    // Files, where the channel (and the messenger's widget) carries them (attachments.js).
+    const attach = form.querySelector("[data-attach]");
+    this.attachments = attach
+      ? new Attachments(form.querySelector("[data-attachments]"), {
+          uploadsUrl: form.dataset.uploadsUrl,
+          onChange: () => { this.input.required = !this.attachments.count; },
+        })
+      : null;
     this.restoreDraft();
     this.wire();
+    if (attach) this.wireFiles(attach);
     this.setMode(this.mode);
   }
 
@@ -69,6 +79,41 @@ export class Composer {
       button.addEventListener("click", () => toast(button.getAttribute("aria-label")));
     }
     this.form.querySelector("[data-emoji]").addEventListener("click", (event) => this.toggleEmoji(event.currentTarget));
+  }
+
+  // The paperclip, a drop on the composer and a paste into it all attach files (messages only:
+  // a note carries none).
+  wireFiles(button) {
+    const picker = this.form.querySelector("[data-file-input]");
+    const take = (files) => {
+      if (!files.length) return false;
+      if (this.mode === "note") {
+        toast(gettext("Files can only be sent with a message, not with a note."), "error");
+        return true;
+      }
+      this.attachments.add(files);
+      return true;
+    };
+    button.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      take([...picker.files]);
+      picker.value = "";
+    });
+    this.form.addEventListener("dragover", (event) => {
+      if (![...(event.dataTransfer?.types || [])].includes("Files")) return;
+      event.preventDefault();
+      this.form.classList.add("composer--drop");
+    });
+    this.form.addEventListener("dragleave", (event) => {
+      if (!this.form.contains(event.relatedTarget)) this.form.classList.remove("composer--drop");
+    });
+    this.form.addEventListener("drop", (event) => {
+      this.form.classList.remove("composer--drop");
+      if (take(filesOf(event.dataTransfer))) event.preventDefault();
+    });
+    this.input.addEventListener("paste", (event) => {
+      if (take(filesOf(event.clipboardData))) event.preventDefault();
+    });
   }
 
   keydown(event) {
@@ -149,7 +194,10 @@ export class Composer {
 
   async send() {
     const body = this.input.value.trim();
-    if (!body || this.sending) return;
+    const withFiles = this.mode === "message" && this.attachments;
+    const files = withFiles ? this.attachments.ready : [];
+    if ((!body && !files.length) || this.sending) return;
+    if (withFiles && this.attachments.busy) return toast(gettext("Wait until the files are uploaded."), "error");
     if (this.isCommand(body)) return this.runCommand(body);
     // Live translation (translation/js/composer.js) may take a reply over: preview, then send.
     const handover = new CustomEvent("mc:send", { cancelable: true, detail: { body } });
@@ -158,9 +206,11 @@ export class Composer {
     const form = new FormData();
     form.append("body", body);
     form.append("client_id", crypto.randomUUID ? crypto.randomUUID() : String(Date.now()));
+    for (const id of files) form.append("upload", id);
     const result = await post(this.form.action, form);
     this.sending = false;
     if (!result.ok) return toast(result.data.error, "error");
+    if (files.length) this.attachments.clearSent();
     this.input.value = "";
     this.autosize();
     localStorage.removeItem(this.draftKey);

@@ -213,9 +213,7 @@ export class Timeline {
     const skipped = mail?.skipped_attachments || [];
     return html`<div class="msg__extras">
       ${files.length
-        ? html`<ul class="msg__files" aria-label=${gettext("Attachments")}>${files.map(
-            (file) => html`<li><a class="msg__file" href=${file.url} download=${file.name} data-file=${file.id}>${icon("paperclip")}<span class="msg__file-name">${file.name}</span><span class="msg__file-size">${formatSize(file.size)}</span></a></li>`,
-          )}</ul>`
+        ? html`<ul class="msg__files" aria-label=${gettext("Attachments")}>${files.map((file) => fileTemplate(file))}</ul>`
         : nothing}
       ${skipped.map(
         (part) => html`<p class="msg__skipped" data-skipped>${icon("circle-alert")}${format(gettext("Not kept: %(name)s (%(size)s), larger than the upload limit."), { name: part.filename, size: formatSize(part.size) })}</p>`,
@@ -414,4 +412,41 @@ function candidates(entry) {
   return html` <details><summary>${format(ngettext("%(count)s candidate", "%(count)s candidates", count), { count })}</summary>
     <ul class="event__candidates">${list.map((c) => html`<li>${format(ngettext("%(name)s: %(free)s free slot", "%(name)s: %(free)s free slots", c.free), { name: c.name, free: c.free })}</li>`)}</ul>
   </details>`;
+}
+
+// A file of a message: a raster image as its preview, opening in the viewer; anything else as
+// its name, type and size; a file in quarantine (virus scan) says so and has no link.
+function fileTemplate(file) {
+  if (file.scan === "infected" || file.scan === "pending") {
+    const why = file.scan === "infected" ? gettext("Quarantined: a virus scan found something.") : gettext("Waiting for the virus scan.");
+    return html`<li><span class="msg__file msg__file--quarantined" data-file=${file.id} data-quarantined>${icon("shield")}<span class="msg__file-name">${file.name}</span><span class="msg__file-size">${why}</span></span></li>`;
+  }
+  if (file.image && file.thumb) {
+    return html`<li><button type="button" class="msg__image" data-file=${file.id} data-image-file aria-label=${format(gettext("Show image %(name)s"), { name: file.name })} @click=${() => showImage(file)}><img src=${file.thumb} alt=${file.name} loading="lazy"></button></li>`;
+  }
+  return html`<li><a class="msg__file" href=${file.url} download=${file.name} data-file=${file.id}>${icon("paperclip")}<span class="msg__file-name">${file.name}</span><span class="msg__file-size">${fileType(file)} · ${formatSize(file.size)}</span></a></li>`;
+}
+
+function fileType(file) {
+  return file.content_type ? file.content_type.split("/").pop().toUpperCase() : "";
+}
+
+// The image viewer: the full image in a modal dialog, with its name and a download link.
+function showImage(file) {
+  let dialog = document.getElementById("image-viewer");
+  if (!dialog) {
+    dialog = document.createElement("dialog");
+    dialog.id = "image-viewer";
+    dialog.className = "image-viewer";
+    dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+    document.body.append(dialog);
+  }
+  render(html`<figure class="image-viewer__figure">
+      <img class="image-viewer__image" src=${file.url} alt=${file.name}>
+      <figcaption class="image-viewer__caption"><span>${file.name} · ${formatSize(file.size)}</span>
+        <a class="button button--small" href=${file.url} download=${file.name}>${gettext("Download")}</a>
+        <button type="button" class="button button--small" data-close-viewer @click=${() => dialog.close()}>${icon("x")}<span>${gettext("Close")}</span></button>
+      </figcaption>
+    </figure>`, dialog);
+  dialog.showModal();
 }
