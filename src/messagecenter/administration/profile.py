@@ -161,7 +161,12 @@ def _save(account: Account, changes: dict, actor: Actor) -> AccountProfile:
 
 def _locked(account: Account) -> AccountProfile:
     AccountProfile.objects.get_or_create(account=account)
-    return AccountProfile.objects.select_for_update().select_related("logo").get(account=account)
+    # of=self: the logo is a nullable join, which PostgreSQL cannot lock.
+    return (
+        AccountProfile.objects.select_for_update(of=("self",))
+        .select_related("logo")
+        .get(account=account)
+    )
 
 
 def _require_admin(actor: Actor, account: Account) -> None:
