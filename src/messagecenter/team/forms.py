@@ -230,17 +230,6 @@ class NameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
 
 
-class AccountForm(forms.Form):
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=time_zone_choices,
-        help_text=_(
-            "Times in e-mails to contacts (transcripts) when their browser did not tell us "
-            "their own time zone."
-        ),
-    )
-
-
 class WidgetForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
     operator_group: forms.ModelChoiceField = forms.ModelChoiceField(

@@ -69,14 +69,6 @@ COMING = {
         "megaphone",
         _("Send approved WhatsApp templates to groups of contacts and follow the replies."),
     ),
-    "help": (
-        _("Help"),
-        "circle-help",
-        _(
-            "Answers to common questions, short tutorials and a direct line to our support "
-            "chat. Until then, press ? anywhere for the keyboard shortcuts."
-        ),
-    ),
 }
 
 
