@@ -16,6 +16,7 @@ from messagecenter.analytics import fold
 from messagecenter.analytics.events import PRESENCE_TOPIC
 from messagecenter.analytics.models import ConversationMetric, PresenceInterval, SlotInterval
 from messagecenter.conversations.models import Conversation, TimelineEntry
+from messagecenter.core import clock
 
 RECOMPUTE_BATCH = 500
 
@@ -46,8 +47,11 @@ def record_conversation(public_id: str, seq: int) -> None:
 
 
 def record_presence(operator_id: int, presence: str, at: datetime | None) -> None:
-    """Online opens an interval (unless one is open), Away closes the open one."""
+    """Online opens an interval (unless one is open), Away closes the open one; ``at`` None:
+    now."""
     from messagecenter.accounts.models import Operator
+
+    at = at or clock.now()
 
     account_id = Operator.objects.filter(pk=operator_id).values_list("account_id", flat=True)
     open_ = PresenceInterval.objects.filter(operator_id=operator_id, ended_at__isnull=True)
