@@ -69,8 +69,13 @@ class App:
 
     def open(self, path: str):
         self.page.goto(self.base + path)
-        # The shell's socket says hello once the page is live.
-        wait_until(self.page, "document.querySelector('.toasts') !== null")
+        # The shell's socket says hello once the page is live; the personal module may then still
+        # put its notification prompt above the content, which moves whatever a test clicks next.
+        wait_until(
+            self.page,
+            "document.querySelector('.toasts') !== null"
+            " && document.documentElement.dataset.mcPersonal === 'ready'",
+        )
         return self.page
 
     def screenshot(self, name: str) -> None:
