@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.test import TestCase
 
+from messagecenter.contacts.services import create_contact
 from messagecenter.conversations import services
 from messagecenter.core.actors import Actor
 from messagecenter.jobs import names, outbox
@@ -212,6 +213,55 @@ def test_a_drain_leaves_failed_events_to_the_sweep(clock, settings, mine, alice,
     with capture_events():
         [picked] = outbox.sweep()
     assert queued[-1] == ("notifications.notify", picked)  # the sweep names the event
+
+
+def test_a_drain_consumes_events_together_and_one_failure_costs_only_its_own(
+    widget, account, alice, queued
+):
+    """GIVEN contact messages in three chats, the middle one's handler failing after it wrote
+    WHEN one drain handles them (in one transaction, see ``_consume_together``) THEN the two
+    others are notified and marked, the failed one left nothing and waits for the sweep."""
+    chats = []
+    for name in ("Anna", "Bert", "Cem"):
+        chat = start(widget, create_contact(account, name=name))
+        services.assign_operator(chat, alice, actor=Actor.for_operator(alice))
+        chats.append(chat)
+    OutboxEvent.objects.all().delete()
+    for chat in chats:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            contact_writes(chat)
+
+    def middle_fails(payload):
+        notify_from_event(payload)
+        if payload["conversation"] == chats[1].public_id:
+            raise ConnectionError("…then the connection broke")
+
+    with capture_events():
+        assert outbox.drain("notifications.notify", middle_fails) == 2
+    notified_chats = Notification.objects.filter(operator=alice).values_list(
+        "conversation__public_id", flat=True
+    )
+    assert sorted(notified_chats) == sorted([chats[0].public_id, chats[2].public_id])
+    failed = OutboxEvent.objects.get(payload__conversation=chats[1].public_id)
+    assert (failed.processed_at, failed.attempts, failed.last_error) == (None, 1, "ConnectionError")
+    assert OutboxEvent.objects.filter(processed_at__isnull=False).count() == 2
+
+
+def test_a_drain_gives_the_write_lock_back_between_short_transactions(mine, alice, monkeypatch):
+    """A drain of many events commits every few milliseconds, not once at the end, so message
+    writes waiting for SQLite's write lock wait one short transaction at most."""
+    monkeypatch.setattr(outbox, "TOGETHER_SECONDS", 0)  # every handler over the budget
+    for body in ("eins", "zwei", "drei"):
+        with TestCase.captureOnCommitCallbacks(execute=False):
+            contact_writes(mine, body)
+    commits = []
+    real = outbox._consume_together
+    monkeypatch.setattr(
+        outbox, "_consume_together", lambda pks, h: commits.append(pks) or real(pks, h)
+    )
+    with capture_events():
+        assert outbox.drain("notifications.notify", notify_from_event) == 3
+    assert [len(pks) for pks in commits] == [3, 2, 1]  # one event per transaction
 
 
 def test_without_a_shared_wake_flag_every_event_is_queued(mine, settings, queued, monkeypatch):

@@ -207,3 +207,22 @@ def test_cached_translations_are_forgotten_after_thirty_days(deepl_account, chat
     clock.shift(2 * 86400)
     assert services.prune_cache() == 1
     assert not CachedTranslation.objects.exists()
+
+
+def test_only_translating_conversations_cost_the_writer_an_outbox_row(deepl_account, chat, alice):
+    """The outbox asks in the writer whether translation wants the message: a conversation
+    with the toggle off leaves no row for the translation job, one switched on does."""
+    from django.test import TestCase
+
+    from messagecenter.conversations import services as conversations
+    from messagecenter.jobs.models import OutboxEvent
+
+    def rows_after_a_contact_message() -> int:
+        with TestCase.captureOnCommitCallbacks(execute=False):  # no drain: the row stays
+            conversations.post_contact_message(chat, "Hallo", actor=Actor.for_contact(chat.contact))
+        return OutboxEvent.objects.filter(job=inbound.JOB).count()
+
+    assert rows_after_a_contact_message() == 1
+    services.set_toggle(chat, enabled=False, language="", actor=Actor.for_operator(alice))
+    OutboxEvent.objects.all().delete()
+    assert rows_after_a_contact_message() == 0

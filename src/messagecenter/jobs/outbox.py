@@ -11,9 +11,10 @@ outbox instead:
   yet, in order. One drain serves a whole burst of writes (see ``wake``): in the embedded
   server on its own drainer thread, elsewhere as one queued job per burst; at 100 messages a
   second, one enqueue per message was a fifth of the write path's CPU;
-- ``consume(event_pk, handler)`` claims one row with a lease, then calls the handler and marks
-  the row processed in one transaction (the handler must still be idempotent for what it does
-  outside the database); an error leaves it for the sweep, up to ``MAX_ATTEMPTS``;
+- ``consume(event_pk, handler)`` claims one row, then calls the handler and marks the row
+  processed in one transaction (the handler must still be idempotent for what it does outside
+  the database); an error leaves it for the sweep, up to ``MAX_ATTEMPTS``. A drain consumes
+  its rows the same way, a few together in one transaction (``_consume_together``);
 - ``sweep`` (every minute and at start-up) enqueues rows still unprocessed a lease after they
   were written or claimed, one by one: their job was lost with a crashed worker, or failed.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -249,8 +251,58 @@ def _drain_batch(job: str, handler: Callable[[dict[str, Any]], Any]) -> tuple[in
         .order_by("pk")
         .values_list("pk", flat=True)[:DRAIN_BATCH]
     )
-    handled = sum(consume(event_pk, handler) for event_pk in batch)
+    handled, rest = 0, batch
+    while rest:
+        count, reached = _consume_together(rest, handler)
+        handled += count
+        rest = rest[reached:]
     return handled, len(batch) == DRAIN_BATCH
+
+
+# Events consumed in one transaction: one claim and one mark for all of them. Per event, the
+# begin, claim, mark and commit cost more than most handlers (measured: the drainer was 38% of
+# the embedded server's CPU at 100 msg/s). The budget bounds how long the transaction holds
+# SQLite's one write lock, which every message write waits for.
+TOGETHER = 50
+TOGETHER_SECONDS = 0.005
+
+
+def _consume_together(pks: list[int], handler: Callable[[dict[str, Any]], Any]) -> tuple[int, int]:
+    """Claim the events ``pks`` (oldest first) and run ``handler`` on each, in one transaction,
+    until ``TOGETHER_SECONDS`` have passed: (events handled, how many of ``pks`` were dealt with).
+
+    Each handler runs in its own savepoint, so a failing one takes only its own writes with it;
+    its row is then counted as failed in the same transaction (``_failed``). Rows another
+    worker holds or finished are passed over."""
+    head = pks[:TOGETHER]
+    now = clock.now()
+    claimable = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    started = time.monotonic()
+    done: list[int] = []
+    reached = len(head)
+    with transaction.atomic():
+        events = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(claimable, pk__in=head, processed_at__isnull=True, failed_at__isnull=True)
+            .order_by("pk")
+        )
+        for event in events:
+            if done and time.monotonic() - started > TOGETHER_SECONDS:
+                reached = head.index(event.pk)  # the rest go in the next transaction
+                break
+            try:
+                with transaction.atomic():
+                    handler(event.payload)
+            except Exception as error:
+                log.exception("outbox event %s (%s → %s) failed", event.pk, event.topic, event.job)
+                _failed(event, error)
+            else:
+                done.append(event.pk)
+        if done:
+            OutboxEvent.objects.filter(pk__in=done).update(
+                processed_at=clock.now(), claimed_until=None, attempts=F("attempts") + 1
+            )
+    return len(done), reached
 
 
 def lease() -> timedelta:

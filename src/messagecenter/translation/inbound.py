@@ -39,8 +39,16 @@ TRANSLATE_JOB = "translation.translate_message"
 
 
 def wants(event: dict[str, Any]) -> bool:
-    """Only contact messages are translated as they arrive (notes never are)."""
-    return event.get("kind") == "message" and event.get("actor_kind") == "contact"
+    """Only contact messages of a conversation with translation on are translated as they
+    arrive (notes never are). Asked in the writer's transaction: one indexed lookup there
+    spares every other contact message an outbox row, its drain and the handler's queries.
+    A toggle switched on meanwhile commits before this write (this lookup sees it) or after
+    it (its backfill sees the message): both hold the conversation's row lock."""
+    if event.get("kind") != "message" or event.get("actor_kind") != "contact":
+        return False
+    return ConversationTranslation.objects.filter(
+        conversation__public_id=event.get("conversation"), enabled=True
+    ).exists()
 
 
 def record(event: dict[str, Any]) -> int:

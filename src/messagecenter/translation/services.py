@@ -212,6 +212,12 @@ def set_toggle(
     if language and language not in languages:
         raise ValidationFailed(_("Choose one of the account's languages."), code="language")
     with transaction.atomic():
+        # The conversation's row lock, as every message write takes it: a contact message
+        # commits wholly before this switch (the backfill sees it) or after it (the outbox's
+        # ``inbound.wants`` sees the toggle on), never between the two on PostgreSQL either.
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list(
+            "pk"
+        ).first()
         toggle = toggle_of(conversation)
         switched_on = enabled and not toggle.enabled
         toggle.enabled = enabled

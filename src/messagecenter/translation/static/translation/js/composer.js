@@ -94,12 +94,23 @@ if (tool && form && data) {
     tool.dataset.state = data.state;
   }
 
-  async function save() {
+  // Changes are saved one after another, each with the panel as it is then; only the answer
+  // to the latest is shown, so an earlier answer never undoes a box ticked meanwhile.
+  let saving = Promise.resolve();
+  let latest = 0;
+  function save() {
+    const mine = ++latest;
+    saving = saving.catch(() => {}).then(() => send(mine)); // a failed save does not stop the next
+    return saving;
+  }
+
+  async function send(mine) {
     const body = new FormData();
     if (panel.querySelector("[data-translation-enabled]").checked) body.append("enabled", "on");
     body.append("language", panel.querySelector("[data-translation-language]").value);
     const result = await post(data.urls.toggle, body);
     if (!result.ok) return toast(result.data.error, "error");
+    if (mine !== latest) return;
     Object.assign(data, result.data);
     show();
   }
