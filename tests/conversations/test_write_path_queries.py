@@ -38,6 +38,15 @@ class Statements(CaptureQueriesContext):
         return [q["sql"] for q in self.captured_queries if not q["sql"].startswith(CONTROL)]
 
 
+@pytest.fixture(autouse=True)
+def _steady_state():
+    """As in a running server after its first message: the translation consumer's cached
+    "no conversation translates" spares every write its lookup (translation.inbound.wants)."""
+    from messagecenter.translation.inbound import any_conversation_translates
+
+    assert any_conversation_translates() is False
+
+
 @pytest.fixture
 def live_conversation(account, widget, alice):
     contact = create_contact(account, name="Clara", email="clara@example.com")

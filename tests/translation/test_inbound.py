@@ -226,3 +226,16 @@ def test_only_translating_conversations_cost_the_writer_an_outbox_row(deepl_acco
     services.set_toggle(chat, enabled=False, language="", actor=Actor.for_operator(alice))
     OutboxEvent.objects.all().delete()
     assert rows_after_a_contact_message() == 0
+
+
+def test_switching_translation_on_is_seen_by_the_next_message_at_once(deepl_account, chat, alice):
+    """The writers' cached "no conversation translates" is reset when a toggle is switched on:
+    the very next contact message is translated, not one up to ten seconds later."""
+    from django.test import TestCase
+
+    services.set_toggle(chat, enabled=False, language="", actor=Actor.for_operator(alice))
+    assert inbound.any_conversation_translates() is False  # cached: no toggle is on
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.set_toggle(chat, enabled=True, language="de", actor=Actor.for_operator(alice))
+    entry = contact_writes(chat, "Hallo, noch eine Frage")
+    assert translations_of(entry)["en"].state == RowState.DONE

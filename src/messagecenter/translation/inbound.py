@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from messagecenter.accounts.models import Operator
@@ -40,15 +41,37 @@ TRANSLATE_JOB = "translation.translate_message"
 
 def wants(event: dict[str, Any]) -> bool:
     """Only contact messages of a conversation with translation on are translated as they
-    arrive (notes never are). Asked in the writer's transaction: one indexed lookup there
-    spares every other contact message an outbox row, its drain and the handler's queries.
+    arrive (notes never are). Asked in the writer's transaction: a lookup there spares every
+    other contact message an outbox row, its drain and the handler's queries — and where no
+    conversation translates at all, the cached "none" spares the lookup too.
     A toggle switched on meanwhile commits before this write (this lookup sees it) or after
     it (its backfill sees the message): both hold the conversation's row lock."""
     if event.get("kind") != "message" or event.get("actor_kind") != "contact":
         return False
+    if not any_conversation_translates():
+        return False
     return ConversationTranslation.objects.filter(
         conversation__public_id=event.get("conversation"), enabled=True
     ).exists()
+
+
+# Whether any conversation anywhere translates. A "no" is re-checked often (a process without
+# the shared cache may have missed the switch); a "yes" stays longer. ``set_toggle`` resets it.
+_ANY_KEY = "mc:translation:any-on"
+_NO_SECONDS = 10
+_YES_SECONDS = 300
+
+
+def any_conversation_translates() -> bool:
+    found = cache.get(_ANY_KEY)
+    if found is None:
+        found = ConversationTranslation.objects.filter(enabled=True).exists()
+        cache.set(_ANY_KEY, found, _YES_SECONDS if found else _NO_SECONDS)
+    return bool(found)
+
+
+def toggles_changed() -> None:
+    cache.delete(_ANY_KEY)
 
 
 def record(event: dict[str, Any]) -> int:

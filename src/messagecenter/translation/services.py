@@ -230,6 +230,10 @@ def set_toggle(
             from messagecenter.translation import inbound  # it reads these settings
 
             inbound.backfill(conversation)
+            # Now for this process, and again after commit: a writer may have cached "none"
+            # from what it read before this switch committed.
+            inbound.toggles_changed()
+            transaction.on_commit(inbound.toggles_changed)
     return toggle
 
 
