@@ -113,3 +113,18 @@ def test_with_direct_connections_candidates_pass(settings):
 def test_malformed_signals_are_refused(frame):
     with pytest.raises(ProtocolError):
         clean_signal(frame)
+
+
+@pytest.mark.parametrize("name", ["call.js", "peer.js"])
+def test_the_messengers_call_modules_are_served_for_any_site(client, name):
+    response = client.get(f"/messenger/modules/{name}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    body = b"".join(response) if response.streaming else response.content
+    assert b"export" in body
+
+
+def test_other_module_names_are_not_found(client):
+    assert client.get("/messenger/modules/settings.py").status_code == 404
+    assert client.get("/messenger/modules/..%2Fmessenger.js").status_code == 404

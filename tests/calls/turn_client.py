@@ -32,13 +32,23 @@ def _parse(data: bytes) -> tuple[int, dict[int, bytes]]:
     return kind, attrs
 
 
+def _ask(sock: socket.socket, port: int, message: bytes) -> bytes:
+    """UDP may drop a datagram: retransmit like a STUN client does (RFC 5389 7.2.1)."""
+    for _ in range(5):
+        sock.sendto(message, ("127.0.0.1", port))
+        try:
+            return sock.recv(2048)
+        except TimeoutError:
+            continue
+    raise TimeoutError("coturn did not answer")
+
+
 def allocate(port: int, username: str, password: str) -> int:
     """The error code coturn answers (401: refused), or 0 for an allocation it granted."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(3)
+        sock.settimeout(0.5)
         transport = _attr(TRANSPORT, bytes([17, 0, 0, 0]))
-        sock.sendto(_message(transport, os.urandom(12)), ("127.0.0.1", port))
-        _, challenge = _parse(sock.recv(2048))
+        _, challenge = _parse(_ask(sock, port, _message(transport, os.urandom(12))))
         realm, nonce = challenge[REALM], challenge[NONCE]
         attrs = transport + _attr(USERNAME, username.encode()) + _attr(REALM, realm)
         attrs += _attr(NONCE, nonce)
@@ -46,8 +56,7 @@ def allocate(port: int, username: str, password: str) -> int:
         # The long-term credential key of RFC 5389: MD5(username:realm:password).
         key = hashlib.md5(f"{username}:{realm.decode()}:{password}".encode()).digest()
         digest = hmac.new(key, _message(attrs, txid, extra=24), hashlib.sha1).digest()
-        sock.sendto(_message(attrs + _attr(INTEGRITY, digest), txid), ("127.0.0.1", port))
-        kind, answer = _parse(sock.recv(2048))
+        kind, answer = _parse(_ask(sock, port, _message(attrs + _attr(INTEGRITY, digest), txid)))
         if kind == ALLOCATE_OK:
             return 0
         code = answer.get(ERROR, b"\0\0\0\0")
