@@ -281,7 +281,9 @@ def _end_by_system(call: Call) -> bool:
 def _locked(call: Call) -> Call:
     return (
         Call.objects.select_for_update(of=("self",))
-        .select_related("conversation__contact", "conversation__account", "operator")
+        .select_related(
+            "conversation__contact", "conversation__account", "conversation__widget", "operator"
+        )
         .get(pk=call.pk)
     )
 

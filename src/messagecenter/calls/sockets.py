@@ -134,26 +134,25 @@ class MessengerCallFrames(CallFrames):
     async def on_call_accept(self, frame: dict[str, Any]) -> None:
         call_id = text(frame, "call", max_length=24)
 
-        def accept():
+        def accept() -> dict[str, Any]:
             call = services.accept_call(
                 call_id,
                 actor=self.call_actor(),
                 channel_name=self.channel_name,  # type: ignore[attr-defined]
             )
-            return call, services.ice_for(call, "contact")
-
-        call, config = await db(accept)()
-        await self.join_call(call.public_id)
-        await self.send_json(  # type: ignore[attr-defined]
-            {
+            conversation = call.conversation
+            return {
                 "type": "call.joined",
                 "call": call.public_id,
-                "conversation": call.conversation.public_id,
+                "conversation": conversation.public_id,
                 "video": call.video,
-                "video_allowed": call.conversation.widget.video_enabled,
-                "ice": config,
+                "video_allowed": conversation.widget.video_enabled,
+                "ice": services.ice_for(call, "contact"),
             }
-        )
+
+        joined = await db(accept)()
+        await self.join_call(joined["call"])
+        await self.send_json(joined)  # type: ignore[attr-defined]
 
     async def on_call_decline(self, frame: dict[str, Any]) -> None:
         call_id = text(frame, "call", max_length=24)
