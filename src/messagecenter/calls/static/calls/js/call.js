@@ -60,15 +60,16 @@ if (tool && data) {
 
   async function offer(video) {
     if (call && call.state !== "over") return toast(gettext("You are already in a call."), "error");
-    call = { id: null, video, state: "preparing", ref: "call:" + Date.now() };
+    const asked = (call = { id: null, video, state: "preparing", ref: "call:" + Date.now() });
     show();
     try {
-      call.local = await askMedia(video);
+      asked.local = await askMedia(video);
     } catch {
-      call = null;
-      show();
+      if (call === asked) (call = null), show();
       return toast(gettext("The call needs your microphone (and camera): allow them in the browser."), "error");
     }
+    // Cancelled while the browser asked: release the devices, offer nothing.
+    if (call !== asked) return asked.local.getTracks().forEach((track) => track.stop());
     if (!socket.send({ type: "call.offer", conversation: data.conversation, video, client_id: call.ref })) {
       stopLocal();
       call = null;

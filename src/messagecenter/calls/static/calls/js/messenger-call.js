@@ -112,14 +112,16 @@ export function mountCall(api) {
   }
 
   async function accept() {
-    call.note = "";
+    const asked = call;
+    asked.note = "";
     try {
-      call.local = await askMedia(call.video);
+      asked.local = await askMedia(asked.video);
     } catch {
-      call.note = t("allow");
+      asked.note = t("allow");
       return show();
     }
-    if (!call || call.state !== "ringing") return stopLocal();
+    // Ended, answered elsewhere or put away while the browser asked: release the devices.
+    if (call !== asked || call.state !== "ringing") return asked.local.getTracks().forEach((track) => track.stop());
     call.state = "connecting";
     show();
     if (!api.send({ type: "call.accept", call: call.id })) over("lost");
@@ -262,7 +264,16 @@ export function mountCall(api) {
     if (focused) rowEl.querySelector(`[data-toggle="${focused}"]`)?.focus();
   }
 
-  return { receive, dropped: () => call && call.state !== "over" && call.state !== "ringing" && over("lost") };
+  // The socket dropped: a call in progress is over (the server ends it); a ringing offer is
+  // put away and rings again after the reconnect if it still does (welcome sends it again).
+  function dropped() {
+    if (!call || call.state === "over") return;
+    if (call.state !== "ringing") return over("lost");
+    call = null;
+    show();
+  }
+
+  return { receive, dropped };
 }
 
 function initials(name) {
