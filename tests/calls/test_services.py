@@ -231,3 +231,17 @@ def test_the_sweep_ends_calls_whose_sockets_are_gone(chat, alice, contact):
     ContactConnection.objects.filter(channel_name=contact_tab).delete()  # pruned as stale
     assert services.end_abandoned() == 1
     assert Call.objects.get().state == CallState.ENDED
+
+
+def test_the_contact_sees_call_entries_without_internal_data(chat, alice, contact, clock):
+    from messagecenter.conversations.queries import contact_entries_after
+
+    call = offer(chat, alice, video=True)
+    clock.shift(181)
+    services.expire_offers()
+    calls = [e for e in contact_entries_after(chat, 0) if e["kind"] == "call"]
+    assert [e["call"] for e in calls] == [
+        {"id": call.public_id, "event": "offered", "video": True, "duration": None},
+        {"id": call.public_id, "event": "missed", "video": True, "duration": None},
+    ]
+    assert all(set(e) == {"seq", "kind", "at", "call"} for e in calls)
