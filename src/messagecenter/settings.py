@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "messagecenter.translation",
     "messagecenter.analytics",
     "messagecenter.administration",
+    "messagecenter.calls",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,24 @@ FILE_LINK_DAYS = env_int("MC_FILE_LINK_DAYS", 30, minimum=1)
 # Optional ClamAV scan of every stored file: clamd's unix socket path or host:port; empty: off.
 CLAMD = env_str("MC_CLAMD")
 CLAMD_TIMEOUT_SECONDS = env_int("MC_CLAMD_TIMEOUT_SECONDS", 30, minimum=1)
+# --- Calls (WebRTC, R-FILE-3; calls/ice.py) --------------------------------------------------
+# TURN relays every call by default, so neither side learns the other's address; credentials
+# are minted per call from coturn's static-auth-secret (its REST API scheme).
+TURN_URLS = env_list("MC_TURN_URLS")
+TURN_SECRET = env_secret("MC_TURN_SECRET")
+TURN_CREDENTIAL_SECONDS = env_int("MC_TURN_CREDENTIAL_SECONDS", 3600, minimum=60)
+STUN_URLS = env_list("MC_STUN_URLS")
+# Privacy: only with this may the browsers connect directly (and learn each other's address).
+CALLS_ALLOW_DIRECT = env_bool("MC_CALLS_ALLOW_DIRECT", False)
+for _url in TURN_URLS:
+    if not _url.startswith(("turn:", "turns:")):
+        raise ConfigError(f"MC_TURN_URLS must list turn: or turns: URLs, got {_url!r}")
+for _url in STUN_URLS:
+    if not _url.startswith(("stun:", "stuns:")):
+        raise ConfigError(f"MC_STUN_URLS must list stun: or stuns: URLs, got {_url!r}")
+if TURN_URLS and not TURN_SECRET:
+    raise ConfigError("MC_TURN_URLS needs MC_TURN_SECRET (coturn's static-auth-secret)")
+
 S3_BUCKET = env_str("MC_S3_BUCKET")
 if S3_BUCKET:
     _file_storage = {

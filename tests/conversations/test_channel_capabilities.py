@@ -87,9 +87,11 @@ def test_the_api_answers_a_refusal_as_a_problem(widget, contact, alice):
     assert body["detail"] == "Messages cannot be deleted on E-mail conversations."
 
 
-def test_the_page_offers_only_what_the_channel_can_do(client, widget, contact, alice):
+def test_the_page_offers_only_what_the_channel_can_do(client, widget, contact, alice, settings):
     """The e-mail conversation's page has no call button, carries the capability record for
-    the timeline (no delete buttons) and says why; the webchat's has the call button."""
+    the timeline (no delete buttons) and says why; the webchat's has the call button (where
+    the server has a TURN relay for calls)."""
+    settings.TURN_URLS, settings.TURN_SECRET = ["turn:127.0.0.1:3478"], "secret"
     client.force_login(alice)
     mail = on_channel("email", widget, contact, alice)
     page = client.get(reverse("conversation", args=[mail.public_id])).content.decode()

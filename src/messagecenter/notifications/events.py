@@ -23,4 +23,7 @@ def can_notify(event: dict[str, Any]) -> bool:
     """Timeline entries that can notify someone: a contact's message, an assignment."""
     if event.get("kind") == "message":
         return event.get("actor_kind") == "contact"
+    # A call the contact did not answer (the job reads whether it was missed).
+    if event.get("kind") == "call":
+        return event.get("actor_kind") == "system"
     return event.get("kind") == "assigned"

@@ -43,6 +43,8 @@ def notify_from_event(event: dict[str, Any]) -> int:
         return _on_assigned(conversation, entry)
     if entry.kind == "message" and entry.actor_kind == "contact":
         return _on_contact_message(conversation, entry)
+    if entry.kind == "call" and entry.data.get("event") == "missed":
+        return _on_missed_call(conversation, entry)
     return 0
 
 
@@ -78,6 +80,15 @@ def _on_contact_message(conversation: Conversation, entry: TimelineEntry) -> int
     if conversation.assigned_group_id is not None:
         members = members.filter(groups=conversation.assigned_group_id)
     return _notify(conversation, entry, list(members), Kind.NEW_UNASSIGNED)
+
+
+def _on_missed_call(conversation: Conversation, entry: TimelineEntry) -> int:
+    """The operator who called hears that the contact did not answer (R-FILE-3)."""
+    from messagecenter.calls.models import Call
+
+    call = Call.objects.filter(public_id=entry.data.get("call"), account=conversation.account)
+    caller = Operator.objects.filter(pk__in=call.values("operator_id"))
+    return _notify(conversation, entry, list(caller), Kind.CALL_MISSED)
 
 
 def _unread_for_chat(operator_id: int, conversation: Conversation) -> bool:

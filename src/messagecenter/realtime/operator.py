@@ -18,6 +18,7 @@ from typing import Any
 
 from messagecenter.accounts import sessions
 from messagecenter.accounts.models import Operator
+from messagecenter.calls.sockets import OperatorCallFrames
 from messagecenter.conversations import presence, queries, services
 from messagecenter.conversations.events import summary
 from messagecenter.conversations.models import Conversation
@@ -35,7 +36,7 @@ MAX_SUBSCRIPTIONS = 50
 _FRESH_SESSION_FRAMES = frozenset({"subscribe", "resume"})
 
 
-class OperatorConsumer(JsonConsumer):
+class OperatorConsumer(OperatorCallFrames, JsonConsumer):
     frame_limit_setting = "OPERATOR_MAX_FRAME_BYTES"
     handlers = (
         "resume",
@@ -45,6 +46,7 @@ class OperatorConsumer(JsonConsumer):
         "typing",
         "presence.set",
         "ping",
+        *OperatorCallFrames.call_frames,
     )
 
     async def connect(self):
@@ -86,6 +88,7 @@ class OperatorConsumer(JsonConsumer):
         if operator is None or not hasattr(self, "account_id") or getattr(self, "left", False):
             return
         self.left = True
+        await self.leave_calls()
         groups = [account_group(self.account_id), operator_group(operator.public_id)]
         groups += [conversation_group(pid) for pid in self.subscribed]
         for group in groups:

@@ -93,7 +93,8 @@ def _title(kind: str, actor: str, names: tuple[str, str], action: str) -> str:
     if kind == Kind.MENTION:
         return _("%(actor)s mentioned you in a note") % {"actor": actor}
     if kind == Kind.CALL_MISSED:
-        return _("Missed call from %(contact)s") % {"contact": contact}
+        # Operators call contacts (R-FILE-3): the contact missed the operator's call.
+        return _("%(contact)s did not answer your call") % {"contact": contact}
     what = ACTIONS.get(action)
     if what is None:
         return _("Account activity")

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from messagecenter.calls.sockets import MessengerCallFrames
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts import tracking, verification
 from messagecenter.contacts.models import Contact, Visitor
@@ -47,10 +48,10 @@ ADDRESS_FACTOR = 4
 transport = registry.require(TransportKind.WEBCHAT)
 
 
-class MessengerConsumer(JsonConsumer):
+class MessengerConsumer(MessengerCallFrames, JsonConsumer):
     handlers = (
         "hello", "message.send", "typing", "page.view", "location", "read", "history", "ping",
-        "verification.submit", "rating.submit",
+        "verification.submit", "rating.submit", *MessengerCallFrames.call_frames,
     )  # fmt: skip
 
     async def connect(self):
@@ -91,6 +92,7 @@ class MessengerConsumer(JsonConsumer):
         await super().mc_event(message)
 
     async def disconnect(self, code):
+        await self.leave_calls()
         if getattr(self, "visitor", None) is not None:
             await self.channel_layer.group_discard(
                 visitors.visitor_group(self.visitor.public_id), self.channel_name
@@ -137,6 +139,7 @@ class MessengerConsumer(JsonConsumer):
         await self.send_json(await db(self._welcome)())
         for conversation_id, after in seq_map(frame).items():
             await self._send_backlog(conversation_id, after)
+        await self.send_ringing()
 
     async def on_message_send(self, frame: dict[str, Any]) -> None:
         client_id = text(frame, "client_id", max_length=64, required=False) or None
@@ -393,6 +396,7 @@ def _widget_config(widget: Widget) -> dict[str, Any]:
         "language": widget.language,
         "media": widget.media,
         "calls": widget.calls_enabled,
+        "video": widget.video_enabled,
         "rating": widget.rating_enabled,
         "privacy_mode": widget.privacy_mode,
         # Outside business hours with "hide the launcher" (routing.out_of_office).

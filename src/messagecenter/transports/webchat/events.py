@@ -41,7 +41,8 @@ class QueuedEvent(TypedDict):
 
 
 # Entries a contact may see; everything else (notes, routing, assignments) is internal.
-CONTACT_VISIBLE = {EntryKind.MESSAGE, EntryKind.MESSAGE_DELETED}
+# Calls: the contact took part, and a missed one is worth seeing later (R-FILE-3).
+CONTACT_VISIBLE = {EntryKind.MESSAGE, EntryKind.MESSAGE_DELETED, EntryKind.CALL}
 
 # What features add to a contact-visible message (translation: "machine-translated" and the
 # original); each answers {} without a query unless the message is marked for it.
@@ -74,6 +75,14 @@ def contact_entry(entry: TimelineEntry, *, with_files: bool = True) -> dict[str,
                 payload["message"].update(loader(message))
     elif entry.kind == EntryKind.MESSAGE_DELETED:
         payload["message_seq"] = entry.data["message_seq"]
+    elif entry.kind == EntryKind.CALL:
+        data = entry.data
+        payload["call"] = {
+            "id": data.get("call", ""),
+            "event": data.get("event", ""),
+            "video": bool(data.get("video")),
+            "duration": data.get("duration"),
+        }
     return payload
 
 

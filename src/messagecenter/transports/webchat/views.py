@@ -25,6 +25,8 @@ from messagecenter.web import csp
 from messagecenter.widgets.models import Widget
 
 SCRIPT_PATH = "webchat/messenger.js"
+# Modules the messenger loads only when needed (a call rings), from /messenger/modules/<name>.
+MODULES = {"call.js": "calls/js/messenger-call.js", "peer.js": "calls/js/peer.js"}
 SCRIPT_MAX_AGE = 300  # seconds; then revalidated by ETag (the URL never changes)
 DEMO_ACCOUNT_NAME = "Demo GmbH"  # messagecenter.demo.ACCOUNT_NAME (not imported: heavy module)
 
@@ -37,31 +39,42 @@ class _Script:
     etag: str
 
 
-_script: _Script | None = None
+_scripts: dict[str, _Script] = {}
 _script_lock = threading.Lock()
 
 
-def _load_script() -> _Script:
+def _load_script(static_path: str = SCRIPT_PATH) -> _Script:
     """The module's bytes, gzipped once; reloaded when the file changes (development)."""
-    global _script
-    path = finders.find(SCRIPT_PATH)
+    path = finders.find(static_path)
     if not path:
-        raise Http404("messenger.js is missing")
+        raise Http404(f"{static_path} is missing")
     mtime = os.stat(path).st_mtime
-    cached = _script
+    cached = _scripts.get(static_path)
     if cached is not None and cached.mtime == mtime:
         return cached
     with _script_lock:
         with open(path, "rb") as handle:
             body = handle.read()
         digest = hashlib.sha256(body).hexdigest()[:20]
-        _script = _Script(mtime, body, gzip.compress(body, 9, mtime=0), f'"{digest}"')
-        return _script
+        script = _Script(mtime, body, gzip.compress(body, 9, mtime=0), f'"{digest}"')
+        _scripts[static_path] = script
+        return script
 
 
 @require_safe
 def messenger_script(request: HttpRequest) -> HttpResponse:
-    script = _load_script()
+    return _serve_script(request, _load_script())
+
+
+@require_safe
+def messenger_module(request: HttpRequest, name: str) -> HttpResponse:
+    """A part of the messenger loaded on demand (the call window), served like the script."""
+    if name not in MODULES:
+        raise Http404("no such module")
+    return _serve_script(request, _load_script(MODULES[name]))
+
+
+def _serve_script(request: HttpRequest, script: _Script) -> HttpResponse:
     if script.etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:

@@ -68,6 +68,9 @@ const STRINGS = {
     dismiss: "Dismiss",
     again: "That did not work. Please try again.",
     noConn: "No connection. Please try again in a moment.",
+    callMissed: "Missed call",
+    callDeclined: "Declined call",
+    callEnded: (d) => "Call · " + d,
     verifyTitle: "Check your e-mail",
     verifySent: (e) => ["We sent a 6-digit code to ", e, "."],
     code: "Verification code",
@@ -135,6 +138,9 @@ const STRINGS = {
     dismiss: "Ausblenden",
     again: "Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.",
     noConn: "Keine Verbindung. Bitte versuchen Sie es gleich noch einmal.",
+    callMissed: "Verpasster Anruf",
+    callDeclined: "Abgelehnter Anruf",
+    callEnded: (d) => "Anruf · " + d,
     verifyTitle: "Prüfen Sie Ihre E-Mails",
     verifySent: (e) => ["Wir haben einen 6-stelligen Code an ", e, " gesendet."],
     code: "Bestätigungscode",
@@ -162,6 +168,7 @@ const STRINGS = {
 };
 
 const ICON = {
+  phone: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8.1 9.9a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.9.6 2.8.7a2 2 0 0 1 1.7 2z"/></svg>',
   clip: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="m21 11-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>',
   chat: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 6.5A3.5 3.5 0 0 1 7.5 3h9A3.5 3.5 0 0 1 20 6.5v7a3.5 3.5 0 0 1-3.5 3.5h-4.3l-4.1 3.3c-.8.6-1.6.2-1.6-.7V17A3.5 3.5 0 0 1 4 13.5z"/></svg>',
   down: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" d="m6 9 6 6 6-6"/></svg>',
@@ -246,6 +253,8 @@ h2{margin:0;font-size:17px;font-weight:650;line-height:1.25;white-space:nowrap;o
 .divider:before,.divider:after{content:"";flex:1;height:1px;background:var(--line)}
 .notice{display:flex;gap:8px;align-items:flex-start;margin:12px 6px 4px;padding:10px 12px;border-radius:12px;background:#fff8e6;color:#7a4b00;font-size:13.5px;border:1px solid #f7dc9c}
 .notice svg{width:18px;height:18px;flex:none;margin-top:1px}
+.callnote{display:flex;gap:6px;align-items:center;justify-content:center;margin:10px 0;color:var(--mut,#667085);font-size:12.5px}
+.callnote svg{width:14px;height:14px}
 .typing .bubble{display:flex;gap:4px;padding:13px 14px}
 .typing i{width:7px;height:7px;border-radius:50%;background:#9aa3b2;animation:mc-blink 1.2s infinite}
 .typing i:nth-child(2){animation-delay:.2s}.typing i:nth-child(3){animation-delay:.4s}
@@ -461,6 +470,7 @@ function mount({ key, identity, language, mode }) {
       if (target) Object.assign(target, { d: 1, h: "" });
       return;
     }
+    if (e.kind === "call") return addCall(c, e);
     if (e.kind !== "message" || !e.message) return;
     const m = e.message;
     const entry = { s: e.seq, t: e.at, a: m.author_kind, n: m.author_name || "", h: m.deleted ? "" : m.html, d: m.deleted ? 1 : 0, c: m.client_msg_id || null };
@@ -486,6 +496,16 @@ function mount({ key, identity, language, mode }) {
       return entry;
     }
   }
+
+  // A call's outcome (R-FILE-3) is one line in the log; the call itself is messenger-call.js.
+  function addCall(c, e) {
+    const k = e.call?.event;
+    if (!["missed", "cancelled", "declined", "ended"].includes(k) || c.entries.some((x) => x.s === e.seq)) return;
+    c.entries.push({ s: e.seq, t: e.at, a: "call", k, u: e.call.duration || 0, h: "" });
+    c.entries.sort((a, b) => a.s - b.s);
+  }
+  const callText = (e) =>
+    e.k === "ended" ? t("callEnded", Math.floor(e.u / 60) + ":" + String(e.u % 60).padStart(2, "0")) : t(e.k === "declined" ? "callDeclined" : "callMissed");
 
   // ----- DOM --------------------------------------------------------------------------------
   const host = document.createElement("message-center-messenger");
@@ -815,6 +835,11 @@ function mount({ key, identity, language, mode }) {
           out.push({ k: "d:" + c.id + e.s, kind: "sep", text: dayLabel(d) });
           prev = "";
         }
+        if (e.a === "call") {
+          out.push({ k: "m:" + c.id + ":" + e.s, kind: "call", text: callText(e), time: d });
+          prev = "";
+          continue;
+        }
         const who = e.a + ":" + e.n;
         out.push({ k: "m:" + c.id + ":" + e.s, kind: "msg", a: e.a, n: e.n, h: e.h, d: e.d, o: e.o, f: e.f, time: d, first: who !== prev });
         prev = who;
@@ -838,6 +863,7 @@ function mount({ key, identity, language, mode }) {
   function node(it) {
     if (it.kind === "sep") return h("div", { class: "sep" }, it.text);
     if (it.kind === "divider") return h("div", { class: "divider" }, t("newConv"));
+    if (it.kind === "call") return h("div", { class: "callnote", html: ICON.phone }, h("span", {}, it.text + " · " + timeFmt().format(it.time)));
     if (it.kind === "notice") return h("div", { class: "notice", role: "status", html: ICON.clock }, h("span", {}, it.text));
     if (it.kind === "typing")
       return h("div", { class: "row op typing first" }, h("div", { class: "av", "aria-hidden": "true" }, initials(it.n)), h("div", { class: "col" }, h("div", { class: "bubble", "aria-label": t("typing", it.n) }, h("i"), h("i"), h("i"))));
@@ -897,7 +923,7 @@ function mount({ key, identity, language, mode }) {
     let n = 0;
     let last = null;
     for (const c of Object.values(state.convs))
-      for (const e of c.entries) if (e.a !== "contact" && e.s > (c.seen || 0) && !e.d) (n++, (last = e));
+      for (const e of c.entries) if (e.a !== "contact" && e.s > (c.seen || 0) && !e.d && !(e.a === "call" && (e.k === "ended" || e.k === "declined"))) (n++, e.a !== "call" && (last = e));
     return [n, last];
   }
 
@@ -1173,7 +1199,15 @@ function mount({ key, identity, language, mode }) {
     sock.onclose = () => sock === ws && drop();
   }
 
+  // Calls (R-FILE-3): the call window is a module of its own, loaded with the first call frame.
+  let callUi = null;
+  function callFrame(f) {
+    callUi ||= import(new URL("messenger/modules/call.js", SELF).href).then((m) => m.mountCall({ shadow, send, lang: () => lang }));
+    callUi.then((ui) => ui.receive(f), () => (callUi = null));
+  }
+
   function drop(now) {
+    callUi?.then((ui) => ui.dropped());
     const sock = ws;
     ws = null;
     greeted = false;
@@ -1301,6 +1335,7 @@ function mount({ key, identity, language, mode }) {
         blocked = !!f.blocked;
         return render();
       default:
+        if (String(f.type).startsWith("call.")) callFrame(f);
         return; // pong and anything newer
     }
     save();

@@ -330,7 +330,7 @@ export function describe(entry, directory, caused = false) {
     case "note_deleted":
       return [null, null];
     case "call":
-      return ["phone", format(gettext("Call: %(event)s"), { event: data.event || "" })];
+      return ["phone", callText(who, data)];
     case "push":
       return ["arrow-up-right", format(gettext("%(who)s sent the contact to %(url)s."), { who, url: data.url || "" })];
     case "rating":
@@ -351,6 +351,30 @@ export function describe(entry, directory, caused = false) {
       return ["terminal", format(gettext("%(who)s ran %(command)s."), { who, command: data.command || data.name || "" })];
     default:
       return ["info", format(gettext("%(who)s: %(kind)s"), { who, kind: entry.kind })];
+  }
+}
+
+// Call events (R-FILE-3): offered, accepted, declined, missed, cancelled, ended with its length.
+function callText(who, data) {
+  const minutes = Math.floor((data.duration || 0) / 60);
+  const duration = `${minutes}:${String((data.duration || 0) % 60).padStart(2, "0")}`;
+  switch (data.event) {
+    case "offered":
+      return format(data.video ? gettext("%(who)s started a video call.") : gettext("%(who)s started an audio call."), { who });
+    case "accepted":
+      return format(gettext("%(who)s accepted the call."), { who });
+    case "declined":
+      return format(gettext("%(who)s declined the call."), { who });
+    case "missed":
+      return gettext("Missed call: the contact did not answer within 3 minutes.");
+    case "cancelled":
+      return data.by === "system" ? gettext("The call was cancelled: the caller's window closed.") : format(gettext("%(who)s cancelled the call."), { who });
+    case "ended":
+      return data.by === "system"
+        ? format(gettext("The call ended after %(duration)s: a window closed."), { duration })
+        : format(gettext("%(who)s ended the call after %(duration)s."), { who, duration });
+    default:
+      return format(gettext("Call: %(event)s"), { event: data.event || "" });
   }
 }
 
