@@ -134,12 +134,12 @@ def _preview(body: str) -> SafeString:
     return mark_safe(escape(text))  # noqa: S308 (escaped on the line itself)
 
 
-def page_config(form, *, is_admin: bool) -> dict:
+def page_config(form, *, is_admin: bool, operator=None) -> dict:
     """What archive.js needs besides the rows: names for live updates, the offered actions."""
     offered = [
         {"key": action.key, "label": str(action.label)}
         for action in actions.ACTIONS.values()
-        if is_admin or not action.admin_only
+        if (action.offered_to(operator) if operator else is_admin or not action.admin_only)
     ]
     return {
         "operators": {pid: name for pid, (_pk, name) in form.operators.items()},

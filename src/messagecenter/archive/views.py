@@ -51,7 +51,9 @@ def archive(request):
         "is_first_page": not request.GET.get("after"),
         "searching": page.search.active,
         "querystring": querystring,
-        "config": presenters.page_config(form, is_admin=request.user.is_admin),
+        "config": presenters.page_config(
+            form, is_admin=request.user.is_admin, operator=request.user
+        ),
         "actions": _offered(request.user),
     }
     return render(request, "archive/page.html", context)
@@ -100,7 +102,8 @@ def archive_jobs(request):
         if ids is not None and not ids:
             return _refused(request, ValidationFailed(_("Select at least one conversation.")))
         return _export(request, ids, request.POST.get("filter", ""))
-    params = {key: request.POST.get(key, "") for key in ("topic", "status", "operator", "group")}
+    fields = {"topic", "status", "operator", "group"} | actions.params()
+    params = {key: request.POST.get(key, "") for key in fields}
     confirmed = request.POST.get("confirm", "")
     try:
         job = services.start_bulk_job(
@@ -175,4 +178,10 @@ def _job_payload(job: BulkJob) -> dict:
 
 
 def _offered(operator) -> list:
-    return [a for a in actions.ACTIONS.values() if operator.is_admin or not a.admin_only]
+    return [
+        {"key": a.key, "label": a.label, "param": a.param, "choices": a.choices(operator.account)}
+        if a.choices
+        else a
+        for a in actions.ACTIONS.values()
+        if a.offered_to(operator)
+    ]
