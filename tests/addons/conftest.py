@@ -32,6 +32,8 @@ class AddonServer:
         self.headers: list[dict[str, str]] = []
         self.forged = 0
         self.hold: threading.Event | None = None
+        # event -> (status, content type, body), for answers that depend on the conversation
+        self.responder = None
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +68,8 @@ class AddonServer:
             return 401, "text/plain", b"bad signature"
         self.received.append(event)
         self.headers.append(headers)
+        if self.responder is not None:
+            return self.responder(event)
         return self.status, self.content_type, self.body
 
     def answers_html(self, html: str) -> None:
