@@ -43,7 +43,10 @@ def test_an_admin_registers_an_add_on_and_sees_the_secret_once(alice_client, add
     assert (addon.name, addon.in_conversation, addon.in_bulk) == ("Shop orders", True, True)
     assert services.signing_secrets(addon) == [secret]
     # Never shown again.
-    assert secret not in alice_client.get(reverse("settings_addon", args=[addon.public_id])).content.decode()
+    assert (
+        secret
+        not in alice_client.get(reverse("settings_addon", args=[addon.public_id])).content.decode()
+    )
     assert AuditEntry.objects.filter(action="addon.created", target_id=addon.public_id).exists()
     listed = alice_client.get(reverse("settings_addons")).content.decode()
     assert "Shop orders" in listed and addon_server.url in listed
@@ -137,9 +140,12 @@ def test_the_run_log_shows_who_ran_it_where_and_what_came_back(
 def test_operators_are_refused_and_outsiders_get_404(client, bob, charlie, addon, account):
     client.force_login(bob)
     assert client.get(reverse("settings_addons")).status_code == 403
-    assert client.post(
-        reverse("settings_addon_new"), {"name": "X", "url": "https://example.com/"}
-    ).status_code == 403
+    assert (
+        client.post(
+            reverse("settings_addon_new"), {"name": "X", "url": "https://example.com/"}
+        ).status_code
+        == 403
+    )
     assert client.post(reverse("settings_addon_delete", args=[addon.public_id])).status_code == 403
     with pytest.raises(PermissionDenied):
         services.create_addon(

@@ -72,3 +72,11 @@ socket.on("addon.run", (frame) => {
   refreshPanel();
   if (frame.run.finished && following.has(frame.run.id)) tell(frame.run);
 });
+
+// The sidebar's tab strip scrolls sideways when its labels are wider than the sidebar: keep
+// the chosen tab in view.
+for (const tab of document.querySelectorAll("[data-details-tab]")) {
+  const reveal = () => tab.scrollIntoView({ block: "nearest", inline: "nearest" });
+  tab.addEventListener("click", reveal);
+  tab.addEventListener("focus", reveal);
+}
