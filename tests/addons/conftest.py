@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from messagecenter.addons import services
 from messagecenter.conversations import services as conversations
 from messagecenter.core.actors import Actor
+from tests.archive.conftest import make  # noqa: F401  (conversations built as people build them)
 from tests.browser_fixtures import browser, page, pytest_runtest_makereport  # noqa: F401
 
 JSON = {"HTTP_ACCEPT": "application/json"}

@@ -13,7 +13,6 @@ from messagecenter.addons.models import AddonRun, RunState, RunTrigger
 from messagecenter.archive.models import BulkJob, JobState
 from messagecenter.conversations.models import Note
 from tests.addons.conftest import JSON, make_addon
-from tests.archive.conftest import make  # noqa: F401  (the fixture)
 from tests.conftest import capture_events
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +34,7 @@ def test_bulk_run_on_the_selection_with_progress_and_refusals(
     bob,
     make,
     addon,
-    addon_server,  # noqa: F811
+    addon_server,
 ):
     first, second, third = make("Hallo"), make("Guten Tag"), make("Moin")
 
@@ -78,7 +77,7 @@ def test_only_add_ons_offered_in_bulk_are_offered_and_accepted(
     account,
     alice,
     make,
-    addon_server,  # noqa: F811
+    addon_server,
 ):
     page = bob_client.get(reverse("archive")).content.decode()
     assert 'value="run_addon"' not in page  # no add-on for bulk: the action is not offered

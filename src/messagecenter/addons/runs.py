@@ -27,6 +27,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from django.db import transaction
@@ -148,8 +149,13 @@ def execute(run_pk: int) -> AddonRun | None:
     ).get(pk=run_pk)
     language = run.started_by.language if run.started_by else None
     with translation.override(language or translation.get_language()):
-        exchange = call(run.addon, run.public_id, request_body(run))
-        return _record(run, exchange)
+        try:
+            exchange = call(run.addon, run.public_id, request_body(run))
+            return _record(run, exchange)
+        except Exception:  # a run must end in a state the page can show
+            log.exception("add-on run %s failed unexpectedly", run.public_id)
+            failed = Exchange(None, "", b"", 0, _("The run failed because of an internal error."))
+            return _record(run, failed)
 
 
 def request_body(run: AddonRun) -> bytes:
@@ -257,7 +263,7 @@ def _elapsed_ms(started: float) -> int:
 
 
 def _record(run: AddonRun, exchange: Exchange) -> AddonRun:
-    changes = {
+    changes: dict[str, Any] = {
         "duration_ms": exchange.duration_ms,
         "response_status": exchange.status,
         "response_excerpt": exchange.body[:EXCERPT_CHARS].decode("utf-8", errors="replace"),

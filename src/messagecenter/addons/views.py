@@ -58,11 +58,11 @@ def _addon(request, public_id: str) -> Addon:
 
 @admin_page
 def addon_list(request):
-    addons = list(Addon.objects.for_account(request.user.account).order_by("name"))
-    last = {}
-    for run in AddonRun.objects.filter(addon__in=addons).order_by("addon_id", "-created_at"):
-        last.setdefault(run.addon_id, run)
-    rows = [(addon, last.get(addon.pk)) for addon in addons]
+    addons = Addon.objects.for_account(request.user.account).order_by("name")
+    rows = [
+        (addon, AddonRun.objects.filter(addon=addon).order_by("-created_at", "-pk").first())
+        for addon in addons
+    ]
     return render(request, "addons/list.html", {"rows": rows, **_PAGE})
 
 

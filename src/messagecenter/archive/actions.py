@@ -51,11 +51,6 @@ class BulkAction:
     # the network; the job commits its progress after it, not around it.
     in_transaction: bool = True
 
-    def offered_to(self, operator) -> bool:
-        if self.admin_only and not operator.is_admin:
-            return False
-        return self.choices is None or bool(self.choices(operator.account))
-
 
 SETTABLE_STATUSES = (Status.OPEN, Status.WAITING, Status.ENDED)
 

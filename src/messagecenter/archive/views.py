@@ -43,6 +43,7 @@ def archive(request):
     if _wants_json(request):
         html = render_to_string("archive/_rows.html", {"rows": rows}, request=request)
         return JsonResponse({"html": html, "next": next_url, "plan": page.search.plan})
+    offered = _offered(request.user)
     context = {
         "section": "archive",
         "form": form,
@@ -51,10 +52,8 @@ def archive(request):
         "is_first_page": not request.GET.get("after"),
         "searching": page.search.active,
         "querystring": querystring,
-        "config": presenters.page_config(
-            form, is_admin=request.user.is_admin, operator=request.user
-        ),
-        "actions": _offered(request.user),
+        "config": presenters.page_config(form, is_admin=request.user.is_admin, offered=offered),
+        "actions": offered,
     }
     return render(request, "archive/page.html", context)
 
@@ -178,10 +177,15 @@ def _job_payload(job: BulkJob) -> dict:
 
 
 def _offered(operator) -> list:
-    return [
-        {"key": a.key, "label": a.label, "param": a.param, "choices": a.choices(operator.account)}
-        if a.choices
-        else a
-        for a in actions.ACTIONS.values()
-        if a.offered_to(operator)
-    ]
+    """The actions this operator may start; an action with its own target comes with the
+    account's choices (and is left out without any)."""
+    offered: list = []
+    for action in actions.ACTIONS.values():
+        if action.admin_only and not operator.is_admin:
+            continue
+        if action.choices is None:
+            offered.append(action)
+        elif choices := action.choices(operator.account):
+            target = {"key": action.key, "label": action.label, "param": action.param}
+            offered.append(target | {"choices": choices})
+    return offered

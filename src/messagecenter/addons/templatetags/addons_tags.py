@@ -15,7 +15,7 @@ def addon_menu(context, conversation):
     operator = context["request"].user
     return {
         "conversation": conversation,
-        "addons": menu_addons(operator.account),
+        "addons": menu_addons(operator.account, context["request"]),
         "is_admin": operator.is_admin,
         "csrf_token": context.get("csrf_token"),
     }
@@ -28,7 +28,8 @@ def addon_tab():
 
 @register.inclusion_tag("addons/_panel_section.html", takes_context=True)
 def addon_panel(context, conversation):
-    return panel_context(conversation, context["request"].user)
+    request = context["request"]
+    return panel_context(conversation, request.user, request)
 
 
 @register.filter
