@@ -17,6 +17,7 @@ from messagecenter.conversations.models import Note
 from messagecenter.conversations.services import create_topic
 from messagecenter.core.actors import Actor
 from tests.addons.conftest import JSON, after_commit, make_addon
+from tests.conftest import capture_events
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +270,87 @@ def test_the_sweep_fails_interrupted_runs_and_requeues_lost_ones(
     assert lost.state == RunState.SUCCEEDED  # its job ran again (immediate mode)
     assert interrupted.state == RunState.FAILED and "Interrupted" in interrupted.error
     assert len(addon_server.received) == 1
+
+
+def test_the_request_only_records_the_run_the_job_sends_it(
+    bob_client, conversation, addon, addon_server
+):
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        response = bob_client.post(
+            reverse("addon_run", args=[conversation.public_id, addon.public_id]), **JSON
+        )
+
+    assert response.status_code == 202
+    run = AddonRun.objects.get()
+    assert run.state == RunState.PENDING and addon_server.received == []
+    panel = bob_client.get(reverse("addon_panel", args=[conversation.public_id])).content.decode()
+    assert "Waiting for the add-on’s answer…" in panel
+
+    with capture_events() as sent:
+        for callback in queued:  # the commit: the job is queued (and runs, in tests)
+            callback()
+    run.refresh_from_db()
+    assert run.state == RunState.SUCCEEDED and len(addon_server.received) == 1
+    pushed = [e for e, groups in sent if e["type"] == "addon.run"]
+    assert pushed[-1]["run"]["id"] == run.public_id and pushed[-1]["run"]["finished"]
+    assert [g for e, g in sent if e["type"] == "addon.run"][-1] == [
+        f"conversation.{conversation.public_id}"
+    ]
+
+
+def test_custom_data_actions_are_validated_before_anything_is_written(
+    bob_client, conversation, addon, addon_server
+):
+    huge = {"blob": "x" * (70 * 1024)}
+    deep: dict = {}
+    level = deep
+    for _ in range(12):
+        level["n"] = {}
+        level = level["n"]
+    addon_server.answers_json(
+        {
+            "actions": [
+                {"type": "set_custom_data", "data": ["not", "an", "object"]},
+                {"type": "set_custom_data", "data": huge},
+                {"type": "set_custom_data", "data": deep},
+                {"type": "set_custom_data", "data": {"plan": "pro"}},
+                {"type": "set_custom_data", "data": {"plan": None, "seats": 5}},
+            ]
+        }
+    )
+
+    response = run_from_action_bar(bob_client, conversation, addon)
+
+    run = AddonRun.objects.get(public_id=response.json()["run"]["id"])
+    reasons = [r["reason"] for r in run.actions_refused]
+    assert reasons == [
+        "“data” must be a JSON object.",
+        "Custom data can hold at most 64 KB.",
+        "Custom data can be nested at most 10 levels deep.",
+    ]
+    assert Contact.objects.get(pk=conversation.contact_id).custom_data == {"seats": 5}
+
+
+def test_the_action_bar_offers_the_conversations_add_ons(
+    client, alice, bob, account, conversation, addon_server
+):
+    page_url = reverse("conversation", args=[conversation.public_id])
+    client.force_login(bob)
+    assert "No add-ons set up" in client.get(page_url).content.decode()
+    client.force_login(alice)
+    assert reverse("settings_addons") in client.get(page_url).content.decode()
+
+    shown = make_addon(account, alice, addon_server, name="Shop orders")
+    make_addon(account, alice, addon_server, name="Bulk only", in_conversation=False, in_bulk=True)
+    off = make_addon(account, alice, addon_server, name="Switched off")
+    from messagecenter.addons import services
+
+    services.set_enabled(off, False, actor=Actor.for_operator(alice))
+    client.force_login(bob)
+    html = client.get(page_url).content.decode()
+    assert reverse("addon_run", args=[conversation.public_id, shown.public_id]) in html
+    assert "Run Shop orders" in html
+    assert "Run Bulk only" not in html and "Run Switched off" not in html
+    assert 'id="tab-addons"' in html and 'id="panel-addons"' in html
