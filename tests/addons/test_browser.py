@@ -117,3 +117,48 @@ def test_run_an_add_on_in_bulk_with_progress(
     expect(page.locator("#job-panel")).to_contain_text("2 done, 0 refused")
     assert Note.objects.filter(body__startswith="Filed in the CRM").count() == 2
     assert AddonRun.objects.filter(trigger="bulk", state="succeeded").count() == 2
+
+
+def test_an_admin_sets_one_up_and_reads_its_run_log(
+    page,
+    asgi_server,  # noqa: F811
+    alice,
+    widget,
+    contact,
+    addon_server,
+):
+    app = sign_in(page, asgi_server, alice)
+    page.goto(f"{app}/settings/")
+    page.get_by_role("link", name="Add-ons").click()
+    page.get_by_role("link", name="New add-on").first.click()
+    page.get_by_label("Name").fill("Shop orders")
+    page.get_by_label("Endpoint URL").fill(addon_server.url)
+    page.get_by_label("For selected conversations in All conversations").check()
+    page.get_by_role("button", name="Create add-on").click()
+
+    expect(page.get_by_role("heading", name="The add-on is ready")).to_be_visible()
+    addon_server.secret = page.locator("#addon-secret").inner_text().strip()
+    page.get_by_role("link", name="I have copied it").click()
+
+    conversation = start(widget, contact, "Hallo")
+    page.goto(f"{app}/inbox/{conversation.public_id}/")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Run Shop orders").click()
+    expect(page.frame_locator("iframe[data-addon-frame]").locator("p")).to_have_text(
+        "Hello from the add-on"
+    )
+
+    page.goto(f"{app}/settings/addons/")
+    row = page.locator("#addons tbody tr", has_text="Shop orders")
+    expect(row.locator("[data-run-state]")).to_have_text("Done")
+    row.get_by_role("link", name="Run log").click()
+    logged = page.locator("#run-log tbody tr")
+    expect(logged).to_have_count(1)
+    expect(logged).to_contain_text("Alice Admin")
+    expect(logged).to_contain_text(conversation.public_id)
+    summary = logged.locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(logged.locator("pre")).to_contain_text("Hello from the add-on")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "settings-addons-runs.png", full_page=True)

@@ -158,3 +158,24 @@ def test_operators_are_refused_and_outsiders_get_404(client, bob, charlie, addon
     for name in ("settings_addon_delete", "settings_addon_rotate", "settings_addon_enabled"):
         assert client.post(reverse(name, args=[addon.public_id])).status_code == 404
     assert Addon.objects.filter(pk=addon.pk, enabled=True).exists()
+
+
+def test_the_pages_speak_german(client, account, addon, conversation):
+    from messagecenter.accounts import services as accounts
+    from messagecenter.accounts.models import Role
+
+    anna = accounts.create_operator(
+        account,
+        name="Anna",
+        email="anna@acme.test",
+        password="anna-pass-1234",
+        role=Role.ADMIN,
+        language="de",
+    )
+    client.force_login(anna)
+
+    listing = client.get(reverse("settings_addons")).content.decode()
+    assert "Neues Add-on" in listing and "Ausführungsprotokoll" in listing
+    page = client.get(reverse("conversation", args=[conversation.public_id])).content.decode()
+    assert "Shop orders ausführen" in page
+    assert "Führen Sie ein Add-on über das Bedienfeld aus" in page
