@@ -354,3 +354,15 @@ def test_the_action_bar_offers_the_conversations_add_ons(
     assert "Run Shop orders" in html
     assert "Run Bulk only" not in html and "Run Switched off" not in html
     assert 'id="tab-addons"' in html and 'id="panel-addons"' in html
+
+
+def test_an_answer_over_the_size_limit_is_a_failed_run(
+    bob_client, conversation, addon, addon_server
+):
+    addon_server.answers_html("<p>" + "x" * (600 * 1024) + "</p>")
+
+    response = run_from_action_bar(bob_client, conversation, addon)
+
+    run = AddonRun.objects.get(public_id=response.json()["run"]["id"])
+    assert (run.state, run.error) == (RunState.FAILED, "The answer is larger than 512 KB.")
+    assert run.content == ""

@@ -52,7 +52,7 @@ RUN_JOB = "addons.run"
 TIMEOUT_SECONDS = 10.0
 # The whole exchange, redirects included: an operator is waiting for the sidebar.
 TOTAL_SECONDS = 15.0
-MAX_ANSWER_BYTES = answers.MAX_CONTENT_CHARS + 16 * 1024
+MAX_ANSWER_BYTES = answers.MAX_CONTENT_CHARS
 EXCERPT_CHARS = 500
 # The conversation's latest messages the add-on receives (oldest first).
 MAX_MESSAGES = 50
