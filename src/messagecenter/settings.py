@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "messagecenter.transports.email",
     "messagecenter.transports.telegram",
     "messagecenter.webhooks",
+    "messagecenter.addons",
     "messagecenter.transports.sms",
     "messagecenter.transports.whatsapp",
     "messagecenter.translation",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("messagecenter.transports.email.urls")),
     path("", include("messagecenter.transports.telegram.urls")),
     path("", include("messagecenter.webhooks.urls")),
+    path("", include("messagecenter.addons.urls")),
     path("", include("messagecenter.transports.sms.urls")),
     path("", include("messagecenter.files.urls")),
     path("", include("messagecenter.transports.whatsapp.urls")),

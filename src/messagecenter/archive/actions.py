@@ -5,8 +5,11 @@ operator as the actor, so every rule (permissions, status transitions, channel l
 applied per conversation; a refusal (a ``DomainError``) is counted with its message and the
 job goes on.
 
-"Run add-on" is a hook point: the add-ons feature registers its action here (``register``);
-until then it is not offered. Exporting is not a job: it streams (``archive.export``).
+"Run add-on" is registered here by the add-ons app (``register``), with its own target (the
+add-on: ``param`` and ``choices``) and ``in_transaction=False``: it calls the network, so no
+transaction may hold the database's write lock while it waits. An action whose ``choices``
+are empty for an account (no add-on offered in bulk) is not offered. Exporting is not a job:
+it streams (``archive.export``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from messagecenter.core.scoping import get_scoped
 
 Apply = Callable[[Conversation, Any, Actor], object]
 Resolve = Callable[[Any, dict], Any]
+# The targets an account may pick for an action with a target of its own: [(public id, name)].
+Choices = Callable[[Any], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,13 @@ class BulkAction:
     resolve: Resolve
     apply: Apply
     admin_only: bool = False
+    # A target picked from ``choices`` and posted as ``param`` (the built-in targets have
+    # their own fields in the page).
+    param: str = ""
+    choices: Choices | None = None
+    # False: ``apply`` writes through services with their own transactions and may wait on
+    # the network; the job commits its progress after it, not around it.
+    in_transaction: bool = True
 
 
 SETTABLE_STATUSES = (Status.OPEN, Status.WAITING, Status.ENDED)
@@ -84,6 +96,11 @@ ACTIONS: dict[str, BulkAction] = {}
 
 def register(action: BulkAction) -> None:
     ACTIONS[action.key] = action
+
+
+def params() -> set[str]:
+    """The form fields of the registered actions' own targets."""
+    return {action.param for action in ACTIONS.values() if action.param}
 
 
 for _action in (

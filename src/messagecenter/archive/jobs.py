@@ -88,10 +88,15 @@ def _work(job: BulkJob, lease: runner.Lease) -> None:
         selection = selected_conversations(job.account, job.selection)
         for batch in queries.in_batches(selection, position=_position(lease.checkpoint)):
             for conversation in batch:
+                if not action.in_transaction:
+                    # It waits on the network: outside any transaction (which would hold the
+                    # write lock); a crash before the checkpoint repeats this one conversation.
+                    _one(job, action, conversation, target, actor)
                 # One conversation, its counters and the checkpoint commit together: a job
                 # resumed after a crash neither repeats nor skips one.
                 with transaction.atomic():
-                    _one(job, action, conversation, target, actor)
+                    if action.in_transaction:
+                        _one(job, action, conversation, target, actor)
                     _save_progress(job)
                     lease.save(_checkpoint(conversation), done=job.processed, total=job.total)
 
@@ -109,7 +114,10 @@ def _position(checkpoint: dict) -> tuple[datetime, int] | None:
 
 def _one(job: BulkJob, action, conversation: Conversation, target, actor: Actor) -> None:
     try:
-        with transaction.atomic():  # a refusal takes back whatever the service began
+        if action.in_transaction:
+            with transaction.atomic():  # a refusal takes back whatever the service began
+                action.apply(conversation, target, actor)
+        else:
             action.apply(conversation, target, actor)
         job.done_count += 1
     except DomainError as error:

@@ -134,12 +134,18 @@ def _preview(body: str) -> SafeString:
     return mark_safe(escape(text))  # noqa: S308 (escaped on the line itself)
 
 
-def page_config(form, *, is_admin: bool) -> dict:
-    """What archive.js needs besides the rows: names for live updates, the offered actions."""
+def _label(action) -> object:
+    return action["label"] if isinstance(action, dict) else action.label
+
+
+def page_config(form, *, is_admin: bool, offered: list | None = None) -> dict:
+    """What archive.js needs besides the rows: names for live updates, the offered actions
+    (``offered``: what the page offers, when it worked that out already)."""
+    if offered is None:
+        offered = [a for a in actions.ACTIONS.values() if is_admin or not a.admin_only]
     offered = [
-        {"key": action.key, "label": str(action.label)}
-        for action in actions.ACTIONS.values()
-        if is_admin or not action.admin_only
+        {"key": a["key"] if isinstance(a, dict) else a.key, "label": str(_label(a))}
+        for a in offered
     ]
     return {
         "operators": {pid: name for pid, (_pk, name) in form.operators.items()},

@@ -43,6 +43,7 @@ def archive(request):
     if _wants_json(request):
         html = render_to_string("archive/_rows.html", {"rows": rows}, request=request)
         return JsonResponse({"html": html, "next": next_url, "plan": page.search.plan})
+    offered = _offered(request.user)
     context = {
         "section": "archive",
         "form": form,
@@ -51,8 +52,8 @@ def archive(request):
         "is_first_page": not request.GET.get("after"),
         "searching": page.search.active,
         "querystring": querystring,
-        "config": presenters.page_config(form, is_admin=request.user.is_admin),
-        "actions": _offered(request.user),
+        "config": presenters.page_config(form, is_admin=request.user.is_admin, offered=offered),
+        "actions": offered,
     }
     return render(request, "archive/page.html", context)
 
@@ -100,7 +101,8 @@ def archive_jobs(request):
         if ids is not None and not ids:
             return _refused(request, ValidationFailed(_("Select at least one conversation.")))
         return _export(request, ids, request.POST.get("filter", ""))
-    params = {key: request.POST.get(key, "") for key in ("topic", "status", "operator", "group")}
+    fields = {"topic", "status", "operator", "group"} | actions.params()
+    params = {key: request.POST.get(key, "") for key in fields}
     confirmed = request.POST.get("confirm", "")
     try:
         job = services.start_bulk_job(
@@ -175,4 +177,15 @@ def _job_payload(job: BulkJob) -> dict:
 
 
 def _offered(operator) -> list:
-    return [a for a in actions.ACTIONS.values() if operator.is_admin or not a.admin_only]
+    """The actions this operator may start; an action with its own target comes with the
+    account's choices (and is left out without any)."""
+    offered: list = []
+    for action in actions.ACTIONS.values():
+        if action.admin_only and not operator.is_admin:
+            continue
+        if action.choices is None:
+            offered.append(action)
+        elif choices := action.choices(operator.account):
+            target = {"key": action.key, "label": action.label, "param": action.param}
+            offered.append(target | {"choices": choices})
+    return offered

@@ -28,16 +28,18 @@ PINS = {
     "inbox_unassigned": 6,
     # +5: the translations of the page, the toggle, the provider settings, the languages the
     # operator reads, and the contact's texts for the suggested language (translation app).
-    "conversation": 23,  # + the files operators sent on the messenger (one per page)
-    "archive": 11,
-    "archive_filtered": 11,
-    "archive_search": 17,
+    # +2: the action bar's add-ons and the Add-ons panel's latest runs (addons app).
+    "conversation": 25,  # + the files operators sent on the messenger (one per page)
+    # +1 each: the add-ons offered for "Run add-on" (addons app).
+    "archive": 12,
+    "archive_filtered": 12,
+    "archive_search": 18,
     "contacts": 8,
     "contact_profile": 15,  # + the account's e-mail channels ("Write e-mail")
     "notifications": 7,
     "operators": 9,
 }
-POSTGRES_PINS = {"archive_search": 27}
+POSTGRES_PINS = {"archive_search": 28}
 
 
 def _grow(account, widget, alice, bob, n: int) -> None:
