@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook
 from messagecenter.contacts import gdpr
 from messagecenter.contacts.services import create_contact, update_contact
 from messagecenter.conversations import inbound, ratings, services
-from messagecenter.conversations.models import Conversation
+from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
 from messagecenter.transports.base import InboundMessage
 from messagecenter.webhooks.models import (
@@ -127,6 +127,27 @@ def test_a_rating_is_sent(endpoint, receiver, widget, contact, alice):
     rated = receiver.accepted()[-1]
     assert rated["type"] == "conversation.rated"
     assert rated["data"]["entry"]["data"] == {"state": "rated", "rating": 5, "feedback": "Super"}
+
+
+def test_a_call_sends_each_of_its_steps(endpoint, receiver, widget, contact, alice, settings):
+    """An offered call that the contact declines: ``call.offered`` then ``call.declined``,
+    each with the call's timeline entry (the call id, video or not, who ended it)."""
+    from messagecenter.calls import services as calls
+    from tests.helpers import contact_opens_messenger, conversation_in
+
+    settings.TURN_URLS, settings.TURN_SECRET = ["turn:turn.example.com:3478"], "s3cret"
+    conversation = conversation_in(Status.OPEN, widget, contact, alice)
+    contact_opens_messenger(contact)
+    with after_commit():
+        call = calls.offer_call(
+            conversation, video=True, actor=Actor.for_operator(alice), channel_name="op.1"
+        )
+    with after_commit():
+        calls.decline_call(call.public_id, actor=Actor.for_contact(contact))
+    steps = [e for e in receiver.accepted() if e["type"].startswith("call.")]
+    assert [e["type"] for e in steps] == ["call.offered", "call.declined"]
+    declined = steps[-1]["data"]["entry"]["data"]
+    assert declined["call"] == call.public_id and declined["video"] is True
 
 
 def test_a_delivery_state_change_is_sent(endpoint, receiver, widget, alice, fake_transport):

@@ -6,7 +6,9 @@ Topics and what they become (``catalog.events_for``):
 - ``timeline.entry`` (conversations): a message → ``message.created``; a deletion →
   ``message.deleted``; an assignment → ``conversation.assigned``; a status change →
   ``conversation.status_changed`` (and ``conversation.ended`` when it ended); a rating given
-  → ``conversation.rated``; the conversation's first entry → ``conversation.started``;
+  → ``conversation.rated``; a call's step → ``call.offered`` / ``accepted`` / ``declined`` /
+  ``missed`` / ``cancelled`` / ``ended``; the conversation's first entry →
+  ``conversation.started``;
 - ``message.delivery`` (conversations.delivery): a sent message's delivery state moved →
   ``message.delivery_state``;
 - ``contact.created`` / ``contact.updated`` / ``contact.erased`` (contacts).
@@ -29,6 +31,12 @@ EVENT_TYPES = {
     "conversation.status_changed": _("A conversation's status changed"),
     "conversation.ended": _("A conversation ended"),
     "conversation.rated": _("A contact rated a conversation"),
+    "call.offered": _("An operator offered a call"),
+    "call.accepted": _("A contact accepted a call"),
+    "call.declined": _("A contact declined a call"),
+    "call.missed": _("A call was not answered in time"),
+    "call.cancelled": _("An operator withdrew a call offer"),
+    "call.ended": _("A call ended (with its duration)"),
     "message.created": _("A message was written (contact, operator or bot)"),
     "message.deleted": _("A message was deleted"),
     "message.delivery_state": _("A message's delivery state changed (sent, delivered, failed)"),
@@ -37,7 +45,7 @@ EVENT_TYPES = {
     "contact.erased": _("A contact was erased (GDPR)"),
 }
 
-TIMELINE_KINDS = {"message", "message_deleted", "assigned", "status_changed", "rating"}
+TIMELINE_KINDS = {"message", "message_deleted", "assigned", "status_changed", "rating", "call"}
 TOPICS = (
     "timeline.entry",
     "message.delivery",

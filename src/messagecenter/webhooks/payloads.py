@@ -16,6 +16,7 @@ from messagecenter.contacts.models import Contact
 from messagecenter.conversations.events import entry_payload, summary
 from messagecenter.conversations.models import Conversation, EntryKind, Status, TimelineEntry
 from messagecenter.core import clock
+from messagecenter.webhooks.events import EVENT_TYPES
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,10 @@ def _timeline_types(entry: TimelineEntry) -> list[str]:
             types.append("conversation.ended")
     elif entry.kind == EntryKind.RATING and (entry.data or {}).get("state") == "rated":
         types.append("conversation.rated")
+    elif entry.kind == EntryKind.CALL:
+        call_type = f"call.{(entry.data or {}).get('event')}"
+        if call_type in EVENT_TYPES:
+            types.append(call_type)
     return types
 
 
