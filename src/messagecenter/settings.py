@@ -242,6 +242,9 @@ FILE_LINK_DAYS = env_int("MC_FILE_LINK_DAYS", 30, minimum=1)
 # Optional ClamAV scan of every stored file: clamd's unix socket path or host:port; empty: off.
 CLAMD = env_str("MC_CLAMD")
 CLAMD_TIMEOUT_SECONDS = env_int("MC_CLAMD_TIMEOUT_SECONDS", 30, minimum=1)
+# Voice messages (files.voice): the longest recording the composer and the messenger take
+# (seconds; 0: only the file size limit applies).
+VOICE_MAX_SECONDS = env_int("MC_VOICE_MAX_SECONDS", 300, minimum=0)
 S3_BUCKET = env_str("MC_S3_BUCKET")
 if S3_BUCKET:
     _file_storage = {
