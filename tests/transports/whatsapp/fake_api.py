@@ -311,8 +311,11 @@ def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         content = part.get_payload(decode=True) or b""
         if part.get_filename():
-            fields[name] = {"filename": part.get_filename(),
-                            "content_type": part.get_content_type(), "content": content}  # fmt: skip
+            fields[name] = {
+                "filename": part.get_filename(),
+                "content_type": part.get_content_type(),
+                "content": content,
+            }
         else:
             fields[name] = content.decode()
     return fields
