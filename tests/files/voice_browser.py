@@ -30,8 +30,8 @@ def player_state(page, selector: str) -> dict:
     """A voice player's state, read from its element: playing or paused, position, time."""
     return page.evaluate(
         """(selector) => {
-            const player = document.querySelector(selector)
-              || document.querySelector("message-center-messenger")?.shadowRoot?.querySelector(selector);
+            const messenger = document.querySelector("message-center-messenger")?.shadowRoot;
+            const player = document.querySelector(selector) || messenger?.querySelector(selector);
             if (!player) return null;
             return { state: player.dataset.state, at: player.currentTime,
                      time: player.shadowRoot.querySelector(".time").textContent };
