@@ -25,6 +25,8 @@ from messagecenter.web import csp
 from messagecenter.widgets.models import Widget
 
 SCRIPT_PATH = "webchat/messenger.js"
+# Voice messages (R-FILE-2): recorder and player, imported by the messenger when it needs them.
+VOICE_SCRIPT_PATH = "webchat/voice.js"
 SCRIPT_MAX_AGE = 300  # seconds; then revalidated by ETag (the URL never changes)
 DEMO_ACCOUNT_NAME = "Demo GmbH"  # messagecenter.demo.ACCOUNT_NAME (not imported: heavy module)
 
@@ -37,31 +39,39 @@ class _Script:
     etag: str
 
 
-_script: _Script | None = None
+_scripts: dict[str, _Script] = {}
 _script_lock = threading.Lock()
 
 
-def _load_script() -> _Script:
+def _load_script(name: str = SCRIPT_PATH) -> _Script:
     """The module's bytes, gzipped once; reloaded when the file changes (development)."""
-    global _script
-    path = finders.find(SCRIPT_PATH)
+    path = finders.find(name)
     if not path:
-        raise Http404("messenger.js is missing")
+        raise Http404(f"{name} is missing")
     mtime = os.stat(path).st_mtime
-    cached = _script
+    cached = _scripts.get(name)
     if cached is not None and cached.mtime == mtime:
         return cached
     with _script_lock:
         with open(path, "rb") as handle:
             body = handle.read()
         digest = hashlib.sha256(body).hexdigest()[:20]
-        _script = _Script(mtime, body, gzip.compress(body, 9, mtime=0), f'"{digest}"')
-        return _script
+        _scripts[name] = _Script(mtime, body, gzip.compress(body, 9, mtime=0), f'"{digest}"')
+        return _scripts[name]
 
 
 @require_safe
 def messenger_script(request: HttpRequest) -> HttpResponse:
-    script = _load_script()
+    return _script_response(request, _load_script())
+
+
+@require_safe
+def voice_script(request: HttpRequest) -> HttpResponse:
+    """``/messenger-voice.js``: the messenger's voice messages, served like the messenger."""
+    return _script_response(request, _load_script(VOICE_SCRIPT_PATH))
+
+
+def _script_response(request: HttpRequest, script: _Script) -> HttpResponse:
     if script.etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:
