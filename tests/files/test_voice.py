@@ -156,3 +156,29 @@ def test_erasing_the_file_removes_its_ogg_copy(conversation, alice):
         services.delete_file(stored)
 
     assert not any(default_storage.exists(key) for key in keys)
+
+
+def test_the_messenger_loads_the_voice_module_from_any_website(client):
+    script = client.get("/messenger-voice.js", headers={"Origin": "https://shop.example"})
+
+    assert script.status_code == 200
+    assert script["Content-Type"] == "text/javascript; charset=utf-8"
+    assert script["Access-Control-Allow-Origin"] == "*"
+    assert b'customElements.define("mc-voice-player"' in script.content
+    again = client.get("/messenger-voice.js", headers={"If-None-Match": script["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_messenger_hears_the_cap(settings, widget):
+    from messagecenter.transports.webchat.consumer import _widget_config
+
+    settings.VOICE_MAX_SECONDS = 90
+    assert _widget_config(widget)["voice_max_seconds"] == 90
+
+
+def test_refusals_speak_german(conversation, alice):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    _created, done = record(signed_in(alice), conversation, png())
+
+    assert done.json()["error"] == "Eine Sprachnachricht muss Opus-Audio in WebM oder Ogg sein."
