@@ -69,6 +69,24 @@ def test_record_listen_send_and_play_back(shown):
     assert "of 0:0" in player.locator("input[type=range]").get_attribute("aria-valuetext")
 
 
+def test_the_recording_stops_at_the_cap(page, asgi_server, widget, contact, alice, settings):  # noqa: F811
+    settings.VOICE_MAX_SECONDS = 2
+    conversation = conversation_in("waiting", widget, contact, alice)
+    shown = App(page, asgi_server, alice).open(f"/inbox/{conversation.public_id}/")
+    shown.locator("[data-voice-record]").click()
+    recorded_for(shown, 1)
+    timer = f"document.querySelector('{RECORDER}').shadowRoot.querySelector('[role=timer]')"
+    assert shown.evaluate(f"{timer}.textContent").endswith("/ 0:02")
+
+    wait_until(shown, f"document.querySelector('{RECORDER}').dataset.state === 'review'")
+    expect(shown.locator(RECORDER).locator(".message")).to_have_text(
+        "Voice messages can be at most 0:02 long: the recording stopped."
+    )
+    shown.locator(RECORDER).locator("[data-voice=send]").click()
+    expect(shown.locator(".timeline mc-voice-player[data-voice-file]")).to_be_visible()
+    assert StoredFile.objects.get(voice=True).duration_ms < 2600  # the last chunk may run on
+
+
 def test_discard_sends_and_keeps_nothing(shown):
     shown.locator("[data-voice-record]").click()
     recorded_for(shown, 1)

@@ -153,6 +153,7 @@ export class Recorder {
   // The recording: its blob, length and type.
   async stop() {
     if (!this.media) return null;
+    clearInterval(this.timer);
     this.elapsed = Math.min(performance.now() - this.began, this.maxMs || Infinity);
     if (this.media.state !== "inactive") this.media.stop();
     await this.stopped;
@@ -288,9 +289,9 @@ export class VoicePlayer extends HTMLElement {
     this.button = el("button", { type: "button", class: "play", part: "play", onclick: () => this.toggle() });
     this.seek = el("input", { type: "range", min: "0", max: "1000", step: "1", value: "0", part: "seek" });
     this.seek.addEventListener("input", () => this.seekTo(Number(this.seek.value)));
-    this.seek.addEventListener("keydown", (event) => {
-      if (event.key === " " || event.key === "k") (event.preventDefault(), this.toggle());
-    });
+    this.seek.addEventListener("pointerdown", () => (this.dragging = true));
+    this.seek.addEventListener("pointerup", () => (this.dragging = false));
+    this.seek.addEventListener("keydown", (event) => this.key(event));
     this.time = el("span", { class: "time", part: "time" });
     this.problem = el("span", { class: "broken", role: "alert", hidden: true });
     this.shadow.append(this.button, this.seek, this.time, this.problem);
@@ -382,6 +383,20 @@ export class VoicePlayer extends HTMLElement {
     return this.position / 1000;
   }
 
+  // The seek bar's keys: Space or K plays and pauses, arrows move 5 s, Page Up/Down 30 s;
+  // Home and End are the range input's own.
+  key(event) {
+    const moves = { ArrowRight: 5000, ArrowUp: 5000, ArrowLeft: -5000, ArrowDown: -5000, PageUp: 30000, PageDown: -30000 };
+    if (event.key === " " || event.key === "k") {
+      event.preventDefault();
+      this.toggle();
+    } else if (event.key in moves && this.total) {
+      event.preventDefault();
+      const at = Math.max(0, Math.min(this.total, this.position + moves[event.key]));
+      this.seekTo((1000 * at) / this.total);
+    }
+  }
+
   seekTo(permille) {
     this.position = (this.total * permille) / 1000;
     if (this.audio) this.audio.currentTime = this.position / 1000;
@@ -397,12 +412,9 @@ export class VoicePlayer extends HTMLElement {
     this.button.title = this.button.getAttribute("aria-label");
     const total = this.total;
     const elapsed = Math.min(this.position, total || this.position);
-    if (document.activeElement !== this || this.shadow.activeElement !== this.seek) {
-      this.seek.value = String(total ? Math.round((1000 * elapsed) / total) : 0);
-    }
+    if (!this.dragging) this.seek.value = String(total ? Math.round((1000 * elapsed) / total) : 0);
     this.seek.setAttribute("aria-label", say(strings, "seek"));
     this.seek.setAttribute("aria-valuetext", say(strings, "of", formatTime(elapsed), formatTime(total)));
-    this.seek.step = String(total ? Math.max(1, Math.round(5000000 / total) / 1000) : 1);
     this.time.textContent = formatTime(elapsed) + " / " + formatTime(total);
     this.setAttribute("aria-label", this.getAttribute("label") || say(strings, "voice"));
     this.dataset.state = paused ? "paused" : "playing";
@@ -455,6 +467,7 @@ export class VoiceRecorder extends HTMLElement {
       const key = error?.name === "NotSupportedError" ? "unsupported" : "denied";
       return this.problem(say(strings, key));
     }
+    if (this.state !== "starting") return this.recorder.cancel(); // discarded while asking
     this.draw("recording");
     this.parts.stop.focus();
   }
@@ -475,6 +488,8 @@ export class VoiceRecorder extends HTMLElement {
   }
 
   async review() {
+    if (this.state !== "recording") return;
+    this.state = "stopping"; // the ticks until the recorder has stopped change nothing
     this.recording = await this.recorder.stop();
     if (!this.recording) return;
     this.url = URL.createObjectURL(this.recording.blob);
@@ -483,7 +498,10 @@ export class VoiceRecorder extends HTMLElement {
   }
 
   async send() {
-    if (this.state === "recording") this.recording = await this.recorder.stop();
+    if (this.state === "recording") {
+      this.state = "stopping";
+      this.recording = await this.recorder.stop();
+    }
     if (!this.recording || this.state === "sending") return;
     this.draw("sending");
     this.dispatchEvent(new CustomEvent("voice-send", { detail: this.recording }));
