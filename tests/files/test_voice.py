@@ -182,3 +182,12 @@ def test_refusals_speak_german(conversation, alice):
     _created, done = record(signed_in(alice), conversation, png())
 
     assert done.json()["error"] == "Eine Sprachnachricht muss Opus-Audio in WebM oder Ogg sein."
+
+
+def test_the_player_and_recorder_speak_german(alice):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+
+    catalogue = signed_in(alice).get(reverse("javascript-catalog")).content.decode()
+
+    assert "Sprachnachricht abspielen" in catalogue and "Aufnahme beenden" in catalogue
