@@ -262,6 +262,9 @@ for _url in STUN_URLS:
 if TURN_URLS and not TURN_SECRET:
     raise ConfigError("MC_TURN_URLS needs MC_TURN_SECRET (coturn's static-auth-secret)")
 
+# Voice messages (files.voice): the longest recording the composer and the messenger take
+# (seconds; 0: only the file size limit applies).
+VOICE_MAX_SECONDS = env_int("MC_VOICE_MAX_SECONDS", 300, minimum=0)
 S3_BUCKET = env_str("MC_S3_BUCKET")
 if S3_BUCKET:
     _file_storage = {

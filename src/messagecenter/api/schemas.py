@@ -97,6 +97,8 @@ class FileOut(Schema):
     media_kind: str
     inline: bool = Field(False, description="Shown inside the HTML body (a mail's cid: image).")
     url: str = Field(description="Where the operator app downloads it (a signed-in session).")
+    voice: bool = Field(False, description="A voice message (recorded, or a voice note).")
+    duration_ms: int | None = Field(None, description="A voice message's length.")
 
 
 class SkippedPartOut(Schema):

@@ -67,8 +67,10 @@ def _erase_rows(contact: Contact, actor: Actor) -> tuple[dict[str, int], list[st
     contact.delete()  # cascades: identities, conversations, timeline, messages, notes…
     publish_contact("contact.erased", erased_id, account_id)
     audit.record(actor, "contact.erased", "contact", "", **counts)
-    # The bytes, and an image's preview beside them (files.images).
-    return counts, [key for f in files for key in (f.storage_key, f.thumbnail_key) if key]
+    # The bytes, an image's preview and a voice message's OGG copy beside them (files.images,
+    # files.voice).
+    keys = (key for f in files for key in (f.storage_key, f.thumbnail_key, f.voice_ogg_key))
+    return counts, list(dict.fromkeys(key for key in keys if key))
 
 
 def _delete_stored(keys: list[str]) -> None:

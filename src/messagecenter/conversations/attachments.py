@@ -75,6 +75,9 @@ def store(
                 actor=Actor.for_contact(contact),
                 contact=contact,
                 max_bytes=limit,
+                # A WhatsApp or Telegram voice note is a voice message (R-FILE-2).
+                voice=attachment.voice,
+                duration_ms=attachment.duration_ms,
             )
         except ValidationFailed as error:
             parts.items.append((name, size, None, str(error.message)))
@@ -186,7 +189,16 @@ def describe(stored: StoredFile, url: str) -> dict[str, Any]:
         # A raster image opens in the viewer (SVG never: it is a document that can run).
         "image": stored.is_raster_image,
         "scan": stored.scan_state,
+        **voice_of(stored, f"{url}?voice=1"),
     }
+
+
+def voice_of(stored: StoredFile, play_url: str) -> dict[str, Any]:
+    """A voice message's player data (R-FILE-2): its length and what the player loads (the
+    OGG/Opus copy once the job made it); nothing for other files."""
+    if not stored.voice:
+        return {}
+    return {"voice": True, "duration_ms": stored.duration_ms or 0, "play": play_url}
 
 
 def conversation_file(conversation: Conversation, file_id: str) -> StoredFile | None:

@@ -175,8 +175,9 @@ def _with_files(delivery: OutboundDelivery, message: Message) -> tuple[str, dict
     if not message.attachments.exists():
         return message.body, {}
     transport = registry.get(delivery.connection.kind)
-    attaches = bool(transport and transport.attaches_files)
-    attached, linked = outgoing_files.delivery_parts(message, attaches=attaches)
+    attached, linked = outgoing_files.delivery_parts(
+        message, attaches=transport.attaches if transport else (lambda stored: False)
+    )
     body = outgoing_files.text_with_links(_text_without_names(message, attached, linked), linked)
     return body, {"files": attached, "file_links": linked}
 

@@ -14,6 +14,7 @@ A file over the channel's size limit is not refused: the contact gets a download
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -35,6 +36,8 @@ def check(conversation: Conversation, stored: StoredFile) -> None:
             % {"name": stored.original_name},
             code="file_quarantined",
         )
+    if stored.voice:
+        check_voice(conversation)
     check_widget_media(conversation, stored.media_kind)
     caps, name = capabilities(conversation), channel_name(conversation)
     if stored.media_kind not in caps.media_types:
@@ -64,6 +67,27 @@ def check_widget_media(conversation: Conversation, media_kind: str) -> None:
         raise CapabilityRefused(
             _("This widget does not accept this kind of file."), code="widget_media_type"
         )
+
+
+def check_voice(conversation: Conversation) -> None:
+    """Voice messages (R-FILE-2) only where the channel carries them (not on SMS) and, on the
+    messenger, where the widget takes audio."""
+    caps = capabilities(conversation)
+    if not caps.voice or "audio" not in caps.media_types:
+        raise CapabilityRefused(
+            _("%(channel)s carries no voice messages.") % {"channel": channel_name(conversation)},
+            code="channel_no_voice",
+        )
+    check_widget_media(conversation, "audio")
+
+
+def voice_allowed(conversation: Conversation) -> bool:
+    """Whether the composer offers the microphone."""
+    try:
+        check_voice(conversation)
+    except CapabilityRefused:
+        return False
+    return True
 
 
 def files_allowed(conversation: Conversation) -> bool:
@@ -118,9 +142,12 @@ def body_with_names(body: str, files: list[StoredFile]) -> str:
 # --- delivery --------------------------------------------------------------------------------
 
 
-def delivery_parts(message: Message, *, attaches: bool) -> tuple[list[str], list[dict[str, Any]]]:
+def delivery_parts(
+    message: Message, *, attaches: Callable[[StoredFile], bool]
+) -> tuple[list[str], list[dict[str, Any]]]:
     """The message's files for its transport: the ids it attaches itself (within the channel's
-    size limit, when the transport attaches files at all), and download links for the rest."""
+    size limit, the files the transport attaches: ``Transport.attaches``), and download links
+    for the rest."""
     rows = MessageAttachment.objects.filter(message=message, file__isnull=False)
     caps = message.connection.capabilities
     attached: list[str] = []
@@ -129,7 +156,7 @@ def delivery_parts(message: Message, *, attaches: bool) -> tuple[list[str], list
         stored = row.file
         assert stored is not None
         limit = caps.max_bytes_for(stored.media_kind) or PRODUCT_MAX_FILE_BYTES
-        if attaches and stored.size <= limit:
+        if attaches(stored) and stored.size <= limit:
             attached.append(stored.public_id)
         else:
             url = links.absolute(links.lasting_link(stored))

@@ -26,7 +26,8 @@ from messagecenter.files.models import StoredFile
 
 DOWNLOAD_SALT = "messagecenter.files.download"
 LINK_SALT = "messagecenter.files.link"
-VARIANTS = ("file", "thumb")
+# The file, an image's preview, a voice message's playable copy (files.voice.playable).
+VARIANTS = ("file", "thumb", "voice")
 
 
 def download_url(stored: StoredFile, *, variant: str = "file") -> str:
@@ -72,6 +73,7 @@ def _resolve(token: str, salt: str, max_age: timedelta) -> tuple[StoredFile, str
         stored is None
         or variant not in VARIANTS
         or (variant == "thumb" and not stored.thumbnail_key)
+        or (variant == "voice" and not stored.voice)
     ):
         raise NotFound("Not found.")
     return stored, variant
@@ -80,4 +82,7 @@ def _resolve(token: str, salt: str, max_age: timedelta) -> tuple[StoredFile, str
 def _safe_name(stored: StoredFile, variant: str) -> str:
     """The last path segment: a readable name for saving, nothing the server relies on."""
     name = "".join(c if c.isalnum() or c in "._-" else "_" for c in stored.original_name)
-    return ("thumb-" if variant == "thumb" else "") + (name.strip("._")[:100] or "file")
+    name = name.strip("._")[:100] or "file"
+    if variant == "voice" and stored.voice_ogg_key:
+        name = name.rsplit(".", 1)[0] + ".ogg"
+    return ("thumb-" if variant == "thumb" else "") + name

@@ -45,6 +45,13 @@ class StoredFile(models.Model):
     created_at = models.DateTimeField()
     # A small preview of a raster image (storage key), made when it is stored; else empty.
     thumbnail_key = models.CharField(max_length=255, blank=True)
+    # A voice message (R-FILE-2): recorded in the composer or the messenger, or a WhatsApp or
+    # Telegram voice note. Its length in milliseconds (as declared by the recorder until the
+    # remux job has measured it), and its OGG/Opus copy (storage key) that the players and the
+    # channels that take only OGG/Opus voice notes use (``files.voice``).
+    voice = models.BooleanField(default=False)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    voice_ogg_key = models.CharField(max_length=255, blank=True)
 
     objects = AccountScopedManager()
 
@@ -88,6 +95,9 @@ class Upload(models.Model):
     file = models.ForeignKey(
         StoredFile, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # A voice recording and the length its recorder declared (milliseconds).
+    voice = models.BooleanField(default=False)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(db_index=True)
 

@@ -29,7 +29,9 @@ from messagecenter.core import clock
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.files import images, scanning
+from messagecenter.files import voice as voice_files
 from messagecenter.files.models import RASTER_TYPES, StoredFile
+from messagecenter.jobs.names import enqueue_on_commit
 
 CHUNK = 1024 * 1024
 # Enough of the file for filetype's signatures and for the text sniff below.
@@ -70,10 +72,20 @@ def store_file(
     actor: Actor,
     contact=None,
     max_bytes: int | None = None,
+    voice: bool = False,
+    duration_ms: int | None = None,
 ) -> StoredFile:
     """Stream ``stream`` into storage and record it. Nothing is kept if anything fails."""
     with _spool(stream, max_bytes or settings.MAX_UPLOAD_BYTES) as spooled:
-        return store_spooled(account, spooled, original_name, actor=actor, contact=contact)
+        return store_spooled(
+            account,
+            spooled,
+            original_name,
+            actor=actor,
+            contact=contact,
+            voice=voice,
+            duration_ms=duration_ms,
+        )
 
 
 def store_spooled(
@@ -84,14 +96,25 @@ def store_spooled(
     actor: Actor,
     contact=None,
     clean: bool = False,
+    voice: bool = False,
+    duration_ms: int | None = None,
 ) -> StoredFile:
     """Store a file already on local disk (a spooled upload, assembled chunks): sniff, scan,
     save, record. ``clean``: a file about to be sent (an upload) loses an image's private
-    metadata first; what a channel delivered is kept exactly as it came. The caller closes
-    ``spooled``."""
+    metadata first; what a channel delivered is kept exactly as it came. ``voice``: a voice
+    message of ``duration_ms`` (``files.voice``): an upload must be Opus audio; a channel's
+    voice note that is not stays an ordinary file. The caller closes ``spooled``."""
     name = clean_name(original_name)
     spooled.seek(0)
     content_type, media_kind = sniff(spooled.read(HEAD), name)
+    if voice:
+        recording = voice_files.examine(spooled)
+        if recording is None and clean:
+            raise voice_files.not_a_recording()
+        voice = recording is not None
+        if recording is not None:
+            content_type, media_kind = recording.content_type, "audio"
+            duration_ms = recording.duration_ms or duration_ms
     if clean and content_type in RASTER_TYPES:
         spooled = images.without_private_metadata(spooled, content_type)
     size, sha256 = _measure(spooled)
@@ -104,7 +127,7 @@ def store_spooled(
     thumbnail = images.thumbnail(spooled, saved) if content_type in RASTER_TYPES else ""
     try:
         with transaction.atomic():
-            return StoredFile.objects.create(
+            stored = StoredFile.objects.create(
                 account=account,
                 storage_key=saved,
                 original_name=name,
@@ -118,10 +141,15 @@ def store_spooled(
                 created_by_id=actor.public_id,
                 created_at=clock.now(),
                 thumbnail_key=thumbnail,
+                voice=voice,
+                duration_ms=duration_ms if voice else None,
             )
     except Exception:
         _delete_keys([saved, thumbnail])
         raise
+    if voice:  # its OGG/Opus copy, made by a job (never in this request)
+        enqueue_on_commit(voice_files.JOB, stored.pk)
+    return stored
 
 
 def clean_name(original_name: str) -> str:
@@ -141,7 +169,7 @@ def _measure(spooled: IO[bytes]) -> tuple[int, str]:
 def delete_file(stored: StoredFile) -> None:
     """Remove the bytes and the row (GDPR erasure and retention use this)."""
     with transaction.atomic():
-        keys = [stored.storage_key, stored.thumbnail_key]
+        keys = list(dict.fromkeys([stored.storage_key, stored.thumbnail_key, stored.voice_ogg_key]))
         stored.delete()
         transaction.on_commit(lambda: _delete_keys(keys))
 

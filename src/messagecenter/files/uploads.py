@@ -53,13 +53,18 @@ def create_upload(
     contact=None,
     conversation_id: str = "",
     max_bytes: int | None = None,
+    voice: bool = False,
+    duration_ms: int | None = None,
 ) -> Upload:
-    """Announce an upload of ``length`` bytes (within ``max_bytes``, default the product's)."""
+    """Announce an upload of ``length`` bytes (within ``max_bytes``, default the product's).
+    ``voice``: a voice recording of ``duration_ms`` (at most ``MC_VOICE_MAX_SECONDS``)."""
     limit = min(max_bytes or settings.MAX_UPLOAD_BYTES, settings.MAX_UPLOAD_BYTES)
     if length > limit:
         raise services.too_large(limit)
     if length <= 0:
         raise ValidationFailed(_("The file is empty."), code="file_empty")
+    if voice:
+        check_duration(duration_ms)
     now = clock.now()
     return Upload.objects.create(
         account=account,
@@ -69,9 +74,30 @@ def create_upload(
         created_by_id=actor.public_id,
         contact=contact,
         conversation_id=conversation_id,
+        voice=voice,
+        duration_ms=duration_ms if voice else None,
         created_at=now,
         updated_at=now,
     )
+
+
+# A recorder stops at the limit; its last chunk may end a moment later.
+DURATION_SLACK_MS = 2000
+
+
+def check_duration(duration_ms: int | None) -> None:
+    """A voice recording declares its length, within ``MC_VOICE_MAX_SECONDS`` (0: no cap)."""
+    if duration_ms is None or duration_ms <= 0:
+        raise ValidationFailed(
+            _("The voice message's length is missing."), code="voice_duration_missing"
+        )
+    cap = settings.VOICE_MAX_SECONDS
+    if cap and duration_ms > cap * 1000 + DURATION_SLACK_MS:
+        raise ValidationFailed(
+            _("Voice messages can be at most %(minutes)s minutes long.")
+            % {"minutes": f"{cap / 60:g}"},
+            code="voice_too_long",
+        )
 
 
 def get_upload(account: Account, upload_id: str, *, actor: Actor) -> Upload:
@@ -148,6 +174,8 @@ def _complete(upload: Upload, actor: Actor) -> Upload:
                 actor=actor,
                 contact=upload.contact,
                 clean=True,
+                voice=upload.voice,
+                duration_ms=upload.duration_ms,
             )
         except Exception:
             cancel(upload)

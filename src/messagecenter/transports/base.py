@@ -120,6 +120,10 @@ class InboundAttachment:
     content_id: str = ""
     size: int = 0
     reason: str = ""
+    # A voice note (WhatsApp ``audio.voice``, Telegram ``voice``), with the length the
+    # provider gave (milliseconds; the file's own length wins where it says one).
+    voice: bool = False
+    duration_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,12 @@ class Transport:
     # attachments itself; elsewhere the delivery job writes the files' download links into
     # the text (``conversations.outgoing_files``).
     attaches_files: ClassVar[bool] = False
+
+    def attaches(self, stored: Any) -> bool:
+        """Whether this file (a ``files.StoredFile``) goes as an attachment, not as a link: every
+        file where ``attaches_files`` is set; a transport may take only some (WhatsApp: voice
+        messages)."""
+        return self.attaches_files
 
     def capabilities_for(self, connection: ChannelConnection) -> Capabilities:
         """This connection's record: the kind's, unless the transport lets each connection

@@ -9,6 +9,7 @@
   blocked the bot is ``403 Forbidden: bot was blocked by the user``), ``deleteMessage``
   (``400 Bad Request: message to delete not found``), ``getFile`` (``400 Bad Request: file
   is too big`` above the 20 MB bots may download).
+- ``sendPhoto``, ``sendDocument``, ``sendVoice`` (multipart uploads).
 - ``GET /file/bot<token>/<file_path>``: a file's bytes.
 
 Tests script failures (``fail``) and read what the bots did (``sent``, ``deleted``,
@@ -191,6 +192,14 @@ class FakeTelegram:
 
     def _sendDocument(self, bot: Bot, params):
         return self._send_media(bot, params, "document")
+
+    def _sendVoice(self, bot: Bot, params):
+        """A voice note: "audio must be in an .OGG file encoded with OPUS, or in .MP3 format,
+        or in .M4A format" (sent as a document otherwise); ``duration`` in seconds."""
+        upload = params.get("voice")
+        if isinstance(upload, dict) and upload["content"][:4] not in (b"OggS", b"ID3\x03"):
+            return 400, _error(400, "Bad Request: VOICE_MESSAGES_FORBIDDEN")
+        return self._send_media(bot, params, "voice")
 
     def _send_media(self, bot: Bot, params, field: str):
         chat_id, upload = _int(params.get("chat_id")), params.get(field)

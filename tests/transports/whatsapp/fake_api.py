@@ -16,7 +16,8 @@ paths, answers and error objects.
   "wa_id" | "user_id"}], "messages": [{"id": "wamid.…"}]}``. A recipient outside the 24-hour
   window is code 131047 (re-engagement); scripted failures return any other code.
 - ``POST /<version>/<phone number id>/media`` (multipart ``file``, ``type``,
-  ``messaging_product``): ``{"id": "<media id>"}``.
+  ``messaging_product``): ``{"id": "<media id>"}``; a message of ``type: "audio"`` names
+  one by ``audio.id``, and with ``audio.voice`` (a voice note) it must be OGG/Opus.
 - ``GET /<version>/<media id>``: ``{"messaging_product", "url", "mime_type", "sha256",
   "file_size", "id"}``; the ``url`` is downloaded with the same bearer token (``/download/…``).
 
@@ -238,6 +239,14 @@ class FakeGraph:
             if not text.strip() or len(text) > 4096:
                 details = "Param text['body'] must be between 1 and 4096 characters long."
                 return _send(handler, 400, error_object(100, details=details))
+        if data.get("type") == "audio":
+            audio = data.get("audio") or {}
+            media = self.media.get(str(audio.get("id") or ""))
+            if media is None:
+                return _send(handler, 400, error_object(100, details="Invalid media id."))
+            if audio.get("voice") and media.content[:4] != b"OggS":
+                # Voice notes are OGG files with the Opus codec (Meta's audio messages guide).
+                return _send(handler, 400, error_object(131053, "Media upload error"))
         if (to or recipient) in self.outside_window:
             return _send(handler, 400, error_object(131047))
         with self.lock:
@@ -256,10 +265,15 @@ class FakeGraph:
         content_type = handler.headers.get("content-type") or ""
         if "multipart/form-data" not in content_type or b'name="file"' not in body:
             return _send(handler, 400, error_object(100, details="The parameter file is required."))
+        fields = _multipart(content_type, body)
+        upload = fields.get("file")
+        if fields.get("messaging_product") != "whatsapp" or not isinstance(upload, dict):
+            return _send(handler, 400, error_object(100, details="The parameter file is required."))
+        mime = str(fields.get("type") or upload["content_type"])
         with self.lock:
             self._ids += 1
             media_id = f"{900000 + self._ids}"
-            self.media[media_id] = Media(media_id, body, "application/octet-stream", len(body))
+            self.media[media_id] = Media(media_id, upload["content"], mime, len(upload["content"]))
         _send(handler, 200, {"id": media_id})
 
     def _media_url(self, handler, media_id: str) -> None:
@@ -282,6 +296,29 @@ class FakeGraph:
         handler.send_header("Content-Length", str(len(media.content)))
         handler.end_headers()
         handler.wfile.write(media.content)
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Fields as strings, files as ``{"filename", "content_type", "content"}``."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            fields[name] = {
+                "filename": part.get_filename(),
+                "content_type": part.get_content_type(),
+                "content": content,
+            }
+        else:
+            fields[name] = content.decode()
+    return fields
 
 
 def _unknown_object(node: str) -> dict[str, Any]:

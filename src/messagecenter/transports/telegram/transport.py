@@ -157,12 +157,36 @@ def _files(outbound: Outbound) -> list:
 def _send_file(api, chat_id, stored) -> Any:
     from messagecenter.files.services import open_file
 
+    if stored.voice:
+        sent = _send_voice(api, chat_id, stored)
+        if sent is not None:
+            return sent
     photo = stored.content_type in PHOTO_TYPES and stored.size <= PHOTO_LIMIT
     method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
     with open_file(stored) as handle:
         return api.send_file(
             method, field, handle, stored.original_name, stored.content_type, chat_id=chat_id
         )
+
+
+def _send_voice(api, chat_id, stored) -> Any:
+    """A voice message as a Telegram voice note: ``sendVoice`` takes OGG/Opus (the copy the
+    remux job made; made here, in the delivery job, if it has not yet). A recording that
+    cannot be remuxed goes as a document instead (None)."""
+    from django.core.files.storage import default_storage
+
+    from messagecenter.core.errors import ValidationFailed
+    from messagecenter.files import voice
+
+    try:
+        stored = voice.ogg_copy(stored)
+    except ValidationFailed:
+        log.warning("telegram: voice message %s could not be remuxed", stored.public_id)
+        return None
+    seconds = max(1, round((stored.duration_ms or 0) / 1000))
+    with default_storage.open(stored.voice_ogg_key, "rb") as handle:
+        return api.send_file("sendVoice", "voice", handle, voice.ogg_name(stored), voice.OGG,
+                             chat_id=chat_id, duration=seconds)  # fmt: skip
 
 
 def message_key(chat_id: Any, message_id: Any) -> str:
@@ -210,7 +234,11 @@ def _attachments(connection, message: dict[str, Any]):
             name = str(item.get("file_name") or default_name)
             if name == "document":
                 name = f"document-{message['message_id']}"
-            yield _file(connection, item, name[:200], str(item.get("mime_type") or default_type))
+            found = _file(connection, item, name[:200], str(item.get("mime_type") or default_type))
+            if kind == "voice":  # a voice note: a voice message (R-FILE-2) with its length
+                seconds = item.get("duration") if isinstance(item.get("duration"), int) else 0
+                found = dataclasses.replace(found, voice=True, duration_ms=seconds * 1000 or None)
+            yield found
             return
 
 

@@ -401,6 +401,8 @@ def _widget_config(widget: Widget) -> dict[str, Any]:
         "privacy_mode": widget.privacy_mode,
         # Outside business hours with "hide the launcher" (routing.out_of_office).
         "launcher_hidden": _launcher_hidden(widget),
+        # The longest voice message the messenger records (R-FILE-2; 0: no cap).
+        "voice_max_seconds": settings.VOICE_MAX_SECONDS,
     }
 
 

@@ -109,6 +109,16 @@ def contact_file(stored) -> dict[str, Any]:
         "url": links.lasting_link(stored),
         "thumb": links.lasting_link(stored, variant="thumb") if stored.thumbnail_key else "",
         "scan": stored.scan_state,
+        # A voice message: its length and what the messenger's player loads (R-FILE-2).
+        **(
+            {
+                "voice": True,
+                "duration_ms": stored.duration_ms or 0,
+                "play": links.lasting_link(stored, variant="voice"),
+            }
+            if stored.voice
+            else {}
+        ),
     }
 
 

@@ -51,6 +51,9 @@ def create(request, widget_key: str):
     if not media.get("enabled", True) or not media.get("types"):
         off = CapabilityRefused(_("Files are switched off for this widget."))
         return _refused(request, widget, off)
+    voice = request.POST.get("voice") == "1"
+    if voice and widget_refusal(widget, "audio"):  # a recording needs the widget's audio
+        return _refused(request, widget, CapabilityRefused(widget_refusal(widget, "audio")))
     try:
         size = int(request.POST.get("size", ""))
         upload = uploads.create_upload(
@@ -59,6 +62,8 @@ def create(request, widget_key: str):
             size,
             actor=Actor.for_contact(contact),
             contact=contact,
+            voice=voice,
+            duration_ms=_duration(request) if voice else None,
         )
     except ValueError:
         return _cors(request, widget, JsonResponse({"ok": False, "error": "size"}, status=400))
@@ -112,6 +117,13 @@ def _append(request, widget: Widget, found: Upload, who: Actor) -> HttpResponse:
     response = JsonResponse({"id": done.public_id, "offset": done.offset, "file": describe(stored)})
     response["Upload-Offset"] = str(done.offset)
     return response
+
+
+def _duration(request) -> int | None:
+    try:
+        return int(request.POST.get("duration_ms", ""))
+    except ValueError:
+        return None
 
 
 def _widget(widget_key: str) -> Widget:

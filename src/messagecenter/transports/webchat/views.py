@@ -27,6 +27,9 @@ from messagecenter.widgets.models import Widget
 SCRIPT_PATH = "webchat/messenger.js"
 # Modules the messenger loads only when needed (a call rings), from /messenger/modules/<name>.
 MODULES = {"call.js": "calls/js/messenger-call.js", "peer.js": "calls/js/peer.js"}
+
+# Voice messages (R-FILE-2): recorder and player, imported by the messenger when it needs them.
+VOICE_SCRIPT_PATH = "webchat/voice.js"
 SCRIPT_MAX_AGE = 300  # seconds; then revalidated by ETag (the URL never changes)
 DEMO_ACCOUNT_NAME = "Demo GmbH"  # messagecenter.demo.ACCOUNT_NAME (not imported: heavy module)
 
@@ -72,6 +75,12 @@ def messenger_module(request: HttpRequest, name: str) -> HttpResponse:
     if name not in MODULES:
         raise Http404("no such module")
     return _serve_script(request, _load_script(MODULES[name]))
+
+
+@require_safe
+def voice_script(request: HttpRequest) -> HttpResponse:
+    """``/messenger-voice.js``: the messenger's voice messages, served like the messenger."""
+    return _serve_script(request, _load_script(VOICE_SCRIPT_PATH))
 
 
 def _serve_script(request: HttpRequest, script: _Script) -> HttpResponse:

@@ -69,12 +69,16 @@ class GraphApi:
     def delete(self, path: str) -> dict[str, Any]:
         return self._call("DELETE", path)
 
+    def upload(self, path: str, *, data: dict[str, str], files: dict[str, Any],
+               timeout: float) -> dict[str, Any]:  # fmt: skip
+        """A multipart POST (``/<phone number id>/media``), the file streamed from its handle."""
+        return self._call("POST", path, data=data, files=files, timeout=timeout)
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         url = f"{base_url()}/{path.lstrip('/')}"
+        kwargs.setdefault("timeout", self._timeout)
         try:
-            response = httpx.request(
-                method, url, headers=self._headers(), timeout=self._timeout, **kwargs
-            )
+            response = httpx.request(method, url, headers=self._headers(), **kwargs)
         except httpx.TimeoutException:
             raise ApiError(_("WhatsApp did not answer in time.")) from None
         except httpx.HTTPError as error:

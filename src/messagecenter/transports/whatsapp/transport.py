@@ -113,6 +113,10 @@ class WhatsAppTransport(Transport):
         queued_delivery=True,
     )
 
+    def attaches(self, stored) -> bool:
+        """Voice messages go as WhatsApp voice notes; other files as download links."""
+        return bool(stored.voice)
+
     def parse(self, connection, request: dict[str, Any]) -> InboundMessage:
         """One message: ``{"value": <a change's value>, "message": <one of its messages>,
         "quoted": <the text it replies to>}``, or a ``value`` with one message."""
@@ -147,17 +151,65 @@ class WhatsAppTransport(Transport):
         address = addressing(connection, outbound.recipient)
         if not address or not config.token(connection) or not config.phone_number_id(connection):
             raise TransportError(_("The contact has no WhatsApp address."), permanent=True)
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **address,
-                "type": "text", "text": {"body": outbound.body, "preview_url": False}}  # fmt: skip
+        envelope = {"messaging_product": "whatsapp", "recipient_type": "individual", **address}
+        graph, number = config.api(connection), config.phone_number_id(connection)
+        wamids = []
         try:
-            sent = config.api(connection).post(
-                f"{config.phone_number_id(connection)}/messages", body
-            )
+            if outbound.body.strip() or not outbound.metadata.get("files"):
+                text = {"type": "text", "text": {"body": outbound.body, "preview_url": False}}
+                wamids.append(_wamid(graph.post(f"{number}/messages", envelope | text)))
+            for stored in _voice_files(outbound):
+                audio = {"type": "audio", "audio": {"id": _upload_voice(graph, number, stored),
+                                                    "voice": True}}  # fmt: skip
+                wamids.append(_wamid(graph.post(f"{number}/messages", envelope | audio)))
         except ApiError as error:
             raise transport_error(error) from None
-        messages = sent.get("messages") if isinstance(sent.get("messages"), list) else []
-        wamid = messages[0].get("id") if messages and isinstance(messages[0], dict) else ""
-        return Receipt(provider_message_id=str(wamid or ""))
+        return Receipt(provider_message_id=next((w for w in wamids if w), ""))
+
+
+def _wamid(sent: dict[str, Any]) -> str:
+    messages = sent.get("messages") if isinstance(sent.get("messages"), list) else []
+    return str(messages[0].get("id") or "") if messages and isinstance(messages[0], dict) else ""
+
+
+def _voice_files(outbound: Outbound) -> list:
+    """The voice messages ``attaches`` took, in order, with their OGG/Opus copy (made here, in
+    the delivery job, if the remux job has not yet)."""
+    from messagecenter.files import voice
+    from messagecenter.files.models import StoredFile
+
+    ids = list(outbound.metadata.get("files") or [])
+    found = StoredFile.objects.select_related("account").filter(
+        account_id=outbound.connection.account_id, public_id__in=ids, voice=True
+    )
+    by_id = {f.public_id: f for f in found}
+    try:
+        return [voice.ogg_copy(by_id[i]) for i in ids if i in by_id]
+    except ValidationFailed:
+        raise TransportError(
+            _("The voice message could not be converted to OGG/Opus."), permanent=True
+        ) from None
+
+
+def _upload_voice(graph, number: str, stored) -> str:
+    """``POST /<phone number id>/media``: the OGG/Opus copy, streamed (WhatsApp's voice notes
+    are OGG with the Opus codec); answers the media id to send."""
+    from django.core.files.storage import default_storage
+
+    from messagecenter.files import voice
+    from messagecenter.transports.whatsapp.api import DOWNLOAD_TIMEOUT_SECONDS
+
+    with default_storage.open(stored.voice_ogg_key, "rb") as handle:
+        uploaded = graph.upload(
+            f"{number}/media",
+            data={"messaging_product": "whatsapp", "type": voice.OGG},
+            files={"file": (voice.ogg_name(stored), handle, voice.OGG)},
+            timeout=DOWNLOAD_TIMEOUT_SECONDS,
+        )
+    media_id = str(uploaded.get("id") or "")
+    if not media_id:
+        raise ApiError(_("WhatsApp did not take the voice message."), status=502)
+    return media_id
 
 
 # --- who wrote -------------------------------------------------------------------------------
@@ -358,7 +410,11 @@ def media_file(connection, kind: str, item: dict[str, Any], wamid: str) -> Inbou
             )
             return skipped(filename, content_type, 0, error.reason)
         raise  # worth another try: the webhook stays pending
-    return InboundAttachment(filename=filename, content_type=content_type, content=content)
+    # A voice note (``audio`` with ``voice``) is a voice message (R-FILE-2).
+    voice = kind == "audio" and bool(item.get("voice"))
+    return InboundAttachment(
+        filename=filename, content_type=content_type, content=content, voice=voice
+    )
 
 
 def _filename(kind: str, item: dict[str, Any], content_type: str, wamid: str) -> str:

@@ -60,6 +60,8 @@ def file(request, conversation_id: str, file_id: str):
         raise Http404
     # Through a short-lived signed URL, like every download (files.links).
     variant = "thumb" if request.GET.get("thumb") and stored.thumbnail_key else "file"
+    if request.GET.get("voice") and stored.voice:
+        variant = "voice"  # what the voice player loads (files.voice.playable)
     return redirect(links.download_url(stored, variant=variant))
 
 

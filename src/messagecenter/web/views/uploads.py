@@ -33,6 +33,9 @@ def create(request, conversation_id: str):
     item = load(request, conversation_id)
     try:
         size = int(request.POST.get("size", ""))
+        voice = request.POST.get("voice") == "1"
+        if voice:  # a recording from the microphone (R-FILE-2): refused at once on SMS
+            outgoing_files.check_voice(item)
         upload = uploads.create_upload(
             item.account,
             request.POST.get("name", ""),
@@ -41,6 +44,8 @@ def create(request, conversation_id: str):
             # The file is part of the contact's history: their erasure and export include it.
             contact=item.contact,
             conversation_id=item.public_id,
+            voice=voice,
+            duration_ms=_duration(request) if voice else None,
         )
     except ValueError:
         return _error("The file size is missing.", "upload_size", 400)
@@ -102,6 +107,14 @@ def _finished(item, done: Upload):
     response = JsonResponse({"id": done.public_id, "offset": done.offset, "file": file})
     response["Upload-Offset"] = str(done.offset)
     return response
+
+
+def _duration(request) -> int | None:
+    """A recording's declared length (milliseconds); missing or malformed: refused later."""
+    try:
+        return int(request.POST.get("duration_ms", ""))
+    except ValueError:
+        return None
 
 
 def _offset(found: Upload, status: int = 200) -> HttpResponse:

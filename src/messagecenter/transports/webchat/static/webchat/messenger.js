@@ -36,6 +36,7 @@ const STRINGS = {
     typing: (n) => (n ? n + " is typing…" : "Typing…"),
     placeholder: "Write a message…",
     attach: "Attach files",
+    mic: "Record a voice message",
     removeFile: "Remove file",
     cancelUpload: "Cancel upload",
     uploaded: (n, p) => n + ": " + p + "% uploaded",
@@ -105,6 +106,7 @@ const STRINGS = {
     typing: (n) => (n ? n + " schreibt…" : "Schreibt…"),
     placeholder: "Nachricht schreiben…",
     attach: "Dateien anhängen",
+    mic: "Sprachnachricht aufnehmen",
     removeFile: "Datei entfernen",
     cancelUpload: "Hochladen abbrechen",
     uploaded: (n, p) => n + ": " + p + " % hochgeladen",
@@ -169,6 +171,7 @@ const STRINGS = {
 
 const ICON = {
   phone: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8.1 9.9a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.9.6 2.8.7a2 2 0 0 1 1.7 2z"/></svg>',
+  mic: '<svg viewBox="0 0 24 24" aria-hidden="true"><g fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M12 19v3"/><path d="M19 10v2a7 7 0 0 1-14 0v-2"/><rect x="9" y="2" width="6" height="13" rx="3"/></g></svg>',
   clip: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" d="m21 11-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>',
   chat: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 6.5A3.5 3.5 0 0 1 7.5 3h9A3.5 3.5 0 0 1 20 6.5v7a3.5 3.5 0 0 1-3.5 3.5h-4.3l-4.1 3.3c-.8.6-1.6.2-1.6-.7V17A3.5 3.5 0 0 1 4 13.5z"/></svg>',
   down: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" d="m6 9 6 6 6-6"/></svg>',
@@ -263,7 +266,9 @@ h2{margin:0;font-size:17px;font-weight:650;line-height:1.25;white-space:nowrap;o
 .composer{display:flex;align-items:flex-end;gap:8px;padding:12px 12px 10px;border-top:1px solid var(--line);background:#fff;flex:none}
 textarea{flex:1;resize:none;border:1px solid var(--line);border-radius:14px;outline:0;font:inherit;color:inherit;background:#f7f8fb;max-height:132px;min-height:42px;padding:9px 14px;line-height:1.45;transition:border-color .15s,box-shadow .15s}
 textarea::placeholder{color:#7d8696}
-.clip{flex:none;align-self:center}
+.clip,.mic{flex:none;align-self:center}
+mc-voice-recorder{margin:8px 12px 0;flex:none}
+.att mc-voice-player{margin-top:6px;--mc-voice-surface:transparent}
 .files{list-style:none;margin:0;padding:6px 12px 0;display:flex;flex-wrap:wrap;gap:6px;background:#fff;flex:none}
 .files li{display:flex;align-items:center;gap:6px;max-width:100%;padding:2px 4px 2px 10px;border:1px solid var(--line);border-radius:999px;font-size:12px}
 .files li.error{border-color:#b42318;color:#b42318}
@@ -477,7 +482,7 @@ function mount({ key, identity, language, mode }) {
     // A machine-translated reply: its original, shown on demand (translation app).
     if (m.machine_translated && !m.deleted) entry.o = m.original_html || "";
     // Files: name, size, lasting link, preview, quarantined (R-FILE-1).
-    if (m.files && m.files.length && !m.deleted) entry.f = m.files.map((x) => ({ n: x.name, z: x.size, u: x.url, th: x.image ? x.thumb : "", q: x.scan === "infected" || x.scan === "pending" ? 1 : 0 }));
+    if (m.files && m.files.length && !m.deleted) entry.f = m.files.map((x) => ({ n: x.name, z: x.size, u: x.url, th: x.image ? x.thumb : "", q: x.scan === "infected" || x.scan === "pending" ? 1 : 0, ...(x.voice ? { v: x.play, ms: x.duration_ms } : {}) }));
     if (provisional) entry.p = 1;
     const i = c.entries.findIndex((x) => x.s === e.seq);
     if (i >= 0) {
@@ -541,7 +546,8 @@ function mount({ key, identity, language, mode }) {
   const fileInput = h("input", { type: "file", multiple: true, hidden: true, onchange: () => (addFiles([...fileInput.files]), (fileInput.value = "")) });
   const clip = h("button", { class: "icon clip", type: "button", hidden: true, onclick: () => fileInput.click(), html: ICON.clip });
   const filesEl = h("ul", { class: "files", hidden: true, "aria-live": "polite" });
-  const composer = h("form", { class: "composer", onsubmit: (e) => (e.preventDefault(), submit()) }, clip, fileInput, ta, sendBtn);
+  const mic = h("button", { class: "icon mic", type: "button", hidden: true, onclick: () => recordVoice(), html: ICON.mic });
+  const composer = h("form", { class: "composer", onsubmit: (e) => (e.preventDefault(), submit()) }, clip, mic, fileInput, ta, sendBtn);
   const foot = h("div", { class: "foot" });
   const panel = h(
     "section",
@@ -958,6 +964,9 @@ function mount({ key, identity, language, mode }) {
     clip.hidden = !filesAllowed();
     clip.setAttribute("aria-label", t("attach"));
     clip.title = t("attach");
+    mic.hidden = !voiceAllowed();
+    mic.setAttribute("aria-label", t("mic"));
+    mic.title = t("mic");
     panel.hidden = !open;
 
     if (visible()) {
@@ -1014,20 +1023,26 @@ function mount({ key, identity, language, mode }) {
     const ready = uploads.filter((u) => u.state === "done");
     if ((!body && !ready.length) || blocked) return;
     if (uploads.some((u) => u.state === "uploading")) return showBanner(t("waitFiles"), 4000);
-    const p = { c: uuid(), b: body, t: new Date().toISOString() };
-    if (ready.length) p.u = ready.map((u) => u.id);
     uploads = uploads.filter((u) => u.state !== "done");
     renderFiles();
-    if (new TextEncoder().encode(JSON.stringify({ type: "message.send", body, client_id: p.c })).length > MAX_FRAME) {
+    const c = uuid();
+    if (new TextEncoder().encode(JSON.stringify({ type: "message.send", body, client_id: c })).length > MAX_FRAME) {
       showBanner(t("long"), 6000);
       return;
     }
-    state.pending.push(p);
-    save();
     ta.value = "";
     autosize();
     sendBtn.disabled = true;
     typingSent = 0;
+    queueMessage(body, ready.map((u) => u.id), c);
+  }
+
+  // A message (text, uploaded files) kept until the server has it, sent when connected.
+  function queueMessage(body, uploadIds, c = uuid()) {
+    const p = { c, b: body, t: new Date().toISOString() };
+    if (uploadIds.length) p.u = uploadIds;
+    state.pending.push(p);
+    save();
     render();
     log.scrollTop = log.scrollHeight;
     if (greeted) transmit(p);
@@ -1132,6 +1147,7 @@ function mount({ key, identity, language, mode }) {
   function filesOf(list) {
     return h("div", { class: "att" }, list.map((f) => {
       if (f.q) return h("span", {}, f.n + " · " + t("quarantined"));
+      if (f.v) return voicePlayer(f);
       const href = SELF.origin + f.u;
       const label = f.n + " (" + sizeFmt(f.z) + ")";
       return h("a", { href, target: "_blank", rel: "noopener noreferrer", download: f.n }, f.th ? h("img", { src: SELF.origin + f.th, alt: f.n }) : label);
@@ -1140,6 +1156,46 @@ function mount({ key, identity, language, mode }) {
 
   function sizeFmt(n) {
     return n < 1024 ? n + " B" : n < 1048576 ? Math.round(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+  }
+
+  // ----- voice messages (R-FILE-2): recorded, uploaded and played by messenger-voice.js ---------
+  // (loaded when first needed), where the widget takes audio. A player is kept per file, so
+  // one that plays goes on while the log re-renders around it.
+  let voiceModule = null;
+  const players = new Map();
+  const loadVoice = () => (voiceModule ||= import(SELF.origin + "/messenger-voice.js"));
+  function voiceAllowed() {
+    return filesAllowed() && (widget.media.types || []).includes("audio") && typeof MediaRecorder !== "undefined";
+  }
+
+  function voicePlayer(f) {
+    let player = players.get(f.v);
+    if (!player) {
+      player = h("mc-voice-player", { src: SELF.origin + f.v, duration: String(f.ms || 0), "data-voice-file": "" });
+      players.set(f.v, player);
+      loadVoice();
+    }
+    player.setAttribute("lang", lang);
+    return player;
+  }
+
+  async function recordVoice() {
+    if (!voiceAllowed() || blocked || !state.token || panel.querySelector("mc-voice-recorder")) return;
+    const voice = await loadVoice();
+    const recorder = h("mc-voice-recorder", { lang, "max-seconds": String(widget.voice_max_seconds ?? 300) });
+    recorder.addEventListener("voice-send", async (e) => {
+      try {
+        const name = "voice-message." + (e.detail.type.includes("ogg") ? "ogg" : "webm");
+        const { id } = await voice.uploadRecording({ url: UPLOADS, headers: { "X-MC-Token": state.token || "" }, credentials: "omit", recording: e.detail, name });
+        recorder.sent();
+        queueMessage("", [id]);
+      } catch (error) {
+        recorder.sent(error.message || "");
+      }
+    });
+    recorder.addEventListener("voice-done", () => (recorder.remove(), mic.focus()));
+    composer.before(recorder);
+    recorder.start();
   }
 
   function retry(id) {

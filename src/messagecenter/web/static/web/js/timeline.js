@@ -9,6 +9,7 @@ import { unsafeHTML } from "../../vendor/lit-html/directives/unsafe-html.js";
 import { channelIcon, icon } from "./inbox-list.js";
 import { translatedBody } from "../../translation/js/timeline.js";
 import { config, format, formatDateTime, formatSize, formatTime, gettext, ngettext } from "./util.js";
+import { voiceFile } from "./voice-player.js";
 
 // Marks texts for makemessages; they are translated where shown.
 const gettext_noop = (text) => text;
@@ -445,6 +446,7 @@ function fileTemplate(file) {
     const why = file.scan === "infected" ? gettext("Quarantined: a virus scan found something.") : gettext("Waiting for the virus scan.");
     return html`<li><span class="msg__file msg__file--quarantined" data-file=${file.id} data-quarantined>${icon("shield")}<span class="msg__file-name">${file.name}</span><span class="msg__file-size">${why}</span></span></li>`;
   }
+  if (file.voice) return voiceFile(file);
   if (file.image && file.thumb) {
     return html`<li><button type="button" class="msg__image" data-file=${file.id} data-image-file aria-label=${format(gettext("Show image %(name)s"), { name: file.name })} @click=${() => showImage(file)}><img src=${file.thumb} alt=${file.name} loading="lazy"></button></li>`;
   }
