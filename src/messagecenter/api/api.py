@@ -7,7 +7,16 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from messagecenter.api import channels, conversations, problems, tokens
+from messagecenter.api import (
+    analytics,
+    channels,
+    configuration,
+    contacts,
+    conversations,
+    problems,
+    team,
+    tokens,
+)
 from messagecenter.api.auth import AUTHENTICATED
 from messagecenter.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 
@@ -58,3 +67,7 @@ problems.install(api)
 api.add_router("", conversations.router)
 api.add_router("", tokens.router)
 api.add_router("", channels.router)
+api.add_router("", contacts.router)
+api.add_router("", team.router)
+api.add_router("", configuration.router)
+api.add_router("", analytics.router)

@@ -1,7 +1,12 @@
-"""Read queries of the API: the conversation list (keyset-paginated) and the timeline.
+"""Read queries of the API: keyset pages of every list, and the timeline.
 
-Both are one SQL query each, whatever the page size: everything a page shows is joined in
+Each page is one SQL query, whatever the page size: everything a page shows is joined in
 (``select_related``), so the list's query count is constant (a test holds it there).
+
+Every list pages the same way (``keyset_page``): newest first by one timestamp (or oldest
+first by id for settings-like lists), the id breaking ties so the order is total, and the
+next page starting strictly after the last row. No OFFSET: rows that move or appear while a
+client pages never shift the rows under it.
 """
 
 from __future__ import annotations
@@ -18,9 +23,6 @@ from messagecenter.conversations.models import Conversation, TimelineEntry
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import ValidationFailed
 
-# Newest activity first; the id breaks ties so the order is total and a cursor is exact.
-ORDER = ("-last_activity_at", "-id")
-
 
 def conversation_page(
     actor: Actor,
@@ -36,17 +38,30 @@ def conversation_page(
     a conversation that moves while a client pages cannot shift the rows under it (no OFFSET
     duplicates or skips), and the database walks the (account, -activity, -id) index.
     """
-    conversations = _filtered(actor, status, assigned)
+    return keyset_page(_filtered(actor, status, assigned), "last_activity_at", cursor, limit)
+
+
+def keyset_page(
+    rows: QuerySet, field: str | None, cursor: str | None, limit: int
+) -> tuple[list, str | None]:
+    """One page of ``rows``: newest ``field`` first (id breaking ties), or by ascending id
+    when ``field`` is None; and the cursor of the next page (None on the last)."""
+    order = (f"-{field}", "-id") if field else ("id",)
+    rows = rows.order_by(*order)
     if cursor:
-        at, pk = decode_cursor(cursor)
-        conversations = conversations.filter(
-            Q(last_activity_at__lt=at) | Q(last_activity_at=at, id__lt=pk)
-        )
-    rows = list(conversations[: limit + 1])
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1])
+        rows = rows.filter(_after(field, cursor))
+    found = list(rows[: limit + 1])
+    if len(found) <= limit:
+        return found, None
+    found = found[:limit]
+    return found, encode_cursor(found[-1], field)
+
+
+def _after(field: str | None, cursor: str) -> Q:
+    at, pk = decode_cursor(cursor, timed=field is not None)
+    if field is None:
+        return Q(id__gt=pk)
+    return Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": pk})
 
 
 def timeline_page(
@@ -62,21 +77,24 @@ def timeline_page(
     return entries[:limit], len(entries) > limit
 
 
-def encode_cursor(conversation: Conversation) -> str:
-    raw = json.dumps([conversation.last_activity_at.isoformat(), conversation.pk])
+def encode_cursor(row, field: str | None = "last_activity_at") -> str:
+    at = getattr(row, field).isoformat() if field else None
+    raw = json.dumps([at, row.pk])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_cursor(cursor: str, *, timed: bool = True) -> tuple[datetime | None, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        parsed = datetime.fromisoformat(at)
+        parsed = datetime.fromisoformat(at) if timed else None
         # Bounded so a forged cursor cannot overflow the database's integer type.
-        if parsed.tzinfo is None or not isinstance(pk, int) or not 0 < pk < 2**63:
+        if timed and parsed.tzinfo is None:  # type: ignore[union-attr]
+            raise ValueError(cursor)
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
             raise ValueError(cursor)
         return parsed, pk
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, AttributeError, binascii.Error):
         raise ValidationFailed(
             _("This cursor is not valid. Use the next_cursor of a previous page."),
             code="invalid_cursor",
@@ -85,10 +103,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def _filtered(actor: Actor, status: str | None, assigned: str | None) -> QuerySet[Conversation]:
-    conversations = (
-        Conversation.objects.for_account(actor.account)
-        .select_related("contact", "widget", "connection", "assigned_operator", "assigned_group")
-        .order_by(*ORDER)
+    conversations = Conversation.objects.for_account(actor.account).select_related(
+        "contact", "widget", "connection", "assigned_operator", "assigned_group"
     )
     if status:
         conversations = conversations.filter(status=status)

@@ -8,7 +8,7 @@ idempotent POST stores its response body and replays it later.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import model_validator
@@ -31,6 +31,16 @@ class Problem(Schema):
     errors: list[dict[str, Any]] | None = Field(
         None, description="Validation problems only: one item per invalid field."
     )
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    """Every list pages by cursor: pass a page's ``next_cursor`` as ``cursor``."""
+
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(25, ge=1, le=100)
 
 
 # --- conversations ------------------------------------------------------------------------
@@ -183,12 +193,49 @@ class TimelineQuery(Schema):
 
 
 class MessageIn(Schema):
-    body: str
+    body: str = Field("", description="May be empty when `files` are sent.")
     author: Literal["operator", "bot"] | None = Field(
         None,
         description="Who writes. Defaults to `operator` for personal tokens and `bot` for "
         "integration tokens; an integration can never write as an operator.",
     )
+    files: list[Annotated[str, Field(max_length=24)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Ids of finished uploads (`POST /conversations/{id}/uploads`) that the "
+        "message carries, in order; operators only.",
+    )
+
+
+class ConversationChanges(Schema):
+    """Only the fields sent change; ``topic: null`` clears the topic."""
+
+    subject: str | None = Field(None, max_length=200)
+    topic: str | None = Field(None, max_length=24, description="A topic id, or null for none.")
+    locale: str | None = Field(None, max_length=8, description="`de` or `en`.")
+
+
+class TranscriptIn(Schema):
+    to_contact: bool = Field(False, description="Send it to the contact's e-mail address.")
+    recipients: list[Annotated[str, Field(max_length=320)]] = Field(
+        default_factory=list, max_length=10, description="Further e-mail addresses."
+    )
+
+
+class ConversationStartIn(Schema):
+    contact: str = Field(max_length=24)
+    widget: str = Field(max_length=24, description="The widget whose messenger carries it.")
+    body: str = Field(max_length=20_000, description="The first message, from you.")
+    subject: str = Field("", max_length=200)
+
+
+class UploadQuery(Schema):
+    name: str = Field(min_length=1, max_length=255, description="The file's name.")
+
+
+class UploadOut(Schema):
+    id: str = Field(description="Name it in `files` of the message that sends it.")
+    file: FileOut
 
 
 class NoteIn(Schema):
