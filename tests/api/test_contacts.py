@@ -48,8 +48,10 @@ def test_list_searches_and_filters_blocked(alice_api, account, contact, alice):
 
 
 def test_bad_cursor_is_a_problem(alice_api):
-    body = assert_problem(alice_api.get("/contacts", {"cursor": "nonsense"}), 422, "invalid_cursor")
-    assert body["field"] == "cursor"
+    body = assert_problem(
+        alice_api.get("/contacts", {"cursor": "nonsense"}), 422, "validation_failed"
+    )
+    assert body["errors"][0]["loc"] == ["query", "cursor"]
 
 
 def test_get_contact_shows_profile_identities_and_data(alice_api, contact):
@@ -138,7 +140,11 @@ def test_custom_data_keys_and_size_are_bounded(alice_api, contact):
     bad_key = alice_api.patch(path, {"data": {"no spaces": 1}})
     too_big = alice_api.patch(path, {"data": {"blob": "x" * 17_000}})
 
-    assert assert_problem(bad_key, 422, "validation_failed")["field"] == "custom_data"
+    assert assert_problem(bad_key, 422, "validation_failed")["errors"][0]["loc"][:3] == [
+        "body",
+        "payload",
+        "data",
+    ]
     assert "16 KB" in assert_problem(too_big, 422, "validation_failed")["detail"]
     contact.refresh_from_db()
     assert contact.custom_data == {}

@@ -114,7 +114,10 @@ def test_page_after_cursor_is_stable_when_newer_activity_arrives(alice_api, widg
     "cursor", ["garbage", "W10", "WyJ4IiwgMV0", "WyIyMDI2LTAzLTAyVDA5OjAwOjAwIiwgMV0"]
 )
 def test_bad_cursor_is_a_problem(alice_api, cursor):
-    assert_problem(alice_api.get("/conversations", {"cursor": cursor}), 422, "invalid_cursor")
+    body = assert_problem(
+        alice_api.get("/conversations", {"cursor": cursor}), 422, "validation_failed"
+    )
+    assert body["errors"][0]["loc"] == ["query", "cursor"]
 
 
 def _count_list_queries(api, limit: int) -> int:

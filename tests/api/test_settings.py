@@ -44,7 +44,7 @@ def test_a_bad_widget_setting_changes_nothing(alice_api, widget):
     )
 
     body = assert_problem(response, 422, "validation_failed")
-    assert body["field"] == "allowed_origins"
+    assert body["errors"][0]["loc"][:3] == ["body", "payload", "allowed_origins"]
     widget.refresh_from_db()
     assert widget.name == "Website"
 

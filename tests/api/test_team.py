@@ -159,7 +159,8 @@ def test_topics_crud(alice_api):
 
 def test_a_topic_needs_a_name(alice_api):
     body = assert_problem(alice_api.post("/topics", {"name": "  "}), 422, "validation_failed")
-    assert "name" in body["detail"]
+    assert body["errors"][0]["loc"] == ["body", "payload", "name"]
+    assert not Topic.objects.exists()
 
 
 def test_operators_read_topics_but_cannot_change_them(bob_api, account, alice):

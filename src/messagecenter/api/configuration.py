@@ -6,7 +6,7 @@ channel credentials are never part of an answer.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -14,7 +14,7 @@ from messagecenter.accounts.models import OperatorGroup
 from messagecenter.api import queries
 from messagecenter.api.auth import SETTINGS_READ, SETTINGS_WRITE
 from messagecenter.api.idempotency import idempotent
-from messagecenter.api.schemas import PageQuery, Problem
+from messagecenter.api.schemas import NON_BLANK, Language, PageQuery, Problem
 from messagecenter.core.scoping import get_scoped
 from messagecenter.macros import services as macros
 from messagecenter.macros.models import Macro, MacroGroup
@@ -25,7 +25,12 @@ router = Router(tags=["settings"])
 
 READ_ERRORS = {code: Problem for code in (401, 403, 404, 422)}
 WRITE_ERRORS = {code: Problem for code in (400, 401, 403, 404, 409, 422)}
+WEB_ADDRESS = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[^\s]*)?$"
 MediaKind = Literal["image", "audio", "video", "document", "other"]
+# What the messenger's embed check compares: a scheme and a host (with a port), no path.
+ORIGIN = r"^(\*|https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/?)$"
+# A macro is called as ``![name]``: no brackets, one line, not blank.
+MACRO_NAME = r"^[^\[\]\n\r]*[^\s\x00\x1c-\x1f\[\]][^\[\]\n\r]*$"
 
 
 class Media(Schema):
@@ -61,9 +66,9 @@ class WidgetPage(Schema):
 class WidgetSettings(Schema):
     """Only the fields sent change; the service checks every value before saving any."""
 
-    name: str | None = Field(None, max_length=100)
+    name: str = Field(None, max_length=100, pattern=NON_BLANK)  # type: ignore[assignment]
     operator_group: str | None = Field(None, max_length=24, description="A group id; null: all.")
-    language: str | None = Field(None, max_length=8)
+    language: Language = Field(None)  # type: ignore[assignment]
     conversation_timeout_minutes: int | None = Field(None, ge=1, le=10080)
     auto_end_days: int | None = Field(None, ge=1, le=365)
     continue_ended_days: int | None = Field(None, ge=0, le=365)
@@ -74,13 +79,15 @@ class WidgetSettings(Schema):
     video_enabled: bool | None = None
     rating_enabled: bool | None = None
     privacy_mode: bool | None = None
-    allowed_origins: list[Any] | None = Field(None, max_length=100)
+    allowed_origins: list[Annotated[str, Field(pattern=ORIGIN)]] = Field(  # type: ignore[assignment]
+        None, max_length=100, description="Sites that may embed the messenger; `*`: any."
+    )
 
 
 class WidgetIn(Schema):
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=100, pattern=NON_BLANK)
     operator_group: str | None = Field(None, max_length=24)
-    language: str = Field("en", max_length=8)
+    language: Language = "en"
 
 
 class ChannelOut(Schema):
@@ -113,21 +120,44 @@ class MacroPage(Schema):
 
 
 class MacroIn(Schema):
-    name: str = Field(max_length=100)
+    """A chat macro (``text``) needs a text; a push macro a web address."""
+
+    model_config = {
+        "json_schema_extra": {
+            "anyOf": [
+                {
+                    "properties": {"kind": {"const": "text"}, "texts": {"minProperties": 1}},
+                    "required": ["texts"],
+                },
+                {
+                    "properties": {"kind": {"const": "push"}, "url": {"pattern": WEB_ADDRESS}},
+                    "required": ["kind", "url"],
+                },
+            ]
+        }
+    }
+
+    name: str = Field(max_length=100, pattern=MACRO_NAME)
     kind: Literal["text", "push"] = "text"
     group: str | None = Field(None, max_length=24, description="A macro group id.")
-    texts: dict[str, str] = Field(default_factory=dict)
-    default_language: str = Field("en", max_length=8)
+    texts: dict[Language, Annotated[str, Field(max_length=20_000, pattern=NON_BLANK)]] = Field(
+        default_factory=dict
+    )
+    default_language: Language = "en"
     url: str = Field("", max_length=2000)
 
 
 class MacroChanges(Schema):
-    name: str | None = Field(None, max_length=100)
-    kind: Literal["text", "push"] | None = None
+    """Only the fields sent change; the macro must still be whole afterwards."""
+
+    name: str = Field(None, max_length=100, pattern=MACRO_NAME)  # type: ignore[assignment]
+    kind: Literal["text", "push"] = Field(None)  # type: ignore[assignment]
     group: str | None = Field(None, max_length=24)
-    texts: dict[str, str] | None = None
-    default_language: str | None = Field(None, max_length=8)
-    url: str | None = Field(None, max_length=2000)
+    texts: dict[Language, Annotated[str, Field(max_length=20_000, pattern=NON_BLANK)]] = Field(
+        None  # type: ignore[assignment]
+    )
+    default_language: Language = Field(None)  # type: ignore[assignment]
+    url: str = Field(None, max_length=2000)  # type: ignore[assignment]
 
 
 # --- widgets ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ services decide who may (the team: operators and integrations) and validate.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from messagecenter.api import queries
 from messagecenter.api.auth import CONTACTS_READ, CONTACTS_WRITE, SETTINGS_WRITE
 from messagecenter.api.idempotency import idempotent
-from messagecenter.api.schemas import PageQuery, Problem
+from messagecenter.api.schemas import NON_BLANK, Language, PageQuery, Problem, TimedPageQuery
 from messagecenter.contacts import fields, gdpr
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts.models import Contact, CustomField, IdentityKind
@@ -59,7 +59,7 @@ class ContactPage(Schema):
     next_cursor: str | None
 
 
-class ContactFilters(PageQuery):
+class ContactFilters(TimedPageQuery):
     q: str = Field("", max_length=200, description="Name, e-mail, phone, company… contains.")
     blocked: Literal["yes", "no"] | None = None
 
@@ -72,7 +72,7 @@ class ContactIn(Schema):
     customer_id: str = Field("", max_length=100)
     country: str = Field("", max_length=2)
     postcode: str = Field("", max_length=20)
-    locale: str = Field("", max_length=8)
+    locale: Language | Literal[""] = ""
 
 
 class ContactChanges(Schema):
@@ -84,15 +84,17 @@ class ContactChanges(Schema):
     customer_id: str | None = Field(None, max_length=100)
     country: str | None = Field(None, max_length=2)
     postcode: str | None = Field(None, max_length=20)
-    locale: str | None = Field(None, max_length=8)
+    locale: Language | Literal[""] = Field(None)  # type: ignore[assignment]
     email: str | None = Field(None, max_length=320)
     phone: str | None = Field(None, max_length=40)
     custom_fields: dict[str, Any] | None = None
 
 
 class CustomDataIn(Schema):
-    data: dict[str, Any] = Field(
-        description="Merged into the contact's custom data; a key set to null is removed."
+    data: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,50}$")], Any] = Field(
+        description="Merged into the contact's custom data; a key set to null is removed. "
+        "At most 50 keys and 16 KB of JSON per contact.",
+        max_length=50,
     )
 
 
@@ -118,10 +120,23 @@ class CustomFieldPage(Schema):
 
 
 class CustomFieldIn(Schema):
-    key: str = Field(max_length=50, description="Lower-case letters, digits and `_`.")
-    label: str = Field(max_length=100)
+    """A choice (``select``) field needs its options."""
+
+    model_config = {
+        "json_schema_extra": {
+            "anyOf": [
+                {"properties": {"type": {"enum": ["text", "number", "date"]}}},
+                {"required": ["type", "options"], "properties": {"options": {"minItems": 1}}},
+            ]
+        }
+    }
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,49}$", description="Lower-case, digits, `_`.")
+    label: str = Field(max_length=100, pattern=NON_BLANK)
     type: Literal["text", "number", "date", "select"] = "text"
-    options: list[str] = Field(default_factory=list, max_length=100)
+    options: list[Annotated[str, Field(max_length=100, pattern=NON_BLANK)]] = Field(
+        default_factory=list, max_length=100
+    )
 
 
 @router.get("/contacts", response={200: ContactPage, **READ_ERRORS}, auth=CONTACTS_READ)

@@ -15,7 +15,7 @@ from messagecenter.accounts.models import Operator, OperatorGroup
 from messagecenter.api import queries
 from messagecenter.api.auth import TEAM_READ, TEAM_WRITE
 from messagecenter.api.idempotency import idempotent
-from messagecenter.api.schemas import PageQuery, Problem, Topic
+from messagecenter.api.schemas import NON_BLANK, PageQuery, Problem, Topic
 from messagecenter.conversations import presence, services
 from messagecenter.conversations.models import Topic as TopicModel
 from messagecenter.core.scoping import get_scoped
@@ -70,7 +70,7 @@ class GroupPage(Schema):
 
 
 class NameIn(Schema):
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=100, pattern=NON_BLANK)
 
 
 class TopicPage(Schema):
