@@ -171,7 +171,7 @@ def test_outsider_assign_target_from_other_account_is_404(
 
 
 def test_outsider_token_list_shows_only_own_account(charlie_api, acme):
-    listed = charlie_api.get("/tokens").json()
+    listed = charlie_api.get("/tokens").json()["items"]
 
     assert acme["token_id"] not in {token["id"] for token in listed}
     assert len(listed) == 1

@@ -124,7 +124,7 @@ def post_message(request, conversation_id: str, payload: MessageIn):
 @router.post(
     "/conversations/{conversation_id}/uploads",
     url_name=limits.streamed_body("api_upload"),
-    response={201: UploadOut, **WRITE_ERRORS, 411: Problem, 413: Problem},
+    response={201: UploadOut, **WRITE_ERRORS, 411: Problem},
     auth=WRITE,
     openapi_extra={
         "requestBody": {
