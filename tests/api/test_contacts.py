@@ -231,3 +231,53 @@ def test_only_admins_define_custom_fields(bob_api):
 
 def test_unknown_custom_field_is_404(alice_api):
     assert_problem(alice_api.delete("/custom-fields/nope"), 404, "not_found")
+
+
+# --- profile notes ------------------------------------------------------------------------
+
+
+def test_profile_notes_are_written_listed_edited_and_deleted(bob_api, contact, bob):
+    path = f"/contacts/{contact.public_id}/notes"
+    created = bob_api.post(path, {"body": "Ruft lieber an"})
+    note_id = created.json()["id"]
+    edited = bob_api.patch(f"{path}/{note_id}", {"body": "Ruft lieber nachmittags an"})
+    listed = bob_api.get(path).json()
+    deleted = bob_api.delete(f"{path}/{note_id}")
+
+    assert created.status_code == 201 and created.json()["author"] == bob.public_id
+    assert edited.json()["edited_at"] is not None
+    assert [n["body"] for n in listed["items"]] == ["Ruft lieber nachmittags an"]
+    assert deleted.status_code == 204
+    assert not contact.notes.exists()
+
+
+def test_only_the_author_or_an_admin_changes_a_note(alice_api, bob_api, contact, bob):
+    path = f"/contacts/{contact.public_id}/notes"
+    note_id = alice_api.post(path, {"body": "Von Alice"}).json()["id"]
+
+    assert_problem(bob_api.patch(f"{path}/{note_id}", {"body": "x"}), 403, "permission_denied")
+    assert contact.notes.get().body == "Von Alice"
+
+
+def test_integrations_write_no_profile_notes(bot_api, contact):
+    response = bot_api.post(f"/contacts/{contact.public_id}/notes", {"body": "Bot"})
+
+    assert_problem(response, 403, "permission_denied")
+    assert not contact.notes.exists()
+
+
+def test_a_blank_note_is_refused(bob_api, contact):
+    response = bob_api.post(f"/contacts/{contact.public_id}/notes", {"body": "   "})
+
+    assert_problem(response, 422, "validation_failed")
+    assert not contact.notes.exists()
+
+
+def test_a_note_of_another_contact_is_404(bob_api, account, contact):
+    other = create_contact(account, name="Andere")
+    note_id = bob_api.post(f"/contacts/{other.public_id}/notes", {"body": "x"}).json()["id"]
+
+    response = bob_api.delete(f"/contacts/{contact.public_id}/notes/{note_id}")
+
+    assert_problem(response, 404, "not_found")
+    assert other.notes.count() == 1

@@ -14,6 +14,7 @@ from messagecenter.contacts.services import create_contact
 from messagecenter.conversations.models import Status, TimelineEntry
 from messagecenter.conversations.services import create_topic
 from messagecenter.core.actors import Actor
+from messagecenter.directory.notes import add_note
 from messagecenter.files.services import store_file
 from messagecenter.macros.services import create_macro
 from messagecenter.transports.email.models import MailAttachment
@@ -52,6 +53,10 @@ OUTSIDER_CASES = [
     ("post", CT + "/block", {"blocked": True}),
     ("post", CT + "/erasure", None),
     ("get", CT + "/export", None),
+    ("get", CT + "/notes", None),
+    ("post", CT + "/notes", {"body": "Fremd"}),
+    ("patch", CT + "/notes/{note_id}", {"body": "Fremd"}),
+    ("delete", CT + "/notes/{note_id}", None),
     ("delete", "/custom-fields/{key}", None),
     ("get", "/operators/{operator_id}", None),
     ("patch", "/operators/{operator_id}", {"max_slots": 1}),
@@ -98,6 +103,7 @@ def acme(account, support_group, widget, contact, alice, alice_api):
         "operator": alice.public_id,
         "operator_id": alice.public_id,
         "contact_id": contact.public_id,
+        "note_id": add_note(contact, "Intern", actor=as_actor(alice)).pk,
         "key": define_field(account, actor=as_actor(alice), key="plan", label="Plan").key,
         "group_id": support_group.public_id,
         "topic_id": create_topic(account, "Billing", actor=as_actor(alice)).public_id,

@@ -1,5 +1,5 @@
-"""Contact endpoints: the directory's list and profile, custom fields and the data
-integrations push, block, GDPR export and erasure. Each calls one ``contacts`` service; the
+"""Contact endpoints: the directory's list and profile with its notes, custom fields and the
+data integrations push, block, GDPR export and erasure. Each calls one ``contacts`` service; the
 services decide who may (the team: operators and integrations) and validate.
 
 (No ``from __future__ import annotations``: ninja reads these signatures at import time.)
@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from messagecenter.api import queries
 from messagecenter.api.auth import CONTACTS_READ, CONTACTS_WRITE, SETTINGS_WRITE
@@ -18,9 +18,10 @@ from messagecenter.api.idempotency import idempotent
 from messagecenter.api.schemas import NON_BLANK, Language, PageQuery, Problem, TimedPageQuery
 from messagecenter.contacts import fields, gdpr
 from messagecenter.contacts import services as contacts
-from messagecenter.contacts.models import Contact, CustomField, IdentityKind
+from messagecenter.contacts.models import Contact, ContactNote, CustomField, IdentityKind
 from messagecenter.core.errors import NotFound
 from messagecenter.core.scoping import get_scoped
+from messagecenter.directory import notes as profile_notes
 from messagecenter.directory.queries import filtered
 
 router = Router(tags=["contacts"])
@@ -105,6 +106,28 @@ class BlockIn(Schema):
 class ErasureOut(Schema):
     contact: str
     state: Literal["erasing"]
+
+
+class ContactNoteOut(Schema):
+    id: int
+    body: str
+    author: str | None = Field(description="The operator who wrote it (null: since removed).")
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class ContactNotePage(Schema):
+    items: list[ContactNoteOut]
+    next_cursor: str | None
+
+
+class ContactNoteIn(Schema):
+    # One character that is not blank, and no NUL anywhere (profile notes keep the text
+    # as written, and PostgreSQL text cannot hold NUL).
+    body: str = Field(max_length=10_000, pattern=r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$")
+
+
+NoteId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class CustomFieldOut(Schema):
@@ -243,6 +266,53 @@ def export_contact(request, contact_id: str):
     return response
 
 
+@router.get(
+    "/contacts/{contact_id}/notes",
+    response={200: ContactNotePage, **READ_ERRORS},
+    auth=CONTACTS_READ,
+)
+def list_contact_notes(request, contact_id: str, query: Query[TimedPageQuery]):
+    """Profile notes (the team's, never shown to the contact), newest first."""
+    contact = _contact(request, contact_id)
+    written = ContactNote.objects.filter(contact=contact).select_related("author")
+    rows, next_cursor = queries.keyset_page(written, "created_at", query.cursor, query.limit)
+    return {"items": [contact_note_out(row) for row in rows], "next_cursor": next_cursor}
+
+
+@router.post(
+    "/contacts/{contact_id}/notes",
+    response={201: ContactNoteOut, **WRITE_ERRORS},
+    auth=CONTACTS_WRITE,
+)
+@idempotent
+def add_contact_note(request, contact_id: str, payload: ContactNoteIn):
+    """A note on the contact's profile (operators: a personal token)."""
+    note = profile_notes.add_note(_contact(request, contact_id), payload.body, actor=request.auth)
+    return Status(201, contact_note_out(note))
+
+
+@router.patch(
+    "/contacts/{contact_id}/notes/{note_id}",
+    response={200: ContactNoteOut, **WRITE_ERRORS},
+    auth=CONTACTS_WRITE,
+)
+def edit_contact_note(request, contact_id: str, note_id: NoteId, payload: ContactNoteIn):
+    """Its author or an administrator changes the text."""
+    note = profile_notes.note_of(_contact(request, contact_id), note_id)
+    return contact_note_out(profile_notes.edit_note(note, payload.body, actor=request.auth))
+
+
+@router.delete(
+    "/contacts/{contact_id}/notes/{note_id}",
+    response={204: None, **WRITE_ERRORS},
+    auth=CONTACTS_WRITE,
+)
+def delete_contact_note(request, contact_id: str, note_id: NoteId):
+    note = profile_notes.note_of(_contact(request, contact_id), note_id)
+    profile_notes.delete_note(note, actor=request.auth)
+    return Status(204, None)
+
+
 @router.get("/custom-fields", response={200: CustomFieldPage, **READ_ERRORS}, auth=CONTACTS_READ)
 def list_custom_fields(request, query: Query[PageQuery]):
     """The account's contact fields (Settings › Contact fields)."""
@@ -285,6 +355,16 @@ def contact_out(contact: Contact) -> dict[str, Any]:
         "blocked": contact.blocked,
         "created_at": contact.created_at.isoformat(),
         "last_seen_at": contact.last_seen_at.isoformat() if contact.last_seen_at else None,
+    }
+
+
+def contact_note_out(note: ContactNote) -> dict[str, Any]:
+    return {
+        "id": note.pk,
+        "body": note.body,
+        "author": note.author.public_id if note.author else None,
+        "created_at": note.created_at.isoformat(),
+        "edited_at": note.edited_at.isoformat() if note.edited_at else None,
     }
 
 
