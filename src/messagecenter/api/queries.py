@@ -32,6 +32,7 @@ def conversation_page(
     *,
     status: str | None = None,
     assigned: str | None = None,
+    contact: str | None = None,
     cursor: str | None = None,
     limit: int = 25,
 ) -> tuple[list[Conversation], str | None]:
@@ -41,7 +42,11 @@ def conversation_page(
     a conversation that moves while a client pages cannot shift the rows under it (no OFFSET
     duplicates or skips), and the database walks the (account, -activity, -id) index.
     """
-    return keyset_page(_filtered(actor, status, assigned), "last_activity_at", cursor, limit)
+    conversations = _filtered(actor, status, assigned)
+    if contact:
+        # Inside the account already: another account's contact id finds nothing.
+        conversations = conversations.filter(contact__public_id=contact)
+    return keyset_page(conversations, "last_activity_at", cursor, limit)
 
 
 def keyset_page(

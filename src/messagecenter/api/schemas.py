@@ -105,6 +105,9 @@ class ListFilters(TimedPageQuery):
     assigned: str | None = Field(
         None, description="`me`, `unassigned`, or an operator id.", max_length=24
     )
+    contact: str | None = Field(
+        None, description="A contact id: their conversations.", max_length=24
+    )
 
 
 # --- timeline -----------------------------------------------------------------------------
