@@ -52,3 +52,10 @@ def test_summary_needs_the_analytics_scope(bob):
     assert_problem(
         personal(bob, ["conversations:read"]).get("/analytics/summary"), 403, "insufficient_scope"
     )
+
+
+def test_the_default_period_near_the_calendars_start_is_shorter_not_an_error(clock, alice_api):
+    response = alice_api.get("/analytics/summary", {"day_to": "0001-01-10"})
+
+    assert response.status_code == 200
+    assert response.json()["day_from"] == "0001-01-01"

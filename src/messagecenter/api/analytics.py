@@ -88,7 +88,7 @@ def summary(request, query: Query[SummaryQuery]):
 def _filters(account, query: SummaryQuery) -> Filters:
     zone = account.time_zone or "UTC"
     day_to = query.day_to or today(zone)
-    day_from = query.day_from or day_to - timedelta(days=29)
+    day_from = query.day_from or _days_before(day_to, 29)
     if day_from > day_to:
         raise ValidationFailed(_("day_from must not be after day_to."), field="day_from")
     if (day_to - day_from).days >= MAX_DAYS:
@@ -106,6 +106,11 @@ def _filters(account, query: SummaryQuery) -> Filters:
         channel=query.channel or "",
         widget_id=_pk(Widget, account, query.widget),
     )
+
+
+def _days_before(day: date, days: int) -> date:
+    # The calendar starts at date.min: a default period near it is shorter, not an error.
+    return day - timedelta(days=days) if day - date.min >= timedelta(days=days) else date.min
 
 
 def _pk(model, account, public_id: str | None) -> int | None:
