@@ -169,3 +169,16 @@ def test_operators_read_topics_but_cannot_change_them(bob_api, account, alice):
     assert bob_api.get("/topics").json()["items"][0]["id"] == topic.public_id
     assert_problem(bob_api.delete(f"/topics/{topic.public_id}"), 403, "permission_denied")
     assert Topic.objects.filter(pk=topic.pk).exists()
+
+
+def test_an_operator_sets_own_slots_when_the_account_allows(bob_api, bob, account):
+    path = f"/operators/{bob.public_id}"
+    assert_problem(bob_api.patch(path, {"max_slots": 5}), 403, "permission_denied")
+
+    account.operators_set_own_slots = True
+    account.save()
+    response = bob_api.patch(path, {"max_slots": 5})
+
+    assert response.status_code == 200 and response.json()["max_slots"] == 5
+    bob.refresh_from_db()
+    assert bob.max_slots == 5

@@ -97,8 +97,12 @@ def get_operator(request, operator_id: str):
     "/operators/{operator_id}", response={200: OperatorOut, **WRITE_ERRORS}, auth=TEAM_WRITE
 )
 def change_operator(request, operator_id: str, payload: OperatorChanges):
-    """Role, groups, chat slots, deactivation (administrators; not your own admin role)."""
+    """Role, groups, chat slots, deactivation (administrators; not your own admin role). Only
+    ``max_slots``: also your own, when the account lets operators set their slots."""
     operator = get_scoped(Operator, request.auth.account, operator_id)
+    if payload.model_fields_set == {"max_slots"} and payload.max_slots is not None:
+        accounts.set_max_slots(operator, payload.max_slots, actor=request.auth)
+        return operator_out(get_scoped(_operators(request), request.auth.account, operator_id))
     groups = None
     if payload.groups is not None:
         groups = [get_scoped(OperatorGroup, request.auth.account, g) for g in payload.groups]
