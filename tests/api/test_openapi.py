@@ -2,10 +2,11 @@
 
 1. The served document is valid OpenAPI (``openapi-spec-validator``).
 2. schemathesis, run against the served document on a live server (a real uvicorn), with an
-   operator's token and with an integration's: every phase (examples, coverage, fuzzing and
-   the stateful phase, which chains operations by the links it infers from the answers), all
-   checks. No 5xx, no answer outside the schema (status, body, content type, headers), no
-   valid-by-schema request refused, no invalid one accepted. Revoking a token is left out (it
+   operator's token and with an integration's: the fuzzing phase (positive and negative
+   data) and the stateful phase (which chains operations by the links it infers from the
+   answers), each with its own time budget, all checks. No 5xx, no answer outside the
+   schema (status, body, content type, headers), no valid-by-schema request refused (but
+   for the few listed in DATA_DEPENDENT_422, with the rule), no invalid one accepted. Revoking a token is left out (it
    would end the run with its own token), and the rate limit is raised for the run.
 """
 
