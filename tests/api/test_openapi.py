@@ -6,8 +6,9 @@
    data) and the stateful phase (which chains operations by the links it infers from the
    answers), each with its own time budget, all checks. No 5xx, no answer outside the
    schema (status, body, content type, headers), no valid-by-schema request refused (but
-   for the few listed in DATA_DEPENDENT_422, with the rule), no invalid one accepted. Revoking a token is left out (it
-   would end the run with its own token), and the rate limit is raised for the run.
+   for the few listed in DATA_DEPENDENT_422, with the rule), no invalid one accepted.
+   Revoking a token is left out (it would end the run with its own token), and the rate
+   limit is raised for the run.
 """
 
 from __future__ import annotations
