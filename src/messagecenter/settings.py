@@ -402,6 +402,9 @@ MESSENGER_TOKEN_DAYS = env_int("MC_MESSENGER_TOKEN_DAYS", 90, minimum=1)
 # Messenger visitors that never wrote are forgotten after this many days without a visit.
 VISITOR_RETENTION_DAYS = env_int("MC_VISITOR_RETENTION_DAYS", 30, minimum=1)
 IDEMPOTENCY_TTL_HOURS = env_int("MC_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+# REST API requests per token and window (api/ratelimit.py); over it: 429 with Retry-After.
+API_RATE_LIMIT = env_int("MC_API_RATE_LIMIT", 600, minimum=1)
+API_RATE_WINDOW_SECONDS = env_int("MC_API_RATE_WINDOW_SECONDS", 60, minimum=1)
 # Outbound calls to customer-configured URLs (custom channels, webhooks) refuse internal
 # addresses; these host names or CIDRs are allowed anyway (an on-prem CRM). core/ssrf.py.
 OUTBOUND_ALLOWED_HOSTS = env_list("MC_OUTBOUND_ALLOWED_HOSTS", [])

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -38,6 +39,14 @@ class ApiClient:
 
     def delete(self, path: str):
         return self.client.delete(BASE + path, **self.headers)
+
+    def upload(self, path: str, data: bytes, name: str, *, key: str | None = None):
+        """A file as the request's body, its name in the query (the REST upload)."""
+        headers = dict(self.headers)
+        if key is not None:
+            headers["HTTP_IDEMPOTENCY_KEY"] = key
+        url = f"{BASE}{path}?{urlencode({'name': name})}"
+        return self.client.post(url, data, content_type="application/octet-stream", **headers)
 
     def _send(self, method: str, path: str, body, key: str | None):
         headers = dict(self.headers)

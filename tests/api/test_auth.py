@@ -164,14 +164,14 @@ def test_me_describes_the_caller(alice_api, bot_api, alice, account):
 
 
 def test_operator_lists_only_own_tokens(bob_api, alice_api, bob):
-    listed = bob_api.get("/tokens").json()
+    listed = bob_api.get("/tokens").json()["items"]
 
     assert [t["operator"] for t in listed] == [bob.public_id]
     assert "token_hash" not in listed[0]
 
 
 def test_admin_lists_the_accounts_tokens(alice_api, bob_api, bot_api):
-    listed = alice_api.get("/tokens").json()
+    listed = alice_api.get("/tokens").json()["items"]
 
     assert sorted(t["kind"] for t in listed) == ["integration", "personal", "personal"]
 

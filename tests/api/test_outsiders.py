@@ -9,18 +9,24 @@ import pytest
 
 from messagecenter.accounts.models import ApiToken, AuditEntry
 from messagecenter.api.api import api
+from messagecenter.contacts.fields import define_field
 from messagecenter.contacts.services import create_contact
 from messagecenter.conversations.models import Status, TimelineEntry
+from messagecenter.conversations.services import create_topic
 from messagecenter.core.actors import Actor
+from messagecenter.directory.notes import add_note
 from messagecenter.files.services import store_file
+from messagecenter.macros.services import create_macro
 from messagecenter.transports.email.models import MailAttachment
 from messagecenter.widgets.services import create_widget
 from tests.api.conftest import assert_problem
+from tests.conftest import as_actor
 from tests.helpers import conversation_in, start
 
 pytestmark = pytest.mark.django_db
 
 CV = "/conversations/{conversation_id}"
+CT = "/contacts/{contact_id}"
 # (method, OpenAPI path, body): every endpoint that takes an id. The ids are Acme's: its
 # conversation, a note (``seq``) in it, and alice's token.
 OUTSIDER_CASES = [
@@ -38,6 +44,34 @@ OUTSIDER_CASES = [
     ("post", CV + "/assign", {"unassign": True}),
     ("post", CV + "/commands", {"text": "$status open"}),
     ("delete", "/tokens/{token_id}", None),
+    ("patch", CV, {"subject": "Fremd"}),
+    ("post", CV + "/transcript", {"to_contact": True}),
+    ("post", CV + "/uploads", None),
+    ("get", CT, None),
+    ("patch", CT, {"name": "Fremd"}),
+    ("patch", CT + "/custom-data", {"data": {"x": 1}}),
+    ("post", CT + "/block", {"blocked": True}),
+    ("post", CT + "/erasure", None),
+    ("get", CT + "/export", None),
+    ("get", CT + "/notes", None),
+    ("post", CT + "/notes", {"body": "Fremd"}),
+    ("patch", CT + "/notes/{note_id}", {"body": "Fremd"}),
+    ("delete", CT + "/notes/{note_id}", None),
+    ("delete", "/custom-fields/{key}", None),
+    ("get", "/operators/{operator_id}", None),
+    ("patch", "/operators/{operator_id}", {"max_slots": 1}),
+    ("post", "/operators/{operator_id}/presence", {"presence": "online"}),
+    ("get", "/groups/{group_id}", None),
+    ("patch", "/groups/{group_id}", {"name": "Fremd"}),
+    ("delete", "/groups/{group_id}", None),
+    ("patch", "/topics/{topic_id}", {"name": "Fremd"}),
+    ("delete", "/topics/{topic_id}", None),
+    ("get", "/widgets/{widget_id}", None),
+    ("patch", "/widgets/{widget_id}", {"name": "Fremd"}),
+    ("get", "/channels/{channel_id}", None),
+    ("get", "/macros/{macro_id}", None),
+    ("patch", "/macros/{macro_id}", {"name": "Fremd"}),
+    ("delete", "/macros/{macro_id}", None),
 ]
 # Endpoints authenticated by a signature instead of a token: any caller without the channel's
 # secret is refused (401) — tested in tests/transports/custom/test_inbound.py.
@@ -57,7 +91,7 @@ def attached_file(conversation):
 
 
 @pytest.fixture
-def acme(widget, contact, alice, alice_api):
+def acme(account, support_group, widget, contact, alice, alice_api):
     """Acme's conversation with a note, and alice's live token."""
     conversation = conversation_in(Status.WAITING, widget, contact, alice)
     note = alice_api.post(f"/conversations/{conversation.public_id}/notes", {"body": "Intern"})
@@ -67,6 +101,17 @@ def acme(widget, contact, alice, alice_api):
         "seq": note.json()["seq"],
         "token_id": ApiToken.objects.get(operator=alice).public_id,
         "operator": alice.public_id,
+        "operator_id": alice.public_id,
+        "contact_id": contact.public_id,
+        "note_id": add_note(contact, "Intern", actor=as_actor(alice)).pk,
+        "key": define_field(account, actor=as_actor(alice), key="plan", label="Plan").key,
+        "group_id": support_group.public_id,
+        "topic_id": create_topic(account, "Billing", actor=as_actor(alice)).public_id,
+        "widget_id": widget.public_id,
+        "channel_id": widget.connections.get().public_id,
+        "macro_id": create_macro(
+            account, actor=as_actor(alice), name="Gruss", texts={"de": "Hallo"}
+        ).public_id,
     }
 
 
@@ -76,7 +121,9 @@ def test_outsider_gets_404_and_changes_nothing(charlie_api, acme, method, templa
     audit_before = AuditEntry.objects.count()
     path = template.format(**acme)
 
-    if method in ("post", "patch"):
+    if template.endswith("/uploads"):
+        response = charlie_api.upload(path, b"%PDF-1.4 x", "r.pdf")
+    elif method in ("post", "patch"):
         response = getattr(charlie_api, method)(path, body)
     else:
         response = getattr(charlie_api, method)(path)
@@ -130,7 +177,7 @@ def test_outsider_assign_target_from_other_account_is_404(
 
 
 def test_outsider_token_list_shows_only_own_account(charlie_api, acme):
-    listed = charlie_api.get("/tokens").json()
+    listed = charlie_api.get("/tokens").json()["items"]
 
     assert acme["token_id"] not in {token["id"] for token in listed}
     assert len(listed) == 1

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from messagecenter.contacts.services import create_contact
 from messagecenter.conversations.models import Status
 from tests.api.conftest import assert_problem
 from tests.helpers import conversation_in, start
@@ -52,6 +53,15 @@ def test_list_filters_by_assignee(alice_api, widget, contact, alice, bob):
     assert ids("me") == [mine.public_id]
     assert ids(bob.public_id) == [bobs.public_id]
     assert ids("unassigned") == [nobodys.public_id]
+
+
+def test_list_filters_by_contact(alice_api, widget, contact, account):
+    theirs = start(widget, contact)
+    start(widget, create_contact(account, name="Andere"))
+
+    body = alice_api.get("/conversations", {"contact": contact.public_id}).json()
+
+    assert [c["id"] for c in body["items"]] == [theirs.public_id]
 
 
 def test_assigned_me_needs_a_personal_token(bot_api, widget, contact):
@@ -114,7 +124,10 @@ def test_page_after_cursor_is_stable_when_newer_activity_arrives(alice_api, widg
     "cursor", ["garbage", "W10", "WyJ4IiwgMV0", "WyIyMDI2LTAzLTAyVDA5OjAwOjAwIiwgMV0"]
 )
 def test_bad_cursor_is_a_problem(alice_api, cursor):
-    assert_problem(alice_api.get("/conversations", {"cursor": cursor}), 422, "invalid_cursor")
+    body = assert_problem(
+        alice_api.get("/conversations", {"cursor": cursor}), 422, "validation_failed"
+    )
+    assert body["errors"][0]["loc"] == ["query", "cursor"]
 
 
 def _count_list_queries(api, limit: int) -> int:

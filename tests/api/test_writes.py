@@ -84,7 +84,8 @@ def test_empty_message_is_refused_by_the_service(alice_api, waiting):
 
 
 def test_missing_body_field_lists_the_field_error(alice_api, waiting):
-    body = assert_problem(alice_api.post(path(waiting, "/messages"), {}), 422, "validation_failed")
+    response = alice_api.post(path(waiting, "/messages"), {"body": 5})
+    body = assert_problem(response, 422, "validation_failed")
     assert body["errors"][0]["loc"] == ["body", "payload", "body"]
 
 

@@ -33,6 +33,13 @@ from messagecenter.core.errors import DomainError, PermissionDenied, ValidationF
 SCOPES = {
     "conversations:read": gettext_lazy("Read conversations and their timelines"),
     "conversations:write": gettext_lazy("Write messages and notes, assign, change status"),
+    "contacts:read": gettext_lazy("Read contacts, their custom fields and data; export them"),
+    "contacts:write": gettext_lazy("Create and change contacts, block them, erase them"),
+    "team:read": gettext_lazy("Read operators, their presence, groups and topics"),
+    "team:write": gettext_lazy("Change presence, groups and topics"),
+    "settings:read": gettext_lazy("Read widgets, channels, macros and contact fields"),
+    "settings:write": gettext_lazy("Change widgets, macros and contact fields"),
+    "analytics:read": gettext_lazy("Read analytics summaries"),
     "tokens:manage": gettext_lazy("List and revoke API tokens"),
 }
 _ALPHABET = string.ascii_letters + string.digits

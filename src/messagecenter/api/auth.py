@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from messagecenter.accounts import tokens
+from messagecenter.api import ratelimit
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import PermissionDenied
 
@@ -23,6 +24,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str) -> Actor:
         # A bad or revoked token raises InvalidToken (401); ninja hands it to our handlers.
         api_token = tokens.authenticate(token)
+        # Counted before the scope check: a refused request costs the caller too.
+        ratelimit.charge(request, api_token)
         if self.scope is not None and not tokens.has_scope(api_token, self.scope):
             raise PermissionDenied(
                 _("This token does not have the scope %(scope)s.") % {"scope": self.scope},
@@ -36,3 +39,10 @@ AUTHENTICATED = TokenAuth()
 READ = TokenAuth("conversations:read")
 WRITE = TokenAuth("conversations:write")
 MANAGE_TOKENS = TokenAuth("tokens:manage")
+CONTACTS_READ = TokenAuth("contacts:read")
+CONTACTS_WRITE = TokenAuth("contacts:write")
+TEAM_READ = TokenAuth("team:read")
+TEAM_WRITE = TokenAuth("team:write")
+SETTINGS_READ = TokenAuth("settings:read")
+SETTINGS_WRITE = TokenAuth("settings:write")
+ANALYTICS_READ = TokenAuth("analytics:read")

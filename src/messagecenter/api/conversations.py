@@ -6,11 +6,12 @@ may write notes) live in the services, and their refusals become problems.
 and the idempotency wrapper would resolve string annotations in the wrong module.)
 """
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from messagecenter.accounts.models import Operator, OperatorGroup
-from messagecenter.api import queries
+from messagecenter.api import limits, queries, uploading
 from messagecenter.api.auth import READ, WRITE
 from messagecenter.api.idempotency import idempotent
 from messagecenter.api.schemas import (
@@ -18,8 +19,10 @@ from messagecenter.api.schemas import (
     CommandIn,
     CommandInfo,
     CommandOut,
+    ConversationChanges,
     ConversationDetail,
     ConversationPage,
+    ConversationStartIn,
     EntryOut,
     ListFilters,
     MessageIn,
@@ -28,22 +31,28 @@ from messagecenter.api.schemas import (
     StatusIn,
     TimelinePage,
     TimelineQuery,
+    TranscriptIn,
+    UploadOut,
+    UploadQuery,
     conversation_detail,
     conversation_out,
 )
-from messagecenter.conversations import commands, delivery, extras, notes, services
+from messagecenter.contacts.models import Contact
+from messagecenter.conversations import commands, delivery, extras, notes, services, transcripts
 from messagecenter.conversations.commands import catalogue
 from messagecenter.conversations.events import entry_payload, entry_payloads
-from messagecenter.conversations.models import Conversation
+from messagecenter.conversations.models import Conversation, Topic
 from messagecenter.core.actors import Actor
-from messagecenter.core.errors import NotFound, PermissionDenied
+from messagecenter.core.errors import NotFound, PermissionDenied, ValidationFailed
 from messagecenter.core.scoping import get_scoped
 from messagecenter.files.http import file_response
+from messagecenter.widgets.models import Widget
 
 router = Router(tags=["conversations"])
 
 READ_ERRORS = {code: Problem for code in (401, 403, 404, 422)}
-WRITE_ERRORS = {code: Problem for code in (401, 403, 404, 409, 422)}
+WRITE_ERRORS = {code: Problem for code in (400, 401, 403, 404, 409, 422)}
+UPLOAD_BODY = {"type": "string", "format": "binary"}
 
 
 @router.get("/conversations", response={200: ConversationPage, **READ_ERRORS}, auth=READ)
@@ -85,8 +94,8 @@ def get_timeline(request, conversation_id: str, query: Query[TimelineQuery]):
 )
 @idempotent
 def post_message(request, conversation_id: str, payload: MessageIn):
-    """A personal token replies as its operator (who must be assigned); an integration token
-    posts a bot message."""
+    """A personal token replies as its operator (who must be assigned), with files uploaded
+    before (``files``); an integration token posts a bot message (text only)."""
     conversation = _conversation(request, conversation_id)
     actor: Actor = request.auth
     author = payload.author or ("operator" if actor.operator else "bot")
@@ -98,10 +107,101 @@ def post_message(request, conversation_id: str, payload: MessageIn):
             code="cannot_impersonate_operator",
         )
     if author == "operator":
-        entry = services.post_operator_message(conversation, payload.body, actor=actor)
+        entry = services.post_operator_message(
+            conversation, payload.body, actor=actor, uploads=payload.files
+        )
+    elif payload.files:
+        raise ValidationFailed(
+            _("Bot messages carry text only; files are sent by operators."),
+            code="bot_files_unsupported",
+            field="files",
+        )
     else:
         entry = services.post_bot_message(conversation, payload.body, actor=actor)
     return Status(201, entry_payload(entry))
+
+
+@router.post(
+    "/conversations/{conversation_id}/uploads",
+    url_name=limits.streamed_body("api_upload"),
+    response={201: UploadOut, **WRITE_ERRORS, 411: Problem},
+    auth=WRITE,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The file's bytes, streamed to storage (up to MC_MAX_UPLOAD_MB and "
+            "what the conversation's channel takes). Send its Content-Length.",
+            "content": {"application/octet-stream": {"schema": UPLOAD_BODY}},
+        }
+    },
+)
+@idempotent
+def upload_file(request, conversation_id: str, query: Query[UploadQuery]):
+    """Upload a file for a reply: it is checked against the conversation's channel (type,
+    size) at once; name its ``id`` in ``files`` of the message that sends it."""
+    conversation = _conversation(request, conversation_id)
+    done = uploading.upload_whole(conversation, query.name, request, actor=request.auth)
+    return Status(201, done)
+
+
+@router.post(
+    "/conversations",
+    response={201: ConversationDetail, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def start_conversation(request, payload: ConversationStartIn):
+    """Start a conversation with a contact on a widget's messenger, assigned to you, with
+    your first message (operators only, as from a contact's profile)."""
+    actor: Actor = request.auth
+    contact = get_scoped(Contact, actor.account, payload.contact)
+    widget = get_scoped(Widget, actor.account, payload.widget)
+    conversation = services.start_conversation_by_operator(
+        contact, widget, payload.body, actor=actor, subject=payload.subject.strip()
+    )
+    return Status(201, conversation_detail(conversation))
+
+
+@router.patch(
+    "/conversations/{conversation_id}",
+    response={200: ConversationDetail, **WRITE_ERRORS},
+    auth=WRITE,
+)
+def change_conversation(request, conversation_id: str, payload: ConversationChanges):
+    """Change the subject, the topic and/or the language; all or nothing."""
+    conversation = _conversation(request, conversation_id)
+    sent = payload.model_fields_set
+    actor: Actor = request.auth
+    # One request, one outcome: a refused language leaves the subject as it was.
+    with transaction.atomic():
+        if "subject" in sent:
+            conversation = services.set_subject(conversation, payload.subject or "", actor=actor)
+        if "topic" in sent:
+            conversation = services.set_topic(
+                conversation, _topic(actor, payload.topic), actor=actor
+            )
+        if "locale" in sent:
+            locale = payload.locale or ""
+            conversation = services.set_locale(conversation, locale, actor=actor)
+    return conversation_detail(conversation)
+
+
+@router.post(
+    "/conversations/{conversation_id}/transcript",
+    response={200: ConversationDetail, **WRITE_ERRORS},
+    auth=WRITE,
+)
+@idempotent
+def request_transcript(request, conversation_id: str, payload: TranscriptIn):
+    """Send the transcript by e-mail when the conversation ends (at once if it has)."""
+    conversation = _conversation(request, conversation_id)
+    conversation = transcripts.request_transcript(
+        conversation,
+        actor=request.auth,
+        to_contact=payload.to_contact,
+        recipients=payload.recipients,
+    )
+    return Status(200, conversation_detail(conversation))
 
 
 @router.delete(
@@ -246,6 +346,10 @@ def _assign(actor: Actor, conversation: Conversation, payload: AssignIn) -> Conv
         group = get_scoped(OperatorGroup, actor.account, payload.group)
         return services.assign_group(conversation, group, actor=actor)
     return services.unassign(conversation, actor=actor)
+
+
+def _topic(actor: Actor, topic_id: str | None) -> Topic | None:
+    return get_scoped(Topic, actor.account, topic_id) if topic_id else None
 
 
 def _conversation(request, conversation_id: str) -> Conversation:

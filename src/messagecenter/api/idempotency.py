@@ -26,6 +26,7 @@ from ninja import Status
 from ninja.decorators import decorate_view
 
 from messagecenter.accounts.models import IdempotencyRecord
+from messagecenter.api import limits
 from messagecenter.core import clock
 from messagecenter.core.errors import ValidationFailed
 
@@ -103,7 +104,16 @@ def _store(scope: dict, fingerprint: str, result: Status) -> None:
 
 
 def _fingerprint(request) -> str:
-    """Method, path and body; JSON bodies canonicalised so key order and spacing don't count."""
+    """Method, path and body; JSON bodies canonicalised so key order and spacing don't count.
+
+    A streamed body (an upload, ``limits.streamed_body``) is not read here: it may be far
+    larger than memory should hold, and the endpoint reads it once, to storage. Its request
+    is told by the path with its query (the file's name), its length and its type instead."""
+    if limits.is_streamed(request):
+        length = request.META.get("CONTENT_LENGTH", "")
+        kind = request.META.get("CONTENT_TYPE", "")
+        described = f"{request.method} {request.get_full_path()}\n{length} {kind}"
+        return hashlib.sha256(described.encode()).hexdigest()
     try:
         body = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":"))
     except ValueError:

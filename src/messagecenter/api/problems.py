@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from messagecenter.api import limits
+from messagecenter.api import limits, ratelimit
 from messagecenter.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Members a domain error's details may not overwrite.
 _RESERVED = {"type", "title", "status", "detail", "code"}
-_HTTP_ERROR_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 429: "throttled"}
+_HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    429: "rate_limited",
+}
 
 
 def problem(status: int, detail: str, *, code: str, **extra: Any) -> HttpResponse:
@@ -121,6 +126,7 @@ def outside_handlers(view):
             response = view(request, *args, **kwargs)
         except Http404:
             return unknown_endpoint(request)
+        ratelimit.add_headers(request, response)
         if not isinstance(response, HttpResponseNotAllowed):
             return response
         detail = _("This endpoint does not support %(method)s.") % {"method": request.method}

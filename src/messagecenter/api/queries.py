@@ -1,15 +1,18 @@
-"""Read queries of the API: the conversation list (keyset-paginated) and the timeline.
+"""Read queries of the API: keyset pages of every list, and the timeline.
 
-Both are one SQL query each, whatever the page size: everything a page shows is joined in
+Each page is one SQL query, whatever the page size: everything a page shows is joined in
 (``select_related``), so the list's query count is constant (a test holds it there).
+
+Every list pages the same way (``keyset_page``): newest first by one timestamp (or oldest
+first by id for settings-like lists), the id breaking ties so the order is total, and the
+next page starting strictly after the last row. No OFFSET: rows that move or appear while a
+client pages never shift the rows under it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -18,8 +21,10 @@ from messagecenter.conversations.models import Conversation, TimelineEntry
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import ValidationFailed
 
-# Newest activity first; the id breaks ties so the order is total and a cursor is exact.
-ORDER = ("-last_activity_at", "-id")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The same shapes as schemas.TIMED_CURSOR and schemas.ID_CURSOR.
+_TIMED = re.compile(r"([0-9]{1,16})\.([0-9]{1,18})")
+_BY_ID = re.compile(r"([0-9]{1,18})")
 
 
 def conversation_page(
@@ -27,6 +32,7 @@ def conversation_page(
     *,
     status: str | None = None,
     assigned: str | None = None,
+    contact: str | None = None,
     cursor: str | None = None,
     limit: int = 25,
 ) -> tuple[list[Conversation], str | None]:
@@ -37,16 +43,33 @@ def conversation_page(
     duplicates or skips), and the database walks the (account, -activity, -id) index.
     """
     conversations = _filtered(actor, status, assigned)
+    if contact:
+        # Inside the account already: another account's contact id finds nothing.
+        conversations = conversations.filter(contact__public_id=contact)
+    return keyset_page(conversations, "last_activity_at", cursor, limit)
+
+
+def keyset_page(
+    rows: QuerySet, field: str | None, cursor: str | None, limit: int
+) -> tuple[list, str | None]:
+    """One page of ``rows``: newest ``field`` first (id breaking ties), or by ascending id
+    when ``field`` is None; and the cursor of the next page (None on the last)."""
+    order = (f"-{field}", "-id") if field else ("id",)
+    rows = rows.order_by(*order)
     if cursor:
-        at, pk = decode_cursor(cursor)
-        conversations = conversations.filter(
-            Q(last_activity_at__lt=at) | Q(last_activity_at=at, id__lt=pk)
-        )
-    rows = list(conversations[: limit + 1])
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1])
+        rows = rows.filter(_after(field, cursor))
+    found = list(rows[: limit + 1])
+    if len(found) <= limit:
+        return found, None
+    found = found[:limit]
+    return found, encode_cursor(found[-1], field)
+
+
+def _after(field: str | None, cursor: str) -> Q:
+    at, pk = decode_cursor(cursor, timed=field is not None)
+    if field is None:
+        return Q(id__gt=pk)
+    return Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": pk})
 
 
 def timeline_page(
@@ -62,33 +85,34 @@ def timeline_page(
     return entries[:limit], len(entries) > limit
 
 
-def encode_cursor(conversation: Conversation) -> str:
-    raw = json.dumps([conversation.last_activity_at.isoformat(), conversation.pk])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+def encode_cursor(row, field: str | None = "last_activity_at") -> str:
+    """``<microseconds since 1970>.<id>`` (a time-ordered list) or ``<id>``: plain numbers, so
+    the API's schema can describe every valid cursor (``schemas.TIMED_CURSOR``)."""
+    if field is None:
+        return str(row.pk)
+    at = getattr(row, field) - EPOCH
+    micros = (at.days * 86_400 + at.seconds) * 1_000_000 + at.microseconds
+    return f"{micros}.{row.pk}"
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        parsed = datetime.fromisoformat(at)
-        # Bounded so a forged cursor cannot overflow the database's integer type.
-        if parsed.tzinfo is None or not isinstance(pk, int) or not 0 < pk < 2**63:
-            raise ValueError(cursor)
-        return parsed, pk
-    except (ValueError, TypeError, binascii.Error):
+def decode_cursor(cursor: str, *, timed: bool = True) -> tuple[datetime | None, int]:
+    """The position a cursor names; any well-formed cursor is a position (rows that no
+    longer exist still have their place in the order)."""
+    match = (_TIMED if timed else _BY_ID).fullmatch(cursor or "")
+    if match is None:
         raise ValidationFailed(
             _("This cursor is not valid. Use the next_cursor of a previous page."),
             code="invalid_cursor",
             field="cursor",
-        ) from None
+        )
+    if not timed:
+        return None, int(match.group(1))
+    return EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))
 
 
 def _filtered(actor: Actor, status: str | None, assigned: str | None) -> QuerySet[Conversation]:
-    conversations = (
-        Conversation.objects.for_account(actor.account)
-        .select_related("contact", "widget", "connection", "assigned_operator", "assigned_group")
-        .order_by(*ORDER)
+    conversations = Conversation.objects.for_account(actor.account).select_related(
+        "contact", "widget", "connection", "assigned_operator", "assigned_group"
     )
     if status:
         conversations = conversations.filter(status=status)

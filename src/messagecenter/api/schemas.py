@@ -8,7 +8,7 @@ idempotent POST stores its response body and replays it later.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import model_validator
@@ -31,6 +31,35 @@ class Problem(Schema):
     errors: list[dict[str, Any]] | None = Field(
         None, description="Validation problems only: one item per invalid field."
     )
+
+
+# --- shared rules -------------------------------------------------------------------------
+
+# Text the services strip and then refuse when empty: it must hold one character that is not
+# whitespace (as Python's ``str.strip`` sees it: \x1c-\x1f too) and not NUL (removed first).
+NON_BLANK = r"[^\s\x00\x1c-\x1f]"
+# The languages the product speaks (settings.LANGUAGES).
+Language = Literal["de", "en"]
+# A position in a list: "<microseconds since 1970>.<row id>" for lists newest first by a time,
+# "<row id>" for lists by id. Every value of the pattern is a valid position (a row that does
+# not exist still has a place in the order), so a well-formed cursor is never refused.
+TIMED_CURSOR = r"^[0-9]{1,16}\.[0-9]{1,18}$"
+ID_CURSOR = r"^[0-9]{1,18}$"
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    """Every list pages by cursor: pass a page's ``next_cursor`` as ``cursor``."""
+
+    cursor: str | None = Field(None, pattern=ID_CURSOR, description="A page's `next_cursor`.")
+    limit: int = Field(25, ge=1, le=100)
+
+
+class TimedPageQuery(Schema):
+    cursor: str | None = Field(None, pattern=TIMED_CURSOR, description="A page's `next_cursor`.")
+    limit: int = Field(25, ge=1, le=100)
 
 
 # --- conversations ------------------------------------------------------------------------
@@ -71,13 +100,14 @@ class ConversationPage(Schema):
     )
 
 
-class ListFilters(Schema):
+class ListFilters(TimedPageQuery):
     status: Literal["new", "open", "waiting", "ended"] | None = None
     assigned: str | None = Field(
         None, description="`me`, `unassigned`, or an operator id.", max_length=24
     )
-    cursor: str | None = Field(None, max_length=200)
-    limit: int = Field(25, ge=1, le=100)
+    contact: str | None = Field(
+        None, description="A contact id: their conversations.", max_length=24
+    )
 
 
 # --- timeline -----------------------------------------------------------------------------
@@ -185,16 +215,64 @@ class TimelineQuery(Schema):
 
 
 class MessageIn(Schema):
-    body: str
+    """A text, files, or both."""
+
+    model_config = {
+        "json_schema_extra": {
+            "anyOf": [
+                {"required": ["body"], "properties": {"body": {"pattern": NON_BLANK}}},
+                {"required": ["files"], "properties": {"files": {"minItems": 1}}},
+            ]
+        }
+    }
+
+    body: str = Field("", max_length=20_000, description="May be empty when `files` are sent.")
     author: Literal["operator", "bot"] | None = Field(
         None,
         description="Who writes. Defaults to `operator` for personal tokens and `bot` for "
         "integration tokens; an integration can never write as an operator.",
     )
+    files: list[Annotated[str, Field(max_length=24)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Ids of finished uploads (`POST /conversations/{id}/uploads`) that the "
+        "message carries, in order; operators only.",
+    )
+
+
+class ConversationChanges(Schema):
+    """Only the fields sent change; ``topic: null`` clears the topic."""
+
+    subject: str = Field(None, max_length=200)  # type: ignore[assignment]
+    topic: str | None = Field(None, max_length=24, description="A topic id, or null for none.")
+    locale: Language = Field(None, description="The conversation's language.")  # type: ignore[assignment]
+
+
+class TranscriptIn(Schema):
+    to_contact: bool = Field(False, description="Send it to the contact's e-mail address.")
+    recipients: list[Annotated[str, Field(max_length=320)]] = Field(
+        default_factory=list, max_length=10, description="Further e-mail addresses."
+    )
+
+
+class ConversationStartIn(Schema):
+    contact: str = Field(max_length=24)
+    widget: str = Field(max_length=24, description="The widget whose messenger carries it.")
+    body: str = Field(max_length=20_000, description="The first message, from you.")
+    subject: str = Field("", max_length=200)
+
+
+class UploadQuery(Schema):
+    name: str = Field(min_length=1, max_length=255, description="The file's name.")
+
+
+class UploadOut(Schema):
+    id: str = Field(description="Name it in `files` of the message that sends it.")
+    file: FileOut
 
 
 class NoteIn(Schema):
-    body: str
+    body: str = Field(min_length=1, max_length=20_000, pattern=NON_BLANK)
 
 
 class CommandIn(Schema):
@@ -220,8 +298,19 @@ class StatusIn(Schema):
 class AssignIn(Schema):
     """Exactly one of: an operator id, a group id, or ``unassign: true``."""
 
-    operator: str | None = Field(None, max_length=24)
-    group: str | None = Field(None, max_length=24)
+    model_config = {
+        "json_schema_extra": {
+            "oneOf": [
+                {"required": ["operator"]},
+                {"required": ["group"]},
+                {"required": ["unassign"], "properties": {"unassign": {"const": True}}},
+            ]
+        }
+    }
+
+    # Not nullable: leave a field out rather than sending null.
+    operator: str = Field(None, max_length=24)  # type: ignore[assignment]
+    group: str = Field(None, max_length=24)  # type: ignore[assignment]
     unassign: bool = False
 
     @model_validator(mode="after")

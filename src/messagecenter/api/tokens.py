@@ -3,12 +3,13 @@
 own revocation."""
 
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Query, Router, Schema
 
 from messagecenter.accounts import tokens
 from messagecenter.accounts.models import ApiToken
+from messagecenter.api import queries
 from messagecenter.api.auth import AUTHENTICATED, MANAGE_TOKENS
-from messagecenter.api.schemas import Me, Problem, TokenOut, token_out
+from messagecenter.api.schemas import Me, Problem, TimedPageQuery, TokenOut, token_out
 from messagecenter.core.actors import Actor
 from messagecenter.core.errors import NotFound
 from messagecenter.core.scoping import get_scoped
@@ -32,11 +33,18 @@ def me(request):
     }
 
 
-@router.get("/tokens", response={200: list[TokenOut], **ERRORS}, auth=MANAGE_TOKENS)
-def list_tokens(request):
-    """Administrators see the account's tokens, operators their own, integrations themselves."""
+class TokenPage(Schema):
+    items: list[TokenOut]
+    next_cursor: str | None
+
+
+@router.get("/tokens", response={200: TokenPage, **ERRORS, 422: Problem}, auth=MANAGE_TOKENS)
+def list_tokens(request, query: Query[TimedPageQuery]):
+    """Administrators see the account's tokens, operators their own, integrations themselves
+    (newest first)."""
     visible = tokens.visible_tokens(request.auth).select_related("operator")
-    return [token_out(token) for token in visible]
+    rows, next_cursor = queries.keyset_page(visible, "created_at", query.cursor, query.limit)
+    return {"items": [token_out(token) for token in rows], "next_cursor": next_cursor}
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, auth=MANAGE_TOKENS)

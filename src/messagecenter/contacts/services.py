@@ -5,6 +5,8 @@ A contact is *online* while one of their messenger tabs is connected (a ``Contac
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -94,6 +96,48 @@ def update_contact(contact: Contact, *, actor: Actor, **changes) -> Contact:
             _replace_identity(contact, kind, value)
         audit.record(actor, "contact.updated", "contact", contact.public_id, fields=sorted(changes))
         announce_contact_changed(contact)  # open conversation pages re-read header and sidebar
+        publish_contact("contact.updated", contact.public_id, contact.account_id)
+    return contact
+
+
+# Custom data is what an integration pushes about a contact (an order number, a plan): shown
+# in the conversation sidebar, exported with the contact. Bounded so it stays a sidebar.
+MAX_CUSTOM_DATA_KEYS = 50
+MAX_CUSTOM_DATA_BYTES = 16 * 1024
+_DATA_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
+
+
+def update_custom_data(contact: Contact, changes: dict, *, actor: Actor) -> Contact:
+    """Merge ``changes`` into the contact's custom data (R-API-1): a key with ``None`` goes,
+    any other value (JSON) replaces the key's. All checked before anything is written."""
+    _require_team(actor, contact)
+    bad = sorted(key for key in changes if not isinstance(key, str) or not _DATA_KEY.match(key))
+    if bad:
+        raise ValidationFailed(
+            _("A custom data key is 1 to 50 letters, digits, “_”, “.” or “-”: %(keys)s")
+            % {"keys": ", ".join(str(key)[:60] for key in bad[:5])},
+            field="custom_data",
+        )
+    merged = {**contact.custom_data, **changes}
+    merged = {key: value for key, value in merged.items() if value is not None}
+    if len(merged) > MAX_CUSTOM_DATA_KEYS:
+        raise ValidationFailed(
+            _("A contact has at most %(max)d custom data keys.") % {"max": MAX_CUSTOM_DATA_KEYS},
+            field="custom_data",
+        )
+    if len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_CUSTOM_DATA_BYTES:
+        raise ValidationFailed(
+            _("A contact's custom data is at most %(kb)d KB of JSON.")
+            % {"kb": MAX_CUSTOM_DATA_BYTES // 1024},
+            field="custom_data",
+        )
+    with transaction.atomic():
+        Contact.objects.filter(pk=contact.pk).update(custom_data=merged)
+        contact.custom_data = merged
+        audit.record(
+            actor, "contact.custom_data_updated", "contact", contact.public_id, keys=sorted(changes)
+        )
+        announce_contact_changed(contact)
         publish_contact("contact.updated", contact.public_id, contact.account_id)
     return contact
 
