@@ -303,7 +303,7 @@ def test_the_request_only_records_the_run_the_job_sends_it(
 def test_custom_data_actions_are_validated_before_anything_is_written(
     bob_client, conversation, addon, addon_server
 ):
-    huge = {"blob": "x" * (70 * 1024)}
+    huge = {"blob": "x" * (17 * 1024)}
     deep: dict = {}
     level = deep
     for _ in range(12):
@@ -327,7 +327,7 @@ def test_custom_data_actions_are_validated_before_anything_is_written(
     reasons = [r["reason"] for r in run.actions_refused]
     assert reasons == [
         "“data” must be a JSON object.",
-        "Custom data can hold at most 64 KB.",
+        "A contact's custom data is at most 16 KB of JSON.",
         "Custom data can be nested at most 10 levels deep.",
     ]
     assert Contact.objects.get(pk=conversation.contact_id).custom_data == {"seats": 5}

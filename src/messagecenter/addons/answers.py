@@ -28,7 +28,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from messagecenter.contacts.custom_data import set_custom_data
+from messagecenter.contacts.services import update_custom_data
 from messagecenter.conversations import notes, services
 from messagecenter.conversations.models import Conversation, Topic
 from messagecenter.core.actors import Actor
@@ -158,7 +158,7 @@ def _set_custom_data(action: dict, context: Context) -> str:
     data = action.get("data")
     if not isinstance(data, dict):
         raise ValidationFailed(_("“data” must be a JSON object."))
-    set_custom_data(context.conversation.contact, data, actor=context.actor)
+    update_custom_data(context.conversation.contact, data, actor=context.actor)
     return ", ".join(sorted(data))[:200]
 
 

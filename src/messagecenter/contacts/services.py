@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -104,12 +105,15 @@ def update_contact(contact: Contact, *, actor: Actor, **changes) -> Contact:
 # in the conversation sidebar, exported with the contact. Bounded so it stays a sidebar.
 MAX_CUSTOM_DATA_KEYS = 50
 MAX_CUSTOM_DATA_BYTES = 16 * 1024
+MAX_CUSTOM_DATA_DEPTH = 10
 _DATA_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
 
 
 def update_custom_data(contact: Contact, changes: dict, *, actor: Actor) -> Contact:
-    """Merge ``changes`` into the contact's custom data (R-API-1): a key with ``None`` goes,
-    any other value (JSON) replaces the key's. All checked before anything is written."""
+    """Merge ``changes`` into the contact's custom data (R-CONV-6, R-API-1; add-ons' actions
+    too): a key with ``None`` goes, any other value (JSON) replaces the key's, so two
+    integrations that own different keys never overwrite each other. All checked before
+    anything is written; merged under the row lock, so concurrent merges both stay."""
     _require_team(actor, contact)
     bad = sorted(key for key in changes if not isinstance(key, str) or not _DATA_KEY.match(key))
     if bad:
@@ -118,20 +122,28 @@ def update_custom_data(contact: Contact, changes: dict, *, actor: Actor) -> Cont
             % {"keys": ", ".join(str(key)[:60] for key in bad[:5])},
             field="custom_data",
         )
-    merged = {**contact.custom_data, **changes}
-    merged = {key: value for key, value in merged.items() if value is not None}
-    if len(merged) > MAX_CUSTOM_DATA_KEYS:
+    if _depth(changes) > MAX_CUSTOM_DATA_DEPTH:
         raise ValidationFailed(
-            _("A contact has at most %(max)d custom data keys.") % {"max": MAX_CUSTOM_DATA_KEYS},
-            field="custom_data",
-        )
-    if len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_CUSTOM_DATA_BYTES:
-        raise ValidationFailed(
-            _("A contact's custom data is at most %(kb)d KB of JSON.")
-            % {"kb": MAX_CUSTOM_DATA_BYTES // 1024},
+            _("Custom data can be nested at most %(max)d levels deep.")
+            % {"max": MAX_CUSTOM_DATA_DEPTH},
             field="custom_data",
         )
     with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        merged = {**locked.custom_data, **changes}
+        merged = {key: value for key, value in merged.items() if value is not None}
+        if len(merged) > MAX_CUSTOM_DATA_KEYS:
+            raise ValidationFailed(
+                _("A contact has at most %(max)d custom data keys.")
+                % {"max": MAX_CUSTOM_DATA_KEYS},
+                field="custom_data",
+            )
+        if len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_CUSTOM_DATA_BYTES:
+            raise ValidationFailed(
+                _("A contact's custom data is at most %(kb)d KB of JSON.")
+                % {"kb": MAX_CUSTOM_DATA_BYTES // 1024},
+                field="custom_data",
+            )
         Contact.objects.filter(pk=contact.pk).update(custom_data=merged)
         contact.custom_data = merged
         audit.record(
@@ -140,6 +152,14 @@ def update_custom_data(contact: Contact, changes: dict, *, actor: Actor) -> Cont
         announce_contact_changed(contact)
         publish_contact("contact.updated", contact.public_id, contact.account_id)
     return contact
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
 
 
 def set_blocked(contact: Contact, blocked: bool, *, actor: Actor) -> Contact:
