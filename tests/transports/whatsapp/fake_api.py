@@ -169,7 +169,8 @@ class FakeGraph:
                      category: str = "UTILITY", status: str = "APPROVED",
                      waba_id: str = WABA_ID, header: str = "", footer: str = "",
                      buttons: list[dict[str, Any]] | None = None,
-                     named: bool = False, header_format: str = "TEXT") -> dict[str, Any]:  # fmt: skip
+                     named: bool = False,
+                     header_format: str = "TEXT") -> dict[str, Any]:  # fmt: skip
         components: list[dict[str, Any]] = []
         if header or header_format != "TEXT":
             part: dict[str, Any] = {"type": "HEADER", "format": header_format}
@@ -181,9 +182,10 @@ class FakeGraph:
             components.append({"type": "FOOTER", "text": footer})
         if buttons:
             components.append({"type": "BUTTONS", "buttons": buttons})
+        number = 700000 + len(self.templates.get(waba_id, []))
         template = {"name": name, "parameter_format": "NAMED" if named else "POSITIONAL",
                     "components": components, "language": language, "status": status,
-                    "category": category, "id": str(700000 + len(self.templates.get(waba_id, [])))}  # fmt: skip
+                    "category": category, "id": str(number)}  # fmt: skip
         self.templates.setdefault(waba_id, []).append(template)
         return template
 
@@ -318,7 +320,8 @@ class FakeGraph:
         sent = sent if isinstance(sent, dict) else {}
         code = str((sent.get("language") or {}).get("code") or "")
         found = next((t for t in self.templates.get(waba, [])
-                      if t["name"] == sent.get("name") and t["language"] == code), None)  # fmt: skip
+                      if t["name"] == sent.get("name") and t["language"] == code),
+                     None)  # fmt: skip
         if found is None or found["status"] in ("DELETED", "REJECTED", "PENDING"):
             return error_object(132001, details=f"template name ({sent.get('name')}) does not "
                                 f"exist in {code}")  # fmt: skip
