@@ -131,8 +131,8 @@ class WhatsAppTemplate(models.Model):
     provider_id = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=512)
     language = models.CharField(max_length=16)
-    category = models.CharField(max_length=32)
-    status = models.CharField(max_length=32)
+    category = models.CharField(max_length=32, choices=TemplateCategory.choices)
+    status = models.CharField(max_length=32, choices=TemplateStatus.choices)
     # POSITIONAL ({{1}}, {{2}}…) or NAMED ({{first_name}}).
     parameter_format = models.CharField(max_length=16, default="POSITIONAL")
     components = models.JSONField(default=list)
