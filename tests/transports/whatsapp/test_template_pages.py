@@ -223,8 +223,8 @@ def test_with_consent_the_conversation_starts_with_the_template(
     order = with_templates["order_update"]
 
     with capture_events():
-        response = signed_in(alice).post(url, {"template": order.public_id,
-                                               "var.body.1": "Clara", "var.body.2": "4711"})  # fmt: skip
+        data = {"template": order.public_id, "var.body.1": "Clara", "var.body.2": "4711"}
+        response = signed_in(alice).post(url, data)
 
     conversation = Conversation.objects.get()
     assert response.url == reverse("conversation", args=[conversation.public_id])
