@@ -31,6 +31,7 @@ if (data && composer && dialog) {
     (dialog.querySelector("[data-variable]") || send).focus();
   });
 
+  dialog.addEventListener("input", () => (error.hidden = true));
   for (const button of dialog.querySelectorAll("[data-close-dialog]")) button.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => composer.querySelector("[data-input]")?.focus());
   dialog.querySelector("form").addEventListener("submit", async (event) => {
