@@ -272,3 +272,20 @@ def test_window_open_counts_from_the_contacts_last_message(conversation, clock):
     assert sending.window_open(conversation)
     clock.shift(int(timedelta(hours=24, seconds=1).total_seconds()))
     assert not sending.window_open(conversation)
+
+
+def test_a_template_status_webhook_updates_the_template(provider, synced, whatsapp):
+    """Meta posts ``message_template_status_update`` (no phone number: the business
+    account's); the state changes at once, without waiting for the next sync."""
+    from tests.transports.whatsapp.payloads import webhook
+
+    update = {"event": "PAUSED", "message_template_id": 700000,
+              "message_template_name": "order_update", "message_template_language": "de",
+              "reason": "NONE"}  # fmt: skip
+    post(provider, whatsapp, webhook(("message_template_status_update", update)))
+
+    order = WhatsAppTemplate.objects.get(name="order_update")
+    assert order.status == "PAUSED" and not templates.sendable(order)
+    flagged = update | {"event": "REINSTATED"}
+    post(provider, whatsapp, webhook(("message_template_status_update", flagged)))
+    assert WhatsAppTemplate.objects.get(name="order_update").status == "APPROVED"

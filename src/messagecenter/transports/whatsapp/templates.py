@@ -162,6 +162,36 @@ def _record(connection, *, error: str = "", count: int | None = None) -> None:
     found.save()
 
 
+# Meta's template events that are no status of their own: a flagged template (its quality
+# dropped) can still be sent; a reinstated one is approved again.
+EVENT_STATUS = {"FLAGGED": "APPROVED", "REINSTATED": "APPROVED"}
+
+
+def apply_status_update(connection, value: dict[str, Any]) -> str:
+    """A ``message_template_status_update`` webhook: Meta approved, rejected, paused or
+    disabled a template of the business account. Every connection of that account sees the
+    new state at once; a template we do not know yet is read by a sync."""
+    from messagecenter.widgets.models import ChannelConnection
+
+    name = str(value.get("message_template_name") or "")
+    language = str(value.get("message_template_language") or "")
+    event = str(value.get("event") or "").upper()
+    if not name or not language or not event:
+        return "ignored"
+    same_account = ChannelConnection.objects.filter(
+        account_id=connection.account_id, kind="whatsapp", is_active=True,
+        config__waba_id=config.waba_id(connection),
+    )  # fmt: skip
+    updated = WhatsAppTemplate.objects.filter(
+        connection__in=same_account, name=name, language=language
+    ).update(
+        status=EVENT_STATUS.get(event, event)[:32], rejected_reason=_reason(value.get("reason"))
+    )
+    if not updated:
+        request_sync(connection)
+    return "template"
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 
