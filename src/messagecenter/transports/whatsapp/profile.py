@@ -53,8 +53,7 @@ class ConsentForm(forms.Form):
     )
     note = forms.CharField(label=gettext_lazy("Note (optional)"), required=False, max_length=300)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="wa", **kwargs)
+    prefix = "wa"
 
     def clean_at(self) -> datetime:
         value = self.cleaned_data["at"]
@@ -63,7 +62,7 @@ class ConsentForm(forms.Form):
         return value
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("source") == "other" and not (data.get("note") or "").strip():
             self.add_error("note", _("Say where the contact agreed."))
         return data
@@ -120,7 +119,8 @@ def record_consent(request, public_id: str):
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+            said = " ".join(str(e) for e in errors)
+            messages.error(request, f"{label}: {said}" if label else said)
         return redirect(_back(contact))
     data = form.cleaned_data
     consent.record(contact, ConsentChannel.WHATSAPP, granted=True, source=data["source"],

@@ -132,7 +132,7 @@ def _start(contact, template, body, writer, actor) -> TimelineEntry:
     conversation = services.start_conversation_by_operator(
         contact, connection.widget, body, actor=actor, connection=connection, template=writer
     )
-    return conversation.timeline.filter(kind="message").order_by("-seq").first()
+    return conversation.timeline.filter(kind="message").order_by("-seq")[0]
 
 
 def _check_marketing(contact, template) -> None:

@@ -123,8 +123,8 @@ def _fetch(connection):
             cleaned = _cleaned(item)
             if cleaned is not None:
                 yield cleaned
-        paging = page.get("paging") if isinstance(page.get("paging"), dict) else {}
-        cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+        paging = _obj(page.get("paging"))
+        cursors = _obj(paging.get("cursors"))
         after = str(cursors.get("after") or "")
         if not paging.get("next") or not after:
             return
@@ -146,6 +146,17 @@ def _cleaned(item: Any) -> dict[str, Any] | None:
         else [],
         "rejected_reason": _reason(item.get("rejected_reason")),
     }
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _fill_button(url: str, index: int, values: dict[str, str]) -> str:
+    def fill(match: re.Match) -> str:
+        return values.get(f"button.{index}.{match.group(1)}") or match.group(0)
+
+    return PARAMETER.sub(fill, url)
 
 
 def _reason(value: Any) -> str:
@@ -237,7 +248,7 @@ def _names(text: str) -> list[str]:
 
 def _examples(part: dict[str, Any], where: str) -> dict[str, str]:
     """Meta's sample values (``example.body_text[0]``, ``example.body_text_named_params``)."""
-    example = part.get("example") if isinstance(part.get("example"), dict) else {}
+    example = _obj(part.get("example"))
     named = example.get(f"{where}_text_named_params")
     if isinstance(named, list):
         return {str(p.get("param_name")): str(p.get("example") or "") for p in named
@@ -365,10 +376,7 @@ def render(template: WhatsAppTemplate, values: dict[str, str]) -> str:
     for index, button in enumerate(buttons(template)):
         label = f"[{button.get('text') or ''}]"
         if str(button.get("type") or "").upper() == "URL" and button.get("url"):
-            url = PARAMETER.sub(
-                lambda m, i=index: values.get(f"button.{i}.{m.group(1)}") or m.group(0),
-                str(button["url"]),
-            )
+            url = _fill_button(str(button["url"]), index, values)
             label += f" {url}"
         labels.append(label)
     if labels:
@@ -393,7 +401,8 @@ def send_components(template: WhatsAppTemplate, values: dict[str, str]) -> list[
         mine = [v for v in found_vars if v.component == where]
         if mine:
             result.append({"type": where, "parameters": [parameter(v) for v in mine]})
-    for index in sorted({v.button_index for v in found_vars if v.component == "button"}):
+    indexes = {v.button_index for v in found_vars if v.button_index is not None}
+    for index in sorted(indexes):
         mine = [v for v in found_vars if v.component == "button" and v.button_index == index]
         result.append({"type": "button", "sub_type": "url", "index": str(index),
                        "parameters": [parameter(v) for v in mine]})  # fmt: skip
