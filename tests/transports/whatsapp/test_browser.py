@@ -210,3 +210,47 @@ def test_a_template_from_the_picker_with_preview_after_the_window_closed(
     page.screenshot(path=ARTIFACTS / "whatsapp-template-sent.png", full_page=True)
     assert [m["type"] for m in whatsapp_api.sent] == ["template"]
     assert whatsapp_api.sent[0]["template"]["components"][0]["parameters"][1]["text"] == "4711"
+
+
+def test_starting_from_the_profile_needs_a_consent_then_a_template(
+    page, asgi_server, widget, alice, contact, whatsapp_api
+):
+    """GIVEN a contact with a phone number and no consent THEN the profile's WhatsApp dialog
+    says why it cannot start and records a consent (source, time); then it offers the
+    approved template with its preview, and Send and open lands in the new conversation."""
+    from messagecenter.contacts.models import ContactConsent
+    from messagecenter.contacts.services import add_identity
+    from messagecenter.transports.whatsapp import templates
+
+    add_identity(contact, "phone", "+4915123456789")
+    whatsapp_api.add_template("appointment", "Hallo {{1}}, Ihr Termin ist am {{2}}.")
+    connection = setup.connect(
+        widget, phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID, access_token=TOKEN,
+        app_secret=APP_SECRET, actor=Actor.for_operator(alice),
+    )  # fmt: skip
+    templates.sync(connection)
+
+    shown = App(page, asgi_server, alice).open(f"/contacts/{contact.public_id}/")
+    shown.locator("[data-whatsapp-start]").click()
+    dialog = shown.locator("#whatsapp-dialog")
+    expect(dialog.locator("[data-whatsapp-refused]")).to_contain_text("agreed to it")
+    dialog.get_by_label("Where the contact agreed").select_option("phone_call")
+    dialog.get_by_label("Note (optional)").fill("Rückruf am Montag")
+    dialog.get_by_role("button", name="Record consent").click()
+
+    expect(dialog).to_be_visible()  # reopened with the template form
+    expect(dialog.locator("[data-consent-state]")).to_contain_text("(Phone call)")
+    assert ContactConsent.objects.get().source == "phone_call"
+    preview = dialog.locator("[data-template-preview]")
+    expect(dialog.locator("[data-variable='body.1']")).to_have_value("Clara Kundin")
+    dialog.locator("[data-variable='body.2']").fill("12. März")
+    expect(preview).to_contain_text("Hallo Clara Kundin, Ihr Termin ist am 12. März.")
+    expect(dialog.locator("[data-template-costs]")).to_contain_text("costs money")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "whatsapp-profile-start.png", full_page=True)
+    dialog.get_by_role("button", name="Send and open").click()
+
+    expect(page.locator(".msg--operator").last).to_contain_text("Ihr Termin ist am 12. März.")
+    assert "/inbox/" in page.url
+    assert whatsapp_api.sent[0]["type"] == "template"
+    assert whatsapp_api.sent[0]["to"] == "4915123456789"

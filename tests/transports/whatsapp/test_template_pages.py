@@ -198,6 +198,14 @@ def test_recording_consent_keeps_source_time_and_who(alice, reachable, with_temp
     assert "data-whatsapp-start-form" in profile(client, reachable)
 
 
+def test_another_account_cannot_record_a_consent(charlie, reachable):
+    url = reverse("whatsapp_channel:contact_consent", args=[reachable.public_id])
+    response = signed_in(charlie).post(url, {"wa-source": "email", "wa-at": "2026-03-01T10:00"})
+    assert response.status_code == 404 and not ContactConsent.objects.exists()
+    start = reverse("whatsapp_channel:contact_start", args=[reachable.public_id])
+    assert signed_in(charlie).post(start, {"template": "wt_x"}).status_code == 404
+
+
 def test_a_consent_in_the_future_is_refused(alice, reachable, clock):
     url = reverse("whatsapp_channel:contact_consent", args=[reachable.public_id])
     signed_in(alice).post(url, {"wa-source": "email", "wa-at": "2027-01-01T10:00"})

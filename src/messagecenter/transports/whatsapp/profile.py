@@ -98,6 +98,7 @@ def dialog_context(request, contact, consent_form: ConsentForm | None = None) ->
         "reason": reason,
         "needs_consent": bool(sending.whatsapp_address(contact)) and not allowed,
         "decision": decision,
+        "decision_source": dict(SOURCES).get(decision.source, decision.source) if decision else "",
         "consent_form": consent_form or ConsentForm(initial={"at": now, "source": "website_form"}),
         "choices": choices,
         "open": consent_form is not None or request.GET.get(OPEN_PARAM) == "1",
