@@ -319,8 +319,11 @@ ALIASES = {"customer_name": "name", "full_name": "name", "customer": "name", "e_
            "mobile": "phone", "phone_number": "phone"}  # fmt: skip
 
 
-def prefill(template: WhatsAppTemplate, contact) -> dict[str, str]:
-    fields = contact_fields(contact) if contact is not None else {}
+def prefill(
+    template: WhatsAppTemplate, contact, fields: dict[str, str] | None = None
+) -> dict[str, str]:
+    if fields is None:
+        fields = contact_fields(contact) if contact is not None else {}
     values = {}
     for variable in variables(template):
         if variable.name.isdigit():
@@ -423,6 +426,7 @@ def costs_notice(template: WhatsAppTemplate, *, window_open: bool) -> str:
 
 def as_data(template: WhatsAppTemplate, *, contact=None, window_open: bool = False) -> dict:
     """A template for the composer's picker and form."""
+    fields = contact_fields(contact) if contact is not None else {}
     return {
         "id": template.public_id,
         "name": template.name,
@@ -431,8 +435,8 @@ def as_data(template: WhatsAppTemplate, *, contact=None, window_open: bool = Fal
         "category_label": dict(TemplateCategory.choices).get(template.category, template.category),
         "text": render(template, {}),
         "variables": [v.as_data() for v in variables(template)],
-        "values": prefill(template, contact) if contact is not None else {},
-        "fields": contact_fields(contact) if contact is not None else {},
+        "values": prefill(template, contact, fields) if contact is not None else {},
+        "fields": fields,
         "unsendable": unsendable_reason(template),
         "costs": costs_notice(template, window_open=window_open),
         "components": template.components,

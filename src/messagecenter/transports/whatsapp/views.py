@@ -16,6 +16,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -304,6 +305,7 @@ def conversation_templates(request, conversation_id: str):
     if item.connection.kind != TransportKind.WHATSAPP:
         raise Http404
     open_now = sending.window_open(item)
+    prefetch_related_objects([item.contact], "identities")
     found = [
         templates.as_data(t, contact=item.contact, window_open=open_now)
         for t in _templates_of(item.connection)
