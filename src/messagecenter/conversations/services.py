@@ -145,6 +145,36 @@ def start_conversation_by_operator(
     return conversation
 
 
+def start_conversation_by_bot(
+    contact: Contact,
+    connection: ChannelConnection,
+    body: str,
+    *,
+    actor: Actor,
+    template: TemplateWriter | None = None,
+) -> Conversation:
+    """The system, a bot or an integration writes first (a WhatsApp reminder or campaign
+    template): a new conversation on ``connection`` that waits for the contact, unassigned in
+    the widget group's queue. ``template`` as for ``post_operator_message``."""
+    if actor.kind not in ("token", "bot", "system"):
+        raise PermissionDenied(_("Only integrations can post bot messages."))
+    widget = connection.widget
+    _check_same_account(widget, contact, connection)
+    _check_account(actor.account.pk, contact.account_id)
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = _create(widget, contact, connection, subject="")
+        channel.check_outgoing_text(conversation, body, template=template is not None)
+        bot = Actor("bot", actor.account, token=actor.token, name=actor.name or "Bot")
+        entry = _append_message(conversation, bot, body, AuthorKind.BOT, markdown=True)
+        if template is not None:
+            template(entry.message)
+        conversation.had_bot = True
+        entries = [entry, *_change_status(conversation, Status.WAITING, actor)]
+        persist_and_announce(conversation, entries)
+    return conversation
+
+
 # --- messages --------------------------------------------------------------------------------
 
 

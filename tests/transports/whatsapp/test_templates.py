@@ -289,3 +289,27 @@ def test_a_template_status_webhook_updates_the_template(provider, synced, whatsa
     flagged = update | {"event": "REINSTATED"}
     post(provider, whatsapp, webhook(("message_template_status_update", flagged)))
     assert WhatsAppTemplate.objects.get(name="order_update").status == "APPROVED"
+
+
+def test_the_system_writes_first_to_a_consented_contact(synced, whatsapp, whatsapp_api, contact):
+    """A campaign's way in: a system actor sends to a contact; a new conversation waits for
+    them, unassigned; a second template continues it."""
+    from messagecenter.contacts.services import add_identity
+    from messagecenter.conversations.models import Conversation, Status
+
+    add_identity(contact, "phone", "+4915123456789")
+    system = Actor.system(contact.account)
+    with pytest.raises(CapabilityRefused):
+        sending.send_template(contact, synced["order_update"], order_values(), actor=system)
+    consent.record(contact, "whatsapp", granted=True, source="website_form")
+
+    with capture_events():
+        sending.send_template(contact, synced["order_update"], order_values(), actor=system)
+        sending.send_template(contact, synced["spring_sale"], {"body.first_name": "Clara"},
+                              actor=system, purpose="campaign")  # fmt: skip
+
+    conversation = Conversation.objects.get()
+    assert conversation.status == Status.WAITING and conversation.assigned_operator is None
+    assert conversation.messages.count() == 2
+    assert [t["name"] for t in whatsapp_api.templates_sent()] == ["order_update", "spring_sale"]
+    assert WhatsAppTemplateMessage.objects.filter(purpose="campaign").count() == 1

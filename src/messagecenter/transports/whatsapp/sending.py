@@ -3,8 +3,10 @@ a conversation started from the contact profile, the reminder before the window 
 campaigns).
 
 ``send_template(target, template, variables, *, actor)``: ``target`` is a conversation (a
-reply, allowed also after the 24-hour window closed) or a contact (a new conversation on the
-template's channel, R-CONTACT-5: only with the contact's recorded WhatsApp consent). The
+reply, allowed also after the 24-hour window closed) or a contact (only with the contact's
+recorded WhatsApp consent: an operator starts a new conversation on the template's number,
+assigned to them, R-CONTACT-5; the system or an integration, e.g. a campaign, continues the
+contact's conversation there or starts one that waits for them, unassigned). The
 message is written through the conversation services with the rendered text, so lists,
 search and the timeline show what the contact reads; a ``WhatsAppTemplateMessage`` beside it
 (same transaction) says which template and parameters the transport sends
@@ -129,8 +131,21 @@ def _start(contact, template, body, writer, actor) -> TimelineEntry:
     connection = template.connection
     if connection.kind != TransportKind.WHATSAPP or not connection.is_active:
         raise ValidationFailed(_("This WhatsApp channel is disconnected."), field="template")
-    conversation = services.start_conversation_by_operator(
-        contact, connection.widget, body, actor=actor, connection=connection, template=writer
+    if actor.operator is not None:
+        # R-CONTACT-5: the operator starts a new conversation, assigned to them.
+        conversation = services.start_conversation_by_operator(
+            contact, connection.widget, body, actor=actor, connection=connection, template=writer
+        )
+        return conversation.timeline.filter(kind="message").order_by("-seq")[0]
+    # The system or an integration (a campaign): the contact's conversation on this number
+    # continues, else a new one waits for them.
+    from messagecenter.conversations import queries
+
+    ongoing = queries.continued_conversation(contact, connection)
+    if ongoing is not None:
+        return services.post_bot_message(ongoing, body, actor=actor, template=writer)
+    conversation = services.start_conversation_by_bot(
+        contact, connection, body, actor=actor, template=writer
     )
     return conversation.timeline.filter(kind="message").order_by("-seq")[0]
 
