@@ -33,7 +33,8 @@ PINS = {
     "archive_filtered": 11,
     "archive_search": 17,
     "contacts": 8,
-    "contact_profile": 15,  # + the account's e-mail channels ("Write e-mail")
+    # + the account's e-mail channels ("Write e-mail") and WhatsApp numbers ("WhatsApp")
+    "contact_profile": 16,
     "notifications": 7,
     "operators": 9,
 }

@@ -68,18 +68,26 @@ class ConsentForm(forms.Form):
         return data
 
 
-def channels(account_id: int) -> list[ChannelConnection]:
-    return list(
-        ChannelConnection.objects.filter(
-            account_id=account_id, kind=TransportKind.WHATSAPP, is_active=True
+def channels(contact) -> list[ChannelConnection]:
+    """The account's connected WhatsApp numbers: read once per page (the button, the dialog
+    and the start dialog's reason all ask), kept on the contact instance."""
+    cached = contact.__dict__.get("_whatsapp_channels")
+    if cached is None:
+        cached = list(
+            ChannelConnection.objects.filter(
+                account_id=contact.account_id, kind=TransportKind.WHATSAPP, is_active=True
+            )
+            .select_related("widget")
+            .order_by("pk")
         )
-        .select_related("widget")
-        .order_by("pk")
-    )
+        contact.__dict__["_whatsapp_channels"] = cached
+    return cached
 
 
 def dialog_context(request, contact, consent_form: ConsentForm | None = None) -> dict:
-    connected = channels(contact.account_id)
+    connected = channels(contact)
+    if not connected:  # no dialog: nothing more to read
+        return {"channels": []}
     allowed, reason = sending.may_start(contact)
     decision = consent.current(contact, ConsentChannel.WHATSAPP)
     choices = []

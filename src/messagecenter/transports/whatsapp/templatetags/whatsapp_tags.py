@@ -36,7 +36,7 @@ def whatsapp_templates_url(conversation) -> str:
 def whatsapp_profile_button(contact):
     from messagecenter.transports.whatsapp import profile
 
-    return {"channels": profile.channels(contact.account_id)}
+    return {"channels": profile.channels(contact)}
 
 
 @register.inclusion_tag("whatsapp/_profile_dialog.html", takes_context=True)
@@ -50,6 +50,6 @@ def whatsapp_profile_dialog(context, contact):
 def whatsapp_start_reason(contact) -> str:
     from messagecenter.transports.whatsapp import profile
 
-    if not profile.channels(contact.account_id):
+    if not profile.channels(contact):
         return _("No WhatsApp channel connected.")
     return _("Use “WhatsApp” on the profile: it starts with an approved template.")
