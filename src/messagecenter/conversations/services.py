@@ -8,7 +8,7 @@ here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +60,9 @@ from messagecenter.transports.webchat.events import (
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 MAX_BODY = 20_000
+# Records, in the message's transaction, which channel template a message is (WhatsApp's
+# ``WhatsAppTemplateMessage``); the transport sends the template from that record.
+TemplateWriter = Callable[[Message], None]
 MANUAL_STATUSES = (Status.OPEN, Status.WAITING)
 
 
@@ -120,8 +123,11 @@ def start_conversation_by_operator(
     actor: Actor,
     connection: ChannelConnection | None = None,
     subject: str = "",
+    template: TemplateWriter | None = None,
 ) -> Conversation:
-    """An operator starts a conversation from a contact profile: WAITING, assigned to them."""
+    """An operator starts a conversation from a contact profile: WAITING, assigned to them.
+    ``template``: the first message is a channel template (WhatsApp), see
+    ``post_operator_message``."""
     operator = _require_operator(actor)
     connection = connection or _webchat_of(widget)
     _check_same_account(widget, contact, connection)
@@ -129,10 +135,42 @@ def start_conversation_by_operator(
     body = _clean_body(body)
     with transaction.atomic():
         conversation = _create(widget, contact, connection, subject=subject)
-        channel.check_outgoing_text(conversation, body)
+        channel.check_outgoing_text(conversation, body, template=template is not None)
         entries = _assign(conversation, operator, actor)
         entries.append(_operator_message(conversation, actor, body))
+        if template is not None:
+            template(entries[-1].message)
         entries += _change_status(conversation, Status.WAITING, actor)
+        persist_and_announce(conversation, entries)
+    return conversation
+
+
+def start_conversation_by_bot(
+    contact: Contact,
+    connection: ChannelConnection,
+    body: str,
+    *,
+    actor: Actor,
+    template: TemplateWriter | None = None,
+) -> Conversation:
+    """The system, a bot or an integration writes first (a WhatsApp reminder or campaign
+    template): a new conversation on ``connection`` that waits for the contact, unassigned in
+    the widget group's queue. ``template`` as for ``post_operator_message``."""
+    if actor.kind not in ("token", "bot", "system"):
+        raise PermissionDenied(_("Only integrations can post bot messages."))
+    widget = connection.widget
+    _check_same_account(widget, contact, connection)
+    _check_account(actor.account.pk, contact.account_id)
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = _create(widget, contact, connection, subject="")
+        channel.check_outgoing_text(conversation, body, template=template is not None)
+        bot = Actor("bot", actor.account, token=actor.token, name=actor.name or "Bot")
+        entry = _append_message(conversation, bot, body, AuthorKind.BOT, markdown=True)
+        if template is not None:
+            template(entry.message)
+        conversation.had_bot = True
+        entries = [entry, *_change_status(conversation, Status.WAITING, actor)]
         persist_and_announce(conversation, entries)
     return conversation
 
@@ -235,11 +273,15 @@ def post_operator_message(
     actor: Actor,
     client_msg_id: str | None = None,
     uploads: Sequence[str] = (),
+    template: TemplateWriter | None = None,
 ) -> TimelineEntry:
     """Only the assigned operator may reply (R-INBOX-2); any status becomes WAITING.
 
     ``uploads`` are the operator's finished uploads (``files.uploads``): they become the
-    message's attachments, each checked against the channel (``outgoing_files``)."""
+    message's attachments, each checked against the channel (``outgoing_files``).
+    ``template``: the message is one of the channel's approved templates (WhatsApp), which
+    may go out after the reply window closed; the callable records which one, with the
+    message, in its transaction (the transport sends it from there)."""
     _require_operator(actor)
     _check_account(actor.account.pk, conversation.account_id)
     body = _clean_body(body) if body.strip() or not uploads else ""
@@ -252,9 +294,11 @@ def post_operator_message(
         _require_assigned(conversation, actor)
         sent_files = _outgoing_files(conversation, actor, uploads)
         body = outgoing_files.body_with_names(body, sent_files)
-        channel.check_outgoing_text(conversation, body)
+        channel.check_outgoing_text(conversation, body, template=template is not None)
         entries = [_operator_message(conversation, actor, body, client_msg_id)]
         outgoing_files.attach(entries[0].message, sent_files)
+        if template is not None:
+            template(entries[0].message)
         entries += _change_status(conversation, Status.WAITING, actor)
         persist_and_announce(conversation, entries)
     return entries[0]
@@ -270,18 +314,27 @@ def _outgoing_files(conversation: Conversation, actor: Actor, uploads: Sequence[
     return sent
 
 
-def post_bot_message(conversation: Conversation, body: str, *, actor: Actor) -> TimelineEntry:
+def post_bot_message(
+    conversation: Conversation,
+    body: str,
+    *,
+    actor: Actor,
+    template: TemplateWriter | None = None,
+) -> TimelineEntry:
     """A bot or integration writes to the contact. It never impersonates an operator and does
-    not change the status (the team still owes a human reply)."""
+    not change the status (the team still owes a human reply). ``template``: as for
+    ``post_operator_message`` (a reminder or campaign template)."""
     if actor.kind not in ("token", "bot", "system"):
         raise PermissionDenied(_("Only integrations can post bot messages."))
     _check_account(actor.account.pk, conversation.account_id)
     body = _clean_body(body)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
-        channel.check_outgoing_text(conversation, body)
+        channel.check_outgoing_text(conversation, body, template=template is not None)
         bot = Actor("bot", actor.account, token=actor.token, name=actor.name or "Bot")
         entry = _append_message(conversation, bot, body, AuthorKind.BOT, markdown=True)
+        if template is not None:
+            template(entry.message)
         conversation.had_bot = True
         persist_and_announce(conversation, [entry])
     return entry

@@ -18,6 +18,16 @@ paths, answers and error objects.
 - ``POST /<version>/<phone number id>/media`` (multipart ``file``, ``type``,
   ``messaging_product``): ``{"id": "<media id>"}``; a message of ``type: "audio"`` names
   one by ``audio.id``, and with ``audio.voice`` (a voice note) it must be OGG/Opus.
+- ``GET /<version>/<WABA id>/message_templates?fields=…&limit=N&after=<cursor>`` (Business
+  Management API): ``{"data": [{"name", "language", "status", "category", "id",
+  "parameter_format", "components": [HEADER, BODY, FOOTER, BUTTONS]}], "paging": {"cursors":
+  {"before", "after"}, "next"?}}``, ``limit`` per page (``next`` only while more follow).
+- A ``type: "template"`` message (``template.name``, ``template.language.code``,
+  ``template.components[].parameters``) must name an APPROVED template of the number's
+  business account in that language, with as many body/header parameters as its text has
+  (code 132001 "Template name does not exist in the translation", 132000 "Number of
+  parameters does not match the expected number of params", 132015 "Template is paused");
+  a template is allowed outside the 24-hour window, free text is not.
 - ``GET /<version>/<media id>``: ``{"messaging_product", "url", "mime_type", "sha256",
   "file_size", "id"}``; the ``url`` is downloaded with the same bearer token (``/download/…``).
 
@@ -38,7 +48,7 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -57,6 +67,9 @@ TITLES = {
     131056: "(Business Account, Consumer Account) pair rate limit hit",
     131000: "Something went wrong",
     190: "Invalid OAuth access token",
+    132000: "Number of parameters does not match the expected number of params",
+    132001: "Template name does not exist in the translation",
+    132015: "Template is Paused",
 }
 DETAILS = {
     131047: "Message failed to send because more than 24 hours have passed since the customer "
@@ -110,6 +123,8 @@ class FakeGraph:
         self.calls: list[tuple[str, str]] = []  # (method, path)
         self.authorizations: list[str] = []
         self.script: list[tuple[str, int, int, str]] = []  # (edge, http status, code, message)
+        self.templates: dict[str, list[dict[str, Any]]] = {}  # WABA id -> Meta's objects
+        self.uploads: list[dict[str, Any]] = []  # each accepted media upload's fields
         self._ids = 0
         outer = self
 
@@ -151,6 +166,33 @@ class FakeGraph:
         answer this Graph error."""
         self.script += [(edge, status, code, message)] * times
 
+    def add_template(self, name: str, body: str, *, language: str = "de",
+                     category: str = "UTILITY", status: str = "APPROVED",
+                     waba_id: str = WABA_ID, header: str = "", footer: str = "",
+                     buttons: list[dict[str, Any]] | None = None,
+                     named: bool = False,
+                     header_format: str = "TEXT") -> dict[str, Any]:  # fmt: skip
+        components: list[dict[str, Any]] = []
+        if header or header_format != "TEXT":
+            part: dict[str, Any] = {"type": "HEADER", "format": header_format}
+            if header:
+                part["text"] = header
+            components.append(part)
+        components.append({"type": "BODY", "text": body})
+        if footer:
+            components.append({"type": "FOOTER", "text": footer})
+        if buttons:
+            components.append({"type": "BUTTONS", "buttons": buttons})
+        number = 700000 + len(self.templates.get(waba_id, []))
+        template = {"name": name, "parameter_format": "NAMED" if named else "POSITIONAL",
+                    "components": components, "language": language, "status": status,
+                    "category": category, "id": str(number)}  # fmt: skip
+        self.templates.setdefault(waba_id, []).append(template)
+        return template
+
+    def templates_sent(self) -> list[dict[str, Any]]:
+        return [m["template"] for m in self.sent if m.get("type") == "template"]
+
     def texts(self) -> list[str]:
         return [m["text"]["body"] for m in self.sent if m.get("type") == "text"]
 
@@ -187,6 +229,8 @@ class FakeGraph:
             return self._message(handler, token, node, body)
         if edge == "media" and method == "POST":
             return self._upload(handler, token, node, body)
+        if edge == "message_templates" and method == "GET":
+            return self._templates(handler, token, node)
         if edge == "subscribed_apps":
             return self._subscription(handler, token, node, method)
         if edge == "number" and method == "GET":
@@ -239,7 +283,11 @@ class FakeGraph:
             if not text.strip() or len(text) > 4096:
                 details = "Param text['body'] must be between 1 and 4096 characters long."
                 return _send(handler, 400, error_object(100, details=details))
-        if data.get("type") == "audio":
+        if data.get("type") == "template":
+            refused = self._check_template(node, data.get("template"))
+            if refused is not None:
+                return _send(handler, 400, refused)
+        elif data.get("type") == "audio":
             audio = data.get("audio") or {}
             media = self.media.get(str(audio.get("id") or ""))
             if media is None:
@@ -247,7 +295,7 @@ class FakeGraph:
             if audio.get("voice") and media.content[:4] != b"OggS":
                 # Voice notes are OGG files with the Opus codec (Meta's audio messages guide).
                 return _send(handler, 400, error_object(131053, "Media upload error"))
-        if (to or recipient) in self.outside_window:
+        if data.get("type") != "template" and (to or recipient) in self.outside_window:
             return _send(handler, 400, error_object(131047))
         with self.lock:
             self._ids += 1
@@ -258,6 +306,48 @@ class FakeGraph:
         )
         _send(handler, 200, {"messaging_product": "whatsapp", "contacts": [contact],
                              "messages": [{"id": wamid}]})  # fmt: skip
+
+    def _templates(self, handler, token: str, waba: str) -> None:
+        if not any(self.numbers[n].waba_id == waba for n in self.tokens[token]):
+            return _send(handler, 400, _unknown_object(waba))
+        query = parse_qs(urlparse(handler.path).query)
+        limit = int((query.get("limit") or ["25"])[0])
+        start = int((query.get("after") or ["0"])[0] or 0)
+        every = self.templates.get(waba, [])
+        page = every[start : start + limit]
+        paging: dict[str, Any] = {
+            "cursors": {"before": str(start), "after": str(start + len(page))}
+        }
+        if start + len(page) < len(every):
+            paging["next"] = (
+                f"{self.url}/{VERSION}/{waba}/message_templates?after={start + len(page)}"
+            )
+        _send(handler, 200, {"data": page, "paging": paging})
+
+    def _check_template(self, node: str, sent: Any) -> dict[str, Any] | None:
+        waba = self.numbers[node].waba_id
+        sent = sent if isinstance(sent, dict) else {}
+        code = str((sent.get("language") or {}).get("code") or "")
+        found = next((t for t in self.templates.get(waba, [])
+                      if t["name"] == sent.get("name") and t["language"] == code),
+                     None)  # fmt: skip
+        if found is None or found["status"] in ("DELETED", "REJECTED", "PENDING"):
+            return error_object(132001, details=f"template name ({sent.get('name')}) does not "
+                                f"exist in {code}")  # fmt: skip
+        if found["status"] != "APPROVED":
+            return error_object(132015)
+        for part in found["components"]:
+            kind = part["type"].lower()
+            if kind not in ("header", "body"):
+                continue
+            expected = len(set(re.findall(r"\{\{\s*(\w+)\s*\}\}", part.get("text") or "")))
+            given = next((c for c in sent.get("components") or [] if c.get("type") == kind), {})
+            parameters = given.get("parameters") or []
+            if len(parameters) != expected or any(not p.get("text") for p in parameters):
+                return error_object(132000, details=f"{kind}: expected number of params "
+                                    f"({expected}) does not match the received number of "
+                                    f"params ({len(parameters)})")  # fmt: skip
+        return None
 
     def _upload(self, handler, token: str, node: str, body: bytes) -> None:
         if node not in self.tokens[token]:
@@ -274,6 +364,8 @@ class FakeGraph:
             self._ids += 1
             media_id = f"{900000 + self._ids}"
             self.media[media_id] = Media(media_id, upload["content"], mime, len(upload["content"]))
+            self.uploads.append({"id": media_id} | {k: v for k, v in fields.items()
+                                                    if k != "file"})  # fmt: skip
         _send(handler, 200, {"id": media_id})
 
     def _media_url(self, handler, media_id: str) -> None:

@@ -147,3 +147,110 @@ def test_the_composer_says_how_long_the_reply_window_is_open(
     expect(page.get_by_text("The reply window of WhatsApp has closed")).to_be_visible()
     page.screenshot(path=ARTIFACTS / "whatsapp-reply-window-closed.png", full_page=True)
     assert whatsapp_api.sent == []
+
+
+def test_a_template_from_the_picker_with_preview_after_the_window_closed(
+    page, asgi_server, widget, alice, whatsapp_api
+):
+    """GIVEN a WhatsApp conversation whose window has closed THEN the composer says to type
+    !, the picker lists the approved template first, its form comes pre-filled from the
+    contact with a live preview and the cost, and sending it shows the message marked as a
+    template; the contact's number got a template message, no text."""
+    from datetime import timedelta
+
+    from messagecenter.conversations import services
+    from messagecenter.conversations.models import Conversation
+    from messagecenter.core import clock
+    from messagecenter.transports.whatsapp import templates
+
+    whatsapp_api.add_template("order_update", "Hallo {{1}}, Ihre Bestellung {{2}} ist unterwegs.",
+                              footer="Acme Support")  # fmt: skip
+    whatsapp_api.add_template("spring_sale", "Neu im Shop", category="MARKETING", status="PAUSED")
+    connection = setup.connect(
+        widget, phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID, access_token=TOKEN,
+        app_secret=APP_SECRET, actor=Actor.for_operator(alice),
+    )  # fmt: skip
+    templates.sync(connection)
+    receive(connection, text("wamid.T1", "Wo bleibt meine Bestellung?"))
+    conversation = Message.objects.get().conversation
+    services.assign_operator(conversation, alice, actor=Actor.for_operator(alice))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_contact_activity_at=clock.now() - timedelta(hours=25)
+    )
+
+    shown = App(page, asgi_server, alice).open(f"/inbox/{conversation.public_id}/")
+    expect(shown.locator("[data-reply-window]")).to_contain_text("type ! to send an approved")
+    page.locator("[data-input]").fill("!order")
+    picker = page.locator("[data-picker]")
+    expect(picker).to_contain_text("WhatsApp templates")
+    expect(picker).to_contain_text("order_update · de")
+    expect(picker).not_to_contain_text("spring_sale")  # paused: not offered
+    page.keyboard.press("Enter")
+
+    dialog = page.locator("#wa-template-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-template-costs]")).to_contain_text("costs money")
+    first = dialog.locator("[data-variable='body.1']")
+    expect(first).to_have_value("Kim Berg")
+    preview = dialog.locator("[data-template-preview]")
+    expect(preview).to_contain_text("Hallo Kim Berg, Ihre Bestellung {{2}} ist unterwegs.")
+    expect(preview).to_contain_text("Acme Support")
+    dialog.get_by_role("button", name="Send template").click()
+    expect(dialog.locator("[data-template-error]")).to_contain_text("Fill in every variable")
+    dialog.locator("[data-variable='body.2']").fill("4711")
+    expect(preview).to_contain_text("Ihre Bestellung 4711 ist unterwegs.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "whatsapp-template-form.png", full_page=True)
+    dialog.get_by_role("button", name="Send template").click()
+
+    expect(dialog).to_be_hidden()
+    sent = shown.locator(".msg[data-seq] [data-template]")
+    expect(sent).to_contain_text("Template")
+    expect(shown.locator(".msg--operator").last).to_contain_text("Ihre Bestellung 4711")
+    page.screenshot(path=ARTIFACTS / "whatsapp-template-sent.png", full_page=True)
+    assert [m["type"] for m in whatsapp_api.sent] == ["template"]
+    assert whatsapp_api.sent[0]["template"]["components"][0]["parameters"][1]["text"] == "4711"
+
+
+def test_starting_from_the_profile_needs_a_consent_then_a_template(
+    page, asgi_server, widget, alice, contact, whatsapp_api
+):
+    """GIVEN a contact with a phone number and no consent THEN the profile's WhatsApp dialog
+    says why it cannot start and records a consent (source, time); then it offers the
+    approved template with its preview, and Send and open lands in the new conversation."""
+    from messagecenter.contacts.models import ContactConsent
+    from messagecenter.contacts.services import add_identity
+    from messagecenter.transports.whatsapp import templates
+
+    add_identity(contact, "phone", "+4915123456789")
+    whatsapp_api.add_template("appointment", "Hallo {{1}}, Ihr Termin ist am {{2}}.")
+    connection = setup.connect(
+        widget, phone_number_id=PHONE_NUMBER_ID, waba_id=WABA_ID, access_token=TOKEN,
+        app_secret=APP_SECRET, actor=Actor.for_operator(alice),
+    )  # fmt: skip
+    templates.sync(connection)
+
+    shown = App(page, asgi_server, alice).open(f"/contacts/{contact.public_id}/")
+    shown.locator("[data-whatsapp-start]").click()
+    dialog = shown.locator("#whatsapp-dialog")
+    expect(dialog.locator("[data-whatsapp-refused]")).to_contain_text("agreed to it")
+    dialog.get_by_label("Where the contact agreed").select_option("phone_call")
+    dialog.get_by_label("Note (optional)").fill("Rückruf am Montag")
+    dialog.get_by_role("button", name="Record consent").click()
+
+    expect(dialog).to_be_visible()  # reopened with the template form
+    expect(dialog.locator("[data-consent-state]")).to_contain_text("(Phone call)")
+    assert ContactConsent.objects.get().source == "phone_call"
+    preview = dialog.locator("[data-template-preview]")
+    expect(dialog.locator("[data-variable='body.1']")).to_have_value("Clara Kundin")
+    dialog.locator("[data-variable='body.2']").fill("12. März")
+    expect(preview).to_contain_text("Hallo Clara Kundin, Ihr Termin ist am 12. März.")
+    expect(dialog.locator("[data-template-costs]")).to_contain_text("costs money")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "whatsapp-profile-start.png", full_page=True)
+    dialog.get_by_role("button", name="Send and open").click()
+
+    expect(page.locator(".msg--operator").last).to_contain_text("Ihr Termin ist am 12. März.")
+    assert "/inbox/" in page.url
+    assert whatsapp_api.sent[0]["type"] == "template"
+    assert whatsapp_api.sent[0]["to"] == "4915123456789"

@@ -40,14 +40,15 @@ def test_a_recording_goes_as_a_voice_note(conversation, alice, whatsapp_api):
                finished_upload(alice, "plan.txt", b"Plan")]  # fmt: skip
     send(conversation, alice, "Anbei", uploads)
 
-    first, note = whatsapp_api.sent
-    assert first["type"] == "text" and first["text"]["body"].startswith("Anbei")
-    assert "plan.txt: https://" in first["text"]["body"]  # other files: a link, as before
+    # Each file as its own message (uploaded to /media), then the text (two files: no caption).
+    note, document, last = whatsapp_api.sent
     assert note["type"] == "audio" and note["audio"]["voice"] is True
     assert note["to"] == PHONE.removeprefix("+")
     media = whatsapp_api.media[note["audio"]["id"]]
     assert media.mime_type == "audio/ogg" and voice.is_ogg_opus(media.content[:64])
-    assert OutboundDelivery.objects.get().provider_message_id == first["id"]
+    assert document["type"] == "document" and document["document"]["filename"] == "plan.txt"
+    assert last["type"] == "text" and last["text"]["body"].startswith("Anbei")
+    assert OutboundDelivery.objects.get().provider_message_id == last["id"]
 
 
 def test_a_voice_only_message_sends_no_empty_text(conversation, alice, whatsapp_api):

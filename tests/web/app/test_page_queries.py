@@ -35,7 +35,8 @@ PINS = {
     "archive_filtered": 12,
     "archive_search": 18,
     "contacts": 8,
-    "contact_profile": 15,  # + the account's e-mail channels ("Write e-mail")
+    # + the account's e-mail channels ("Write e-mail") and WhatsApp numbers ("WhatsApp")
+    "contact_profile": 16,
     "notifications": 7,
     "operators": 9,
 }

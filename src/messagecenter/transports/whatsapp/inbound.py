@@ -237,6 +237,10 @@ def _items_of(field: str, value: dict) -> Iterator[Any]:
     elif field == "user_preferences":
         for preference in _list(value.get("user_preferences")):
             yield lambda c, p=preference: handle_preference(c, value, p)
+    elif field == "message_template_status_update":
+        from messagecenter.transports.whatsapp import templates
+
+        yield lambda c: templates.apply_status_update(c, value)
     else:
         yield lambda c: _left(c, field)
 

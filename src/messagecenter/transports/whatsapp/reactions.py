@@ -18,7 +18,7 @@ from django.db import transaction
 from messagecenter.conversations import attachments
 from messagecenter.conversations.events import announce_message_updated
 from messagecenter.conversations.models import Message, OutboundDelivery
-from messagecenter.transports.whatsapp.models import WhatsAppReaction
+from messagecenter.transports.whatsapp.models import WhatsAppReaction, WhatsAppTemplateMessage
 
 
 def react(connection, target_wamid: str, emoji: str, *, wamid: str, at: datetime) -> str:
@@ -58,14 +58,20 @@ def _message(connection, wamid: str) -> Message | None:
 
 
 def message_extras(messages: list[Message]) -> dict[int, dict[str, Any]]:
-    """The files (``conversations.attachments``) and the contact's reaction of a page of
-    WhatsApp messages: one query each."""
+    """The files (``conversations.attachments``), the contact's reaction and the template a
+    message was sent as, of a page of WhatsApp messages: one query each."""
     found: dict[int, dict[str, Any]] = defaultdict(dict)
     for pk, extra in attachments.message_extras(messages).items():
         found[pk].update(extra)
-    rows = WhatsAppReaction.objects.filter(message_id__in=[m.pk for m in messages])
-    for row in rows:
+    pks = [m.pk for m in messages]
+    for row in WhatsAppReaction.objects.filter(message_id__in=pks):
         found[row.message_id]["reactions"] = [{"emoji": row.emoji, "by": "contact"}]
+    # A template message (whatsapp.sending): the timeline marks it as one.
+    sent = WhatsAppTemplateMessage.objects.filter(message_id__in=pks)
+    for pk, name, language, category in sent.values_list(
+        "message_id", "name", "language", "category"
+    ):
+        found[pk]["template"] = {"name": name, "language": language, "category": category}
     return dict(found)
 
 

@@ -100,6 +100,10 @@ def connect(
         actor, "channel.created", "channel", connection.public_id, kind="whatsapp",
         widget=widget.public_id, number=number.display_phone_number,
     )  # fmt: skip
+    # The business account's templates, for the composer and the profile (a job).
+    from messagecenter.transports.whatsapp import templates
+
+    templates.request_sync(connection)
     return connection
 
 

@@ -93,8 +93,19 @@ class Sender:
         return {key: value for key, value in found.items() if value}
 
 
+# What WhatsApp sends as which message type (Cloud API, supported media types); any other
+# file goes as a document (a GIF, a WebM video, an MP3 is audio/mpeg and stays audio).
+MEDIA_TYPES = {
+    "image": frozenset({"image/jpeg", "image/png"}),
+    "video": frozenset({"video/mp4", "video/3gpp"}),
+    "audio": frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"}),
+}
+MAX_CAPTION = 1024
+
+
 class WhatsAppTransport(Transport):
     kind = "whatsapp"
+    attaches_files = True  # uploaded to /media and sent by id (_contents)
     capabilities: ClassVar[Capabilities] = dataclasses.replace(
         registry.PLANNED["whatsapp"],
         max_text_length=MAX_TEXT,
@@ -107,15 +118,11 @@ class WhatsAppTransport(Transport):
         can_delete=False,
         delete_window=None,
         can_edit=False,
-        templates=False,  # not built yet: outside the window nothing can be sent
+        templates=True,  # approved templates, also outside the window (whatsapp.sending)
         reply_window=REPLY_WINDOW,
         identity_kinds=frozenset({"whatsapp", "phone"}),
         queued_delivery=True,
     )
-
-    def attaches(self, stored) -> bool:
-        """Voice messages go as WhatsApp voice notes; other files as download links."""
-        return bool(stored.voice)
 
     def parse(self, connection, request: dict[str, Any]) -> InboundMessage:
         """One message: ``{"value": <a change's value>, "message": <one of its messages>,
@@ -152,63 +159,119 @@ class WhatsAppTransport(Transport):
         if not address or not config.token(connection) or not config.phone_number_id(connection):
             raise TransportError(_("The contact has no WhatsApp address."), permanent=True)
         envelope = {"messaging_product": "whatsapp", "recipient_type": "individual", **address}
-        graph, number = config.api(connection), config.phone_number_id(connection)
-        wamids = []
         try:
-            if outbound.body.strip() or not outbound.metadata.get("files"):
-                text = {"type": "text", "text": {"body": outbound.body, "preview_url": False}}
-                wamids.append(_wamid(graph.post(f"{number}/messages", envelope | text)))
-            for stored in _voice_files(outbound):
-                audio = {"type": "audio", "audio": {"id": _upload_voice(graph, number, stored),
-                                                    "voice": True}}  # fmt: skip
-                wamids.append(_wamid(graph.post(f"{number}/messages", envelope | audio)))
+            wamid = ""
+            for content in self._contents(outbound):
+                wamid = _send(connection, envelope | content) or wamid
         except ApiError as error:
             raise transport_error(error) from None
-        return Receipt(provider_message_id=next((w for w in wamids if w), ""))
+        return Receipt(provider_message_id=wamid)
+
+    def _contents(self, outbound: Outbound):
+        """What the delivery becomes, in order: a template message alone; else each file
+        (uploaded to ``/<phone number id>/media``, sent by media id, the text as the caption
+        of a single file where WhatsApp allows one), then the text. Upload happens just
+        before its send, so a retry after a failure re-uploads (a media id lives 30 days)."""
+        template = _template_of(outbound)
+        if template is not None:
+            yield {"type": "template", "template": template}
+            return
+        files = _files(outbound)
+        text = outbound.body.strip()
+        for stored in files:
+            if stored.voice:  # a voice note: its OGG/Opus copy, shown as one by WhatsApp
+                ogg = _ogg_copy(stored)
+                audio = {"id": upload(outbound.connection, ogg, "audio", voice=True), "voice": True}
+                yield {"type": "audio", "audio": audio}
+                continue
+            kind = media_type(stored.content_type)
+            item: dict[str, Any] = {"id": upload(outbound.connection, stored, kind)}
+            if kind == "document":
+                item["filename"] = stored.original_name[:240]
+            if len(files) == 1 and text and kind != "audio" and len(text) <= MAX_CAPTION:
+                item["caption"], text = text, ""
+            yield {"type": kind, kind: item}
+        if text:
+            yield {"type": "text", "text": {"body": outbound.body, "preview_url": False}}
 
 
-def _wamid(sent: dict[str, Any]) -> str:
+def _send(connection, body: dict[str, Any]) -> str:
+    sent = config.api(connection).post(f"{config.phone_number_id(connection)}/messages", body)
     messages = sent.get("messages") if isinstance(sent.get("messages"), list) else []
-    return str(messages[0].get("id") or "") if messages and isinstance(messages[0], dict) else ""
+    return str((messages[0].get("id") if messages and isinstance(messages[0], dict) else "") or "")
 
 
-def _voice_files(outbound: Outbound) -> list:
-    """The voice messages ``attaches`` took, in order, with their OGG/Opus copy (made here, in
-    the delivery job, if the remux job has not yet)."""
-    from messagecenter.files import voice
+def _template_of(outbound: Outbound) -> dict[str, Any] | None:
+    """The Cloud API's ``template`` object of a template message (``whatsapp.sending``)."""
+    from messagecenter.transports.whatsapp.models import WhatsAppTemplateMessage
+
+    found = WhatsAppTemplateMessage.objects.filter(message__delivery__pk=outbound.delivery_id)
+    row = found.first()
+    if row is None:
+        return None
+    template: dict[str, Any] = {"name": row.name, "language": {"code": row.language}}
+    if row.components:
+        template["components"] = row.components
+    return template
+
+
+def _files(outbound: Outbound) -> list:
     from messagecenter.files.models import StoredFile
 
     ids = list(outbound.metadata.get("files") or [])
     found = StoredFile.objects.select_related("account").filter(
-        account_id=outbound.connection.account_id, public_id__in=ids, voice=True
+        account_id=outbound.connection.account_id, public_id__in=ids
     )
     by_id = {f.public_id: f for f in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def media_type(content_type: str) -> str:
+    """The message type a file goes as: image, video or audio where WhatsApp plays that
+    format, else a document."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    return next((kind for kind, types in MEDIA_TYPES.items() if mime in types), "document")
+
+
+def _ogg_copy(stored):
+    """A voice message's OGG/Opus copy (made here, in the delivery job, if the remux job has
+    not yet)."""
+    from messagecenter.files import voice
+
     try:
-        return [voice.ogg_copy(by_id[i]) for i in ids if i in by_id]
+        return voice.ogg_copy(stored)
     except ValidationFailed:
         raise TransportError(
             _("The voice message could not be converted to OGG/Opus."), permanent=True
         ) from None
 
 
-def _upload_voice(graph, number: str, stored) -> str:
-    """``POST /<phone number id>/media``: the OGG/Opus copy, streamed (WhatsApp's voice notes
-    are OGG with the Opus codec); answers the media id to send."""
+def upload(connection, stored, kind: str, *, voice: bool = False) -> str:
+    """``POST /<phone number id>/media`` (multipart: ``file``, ``type``, ``messaging_product``),
+    the file streamed from storage: the media id to send it by. A voice note uploads its
+    OGG/Opus copy (WhatsApp's voice notes are OGG with the Opus codec)."""
     from django.core.files.storage import default_storage
 
-    from messagecenter.files import voice
+    from messagecenter.files import voice as voices
+    from messagecenter.files.services import open_file
     from messagecenter.transports.whatsapp.api import DOWNLOAD_TIMEOUT_SECONDS
 
-    with default_storage.open(stored.voice_ogg_key, "rb") as handle:
-        uploaded = graph.upload(
-            f"{number}/media",
-            data={"messaging_product": "whatsapp", "type": voice.OGG},
-            files={"file": (voice.ogg_name(stored), handle, voice.OGG)},
+    if voice:
+        name, mime = voices.ogg_name(stored), voices.OGG
+        opened = default_storage.open(stored.voice_ogg_key, "rb")
+    else:
+        name, mime = stored.original_name, stored.content_type or "application/octet-stream"
+        opened = open_file(stored)
+    with opened as handle:
+        answer = config.api(connection).upload(
+            f"{config.phone_number_id(connection)}/media",
+            data={"messaging_product": "whatsapp", "type": mime},
+            files={"file": (name, handle, mime)},
             timeout=DOWNLOAD_TIMEOUT_SECONDS,
         )
-    media_id = str(uploaded.get("id") or "")
+    media_id = str(answer.get("id") or "")
     if not media_id:
-        raise ApiError(_("WhatsApp did not take the voice message."), status=502)
+        raise ApiError(_("WhatsApp did not take the file."), status=502)
     return media_id
 
 

@@ -42,6 +42,7 @@ const replyWindow = new ReplyWindow(document.querySelector("[data-composer]"), {
   seconds: page.capabilities?.reply_window_seconds,
   lastContactAt: page.conversation.last_contact_at,
   channel: gettext(CHANNEL_NAMES[page.channel] || page.channel),
+  templates: Boolean(page.capabilities?.templates && document.querySelector("[data-composer]")?.dataset.templatesUrl),
 });
 const refreshDetails = debounce(() => document.body.dispatchEvent(new CustomEvent("mc:details")), 400);
 

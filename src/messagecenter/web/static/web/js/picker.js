@@ -10,6 +10,8 @@ export class Picker {
     this.composer = composer;
     this.input = composer.input;
     this.toolsUrl = toolsUrl;
+    // WhatsApp: the number's approved templates join the macros (R-MACRO-4).
+    this.templatesUrl = composer.form.dataset.templatesUrl || "";
     this.node = composer.form.querySelector("[data-picker]");
     this.items = [];
     this.active = 0;
@@ -47,7 +49,10 @@ export class Picker {
       this.node.hidden = false;
       this.tools = null;
       this.input.setAttribute("aria-expanded", "true");
-      this.loading = getJson(this.toolsUrl).then((tools) => (this.tools = tools));
+      const templates = this.templatesUrl ? getJson(this.templatesUrl).catch(() => null) : Promise.resolve(null);
+      this.loading = Promise.all([getJson(this.toolsUrl), templates]).then(([tools, found]) => {
+        this.tools = { ...tools, templates: found?.templates || [], windowOpen: found ? found.window_open : true };
+      });
     }
     if (!this.tools) {
       this.node.replaceChildren(row(gettext("Loading…")));
@@ -103,7 +108,10 @@ export class Picker {
 
   macroItems() {
     const wanted = this.input.value.slice(1).replace(/^\[/, "").replace(/\]\s*$/, "").trim().toLowerCase();
-    return this.tools.macros
+    const templates = (this.tools.templates || [])
+      .filter((t) => !wanted || t.name.toLowerCase().includes(wanted) || t.text.toLowerCase().includes(wanted))
+      .map((t) => ({ label: `${t.name} · ${t.language}`, hint: t.text, group: gettext("WhatsApp templates"), template: t }));
+    const macros = this.tools.macros
       .filter((macro) => !wanted || macro.name.toLowerCase().includes(wanted) || macro.text.toLowerCase().includes(wanted))
       .map((macro) => ({
         label: macro.name,
@@ -113,6 +121,15 @@ export class Picker {
         text: `![${macro.name}]`,
         macro: macro.name,
       }));
+    // Once the window has closed only a template can be sent: they come first then.
+    return this.tools.windowOpen === false ? [...templates, ...macros] : [...macros, ...templates];
+  }
+
+  // A template is sent through its form (variables, preview, cost: whatsapp/js/composer.js).
+  pickTemplate(item) {
+    this.close();
+    this.input.value = "";
+    this.composer.form.dispatchEvent(new CustomEvent("mc:template", { detail: { template: item.template } }));
   }
 
   mentionItems() {
@@ -128,7 +145,8 @@ export class Picker {
     const nodes = [];
     const heading = document.createElement("p");
     heading.className = "picker__title";
-    heading.textContent = { command: gettext("Chat commands"), macro: gettext("Macros"), mention: gettext("Mention a colleague") }[kind];
+    const macroTitle = (this.tools.templates || []).length ? gettext("Macros and WhatsApp templates") : gettext("Macros");
+    heading.textContent = { command: gettext("Chat commands"), macro: macroTitle, mention: gettext("Mention a colleague") }[kind];
     nodes.push(heading);
     let group = null;
     this.items.forEach((item, index) => {
@@ -155,7 +173,8 @@ export class Picker {
       option.addEventListener("mousedown", (event) => event.preventDefault());
       option.addEventListener("click", () => {
         this.active = index;
-        if (item.macro) this.composer.runCommand(item.text);
+        if (item.template) this.pickTemplate(item);
+        else if (item.macro) this.composer.runCommand(item.text);
         else if (item.mention) this.insertMention();
         else this.pick();
       });
@@ -175,7 +194,7 @@ export class Picker {
       nodes.push(option);
     });
     if (!this.items.length) {
-      nodes.push(row(kind === "macro" && !this.tools.macros.length ? gettext("No macros yet. An administrator adds them in Settings › Chat tools.") : gettext("Nothing matches.")));
+      nodes.push(row(kind === "macro" && !this.tools.macros.length && !(this.tools.templates || []).length ? gettext("No macros yet. An administrator adds them in Settings › Chat tools.") : gettext("Nothing matches.")));
     }
     const keys = document.createElement("p");
     keys.className = "picker__keys";
@@ -218,6 +237,10 @@ export class Picker {
     }
     if ((event.key === "Tab" || event.key === "Enter") && !event.shiftKey && count && this.kind === "mention") {
       this.insertMention();
+      return true;
+    }
+    if ((event.key === "Tab" || event.key === "Enter") && !event.shiftKey && count && this.items[this.active]?.template) {
+      this.pickTemplate(this.items[this.active]);
       return true;
     }
     if (event.key === "Tab" && !event.shiftKey && count) {

@@ -8,8 +8,10 @@ import { format, gettext } from "./util.js";
 const TICK_MS = 30 * 1000;
 
 export class ReplyWindow {
-  constructor(composer, { seconds, lastContactAt, channel }) {
+  constructor(composer, { seconds, lastContactAt, channel, templates = false }) {
     this.seconds = seconds;
+    // The channel sends templates from the composer (WhatsApp: the `!` picker).
+    this.templates = templates;
     this.channel = channel;
     this.lastContactAt = lastContactAt ? new Date(lastContactAt) : null;
     if (!composer || !seconds) return;
@@ -39,7 +41,10 @@ export class ReplyWindow {
       const m = Math.floor((left % 3600000) / 60000);
       this.el.textContent = format(gettext("%(channel)s reply window: %(hours)s h %(minutes)s min left for free-form replies."), { channel: this.channel, hours: h, minutes: m });
     } else {
-      this.el.textContent = format(gettext("The %(channel)s reply window has closed: the contact last wrote more than %(hours)s hours ago. Free-form replies are refused until they write again; only a template could be sent."), { channel: this.channel, hours });
+      const text = this.templates
+        ? gettext("The %(channel)s reply window has closed: the contact last wrote more than %(hours)s hours ago. Free-form replies are refused until they write again; type ! to send an approved template.")
+        : gettext("The %(channel)s reply window has closed: the contact last wrote more than %(hours)s hours ago. Free-form replies are refused until they write again; only a template could be sent.");
+      this.el.textContent = format(text, { channel: this.channel, hours });
     }
   }
 }

@@ -170,6 +170,7 @@ export class Timeline {
         ${message.deleted ? html`<span class="msg__deleted-label">${gettext("Deleted · the contact sees “Message deleted”")}</span>` : nothing}
         ${message.delete_error ? html`<span class="msg__deleted-label" data-delete-error>${message.delete_error}</span>` : nothing}
         ${this.editedTemplate(message)}
+        ${message.template ? html`<span class="msg__template" data-template title=${`${message.template.name} · ${message.template.language}`}>${icon("file-text")}${gettext("Template")}</span>` : nothing}
         ${author === "contact" ? this.channelTemplate(message) : this.deliveryTemplate(message, entry)}
       </div>
     </li>`;
