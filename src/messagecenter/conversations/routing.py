@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
@@ -84,7 +85,7 @@ class Decision:
 
     def as_data(self) -> dict:
         """Stored on the timeline so an admin can answer "why did this chat go to her?"."""
-        data = {
+        data: dict[str, Any] = {
             "winner": self.winner.public_id if self.winner else None,
             "rule": self.rule,
             "candidates": [
