@@ -233,3 +233,21 @@ def test_after_hours_an_operator_going_online_gets_no_chat_until_opening(
 
     clock.shift(timedelta(hours=15))  # 09:05 on Tuesday
     assert services.drain_backlog(alice) == [waiting]
+
+
+def test_a_hand_over_to_a_group_joins_its_queue_whatever_its_length(
+    clock, account, widget, alice, bob, support_group
+):
+    """The queue limit is for new chats: an operator handing a chat to a group never sends
+    it asynchronous."""
+    configure(widget, alice, max_queue=1, backlog_drain=False)
+    start(widget, online_contact(account, 1))  # the queue is full now, and stays full
+    go_online(bob)
+    handed = start(widget, online_contact(account, 2))  # Bob takes it
+    accounts.set_presence(bob, "away", actor=as_actor(bob))
+
+    services.assign_group(handed, support_group, actor=as_actor(bob))
+
+    handed.refresh_from_db()
+    assert handed.assigned_operator is None
+    assert decision_of(handed)["rule"] == routing.RULE_NO_CANDIDATE

@@ -124,12 +124,18 @@ def locked_candidates(conversation: Conversation) -> list[Candidate]:
 
 
 def decide(
-    conversation: Conversation, candidates: list[Candidate], closed: OutOfOffice | None = None
+    conversation: Conversation,
+    candidates: list[Candidate],
+    closed: OutOfOffice | None = None,
+    *,
+    new_chat: bool = False,
 ) -> Decision:
+    """``new_chat``: a contact starts (or comes back to) a chat, so the widget's queue limit
+    applies; a hand-over to a group joins the group's queue whatever its length."""
     if closed is not None:
         return Decision(None, RULE_OUT_OF_OFFICE, [], closed)
     if not candidates:
-        return _nobody(conversation)
+        return _nobody(conversation) if new_chat else Decision(None, RULE_NO_CANDIDATE, [])
     if len(candidates) == 1:
         return Decision(candidates[0].operator, RULE_ONLY, candidates)
     sticky = conversation.widget.sticky_operator

@@ -110,7 +110,7 @@ def start_conversation(
             )
         ]
         _note_contact_activity(conversation)
-        routed = route(conversation, actor=Actor.system(conversation.account))
+        routed = route(conversation, actor=Actor.system(conversation.account), new_chat=True)
         entries += routed
         if conversation.assigned_operator is None:
             announce_queued(conversation, _queued_reason(routed))
@@ -225,7 +225,7 @@ def _contact_writes(
     if conversation.status != Status.NEW:
         entries += _change_status(conversation, Status.OPEN, actor)
     if was_ended and conversation.assigned_operator is None:
-        entries += route(conversation, actor=Actor.system(conversation.account))
+        entries += route(conversation, actor=Actor.system(conversation.account), new_chat=True)
     outcome = live.evaluate_on_contact_message(conversation, actor)
     entries += outcome.entries
     if outcome.queued_reason:
@@ -484,13 +484,16 @@ def unassign(conversation: Conversation, *, actor: Actor) -> Conversation:
     return conversation
 
 
-def route(conversation: Conversation, *, actor: Actor) -> list[TimelineEntry]:
+def route(
+    conversation: Conversation, *, actor: Actor, new_chat: bool = False
+) -> list[TimelineEntry]:
     """Route an unassigned conversation (caller holds its lock). The decision is stored on the
     timeline whether or not someone was found. Routed conversations are OPEN; LIVE when the
-    contact is online, since the winner is available and has a free slot."""
+    contact is online, since the winner is available and has a free slot. ``new_chat``: the
+    contact starts or resumes chatting (the widget's queue limit applies)."""
     closed = routing.out_of_office(conversation.widget)
     candidates = [] if closed else routing.locked_candidates(conversation)
-    decision = routing.decide(conversation, candidates, closed)
+    decision = routing.decide(conversation, candidates, closed, new_chat=new_chat)
     entries = [
         timeline.stage(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
     ]

@@ -83,6 +83,10 @@ for (const picker of form.querySelectorAll("[data-colour-for]")) {
   });
 }
 
+// The widget's language is the messenger's: the preview follows it (and may still be switched).
+form.elements.namedItem("language")?.addEventListener("change", (event) => {
+  languageSelect.value = event.target.value;
+});
 form.addEventListener("input", update);
 form.addEventListener("change", update);
 languageSelect.addEventListener("change", update);
