@@ -362,9 +362,11 @@ class WidgetForm(forms.Form):
         help_text=_("Off: the messenger shows the chat icon instead of the operator's initials."),
     )
     # Pre-chat and offline form.
-    prechat_name = forms.ChoiceField(label=_("Name"), choices=FieldUse.choices)
-    prechat_email = forms.ChoiceField(label=_("E-mail"), choices=FieldUse.choices)
-    prechat_phone = forms.ChoiceField(label=_("Phone"), choices=FieldUse.choices)
+    prechat_name = forms.ChoiceField(label=_("Ask for the name"), choices=FieldUse.choices)
+    prechat_email = forms.ChoiceField(
+        label=_("Ask for the e-mail address"), choices=FieldUse.choices
+    )
+    prechat_phone = forms.ChoiceField(label=_("Ask for the phone number"), choices=FieldUse.choices)
     prechat_groups = forms.MultipleChoiceField(
         label=_("Let the contact choose a group"),
         widget=forms.CheckboxSelectMultiple,
