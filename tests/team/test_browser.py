@@ -248,7 +248,7 @@ def test_settings_work_in_both_languages(page, app, alice, language):
 
     page.get_by_role("link", name=texts["widgets"], exact=True).click()
     page.get_by_role("link", name=texts["new_widget"]).first.click()
-    page.get_by_label("Name").fill("Shop")
+    page.get_by_label("Name", exact=True).fill("Shop")
     page.get_by_role("button", name=texts["create_widget"]).click()
     expect(page.get_by_text(texts["ready"])).to_be_visible()
     expect(page.locator("#embed-snippet")).to_contain_text('data-widget="')

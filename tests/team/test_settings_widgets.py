@@ -36,6 +36,16 @@ def widget_form(**changes) -> dict:
         "calls_enabled": "on",
         "rating_enabled": "on",
         "allowed_origins": "https://shop.example.com\n\nhttps://www.example.com\n",
+        "unread_email_delay_minutes": 10,
+        "accent_color": "#3a56d4",
+        "position": "right",
+        "launcher_style": "icon",
+        "show_avatars": "on",
+        "prechat_name": "off",
+        "prechat_email": "off",
+        "prechat_phone": "off",
+        "sticky_operator": "on",
+        "max_queue": 0,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}

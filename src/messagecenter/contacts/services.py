@@ -154,6 +154,36 @@ def update_custom_data(contact: Contact, changes: dict, *, actor: Actor) -> Cont
     return contact
 
 
+def supply_details(contact: Contact, *, actor: Actor, **details: str) -> Contact:
+    """The contact fills in the messenger's pre-chat or offline form (name, e-mail, phone).
+
+    Only the contact themself, and only to fill gaps: a name the team set stays, an address
+    of a kind the contact has stays. An address another contact holds is not attached, and
+    nothing says so: the messenger must never tell a visitor who else is a contact here.
+    Supplied addresses are unverified. All values are validated before anything is written.
+    """
+    if actor.contact is None or actor.contact.pk != contact.pk:
+        raise PermissionDenied(_("Only the contact can fill in their own details."))
+    name = (details.get("name") or "").strip()
+    _validate_profile({"name": name})
+    identities = {
+        kind: normalise(kind, details[kind]) for kind in ("email", "phone") if details.get(kind)
+    }
+    with transaction.atomic():
+        if name and not contact.name:
+            contact.name = name
+            contact.save(update_fields=["name"])
+        for kind, value in identities.items():
+            same_kind = ContactIdentity.objects.filter(account_id=contact.account_id, kind=kind)
+            has_one = same_kind.filter(contact=contact).exists()
+            if not has_one and not same_kind.filter(value=value).exists():
+                _add_identity(contact, kind, value)
+        audit.record(actor, "contact.supplied_details", "contact", contact.public_id)
+        announce_contact_changed(contact)
+        publish_contact("contact.updated", contact.public_id, contact.account_id)
+    return contact
+
+
 def _depth(value: Any) -> int:
     if isinstance(value, dict):
         return 1 + max((_depth(v) for v in value.values()), default=0)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from messagecenter.accounts.models import OperatorGroup
 from messagecenter.contacts import services as contacts
 from messagecenter.contacts.models import Contact
 from messagecenter.conversations import attachments, queries, services
@@ -52,9 +53,14 @@ class Received:
 
 
 def receive(
-    connection: ChannelConnection, inbound: InboundMessage, *, contact: Contact | None = None
+    connection: ChannelConnection,
+    inbound: InboundMessage,
+    *,
+    contact: Contact | None = None,
+    group: OperatorGroup | None = None,
 ) -> Received:
-    """Store one inbound message exactly once (see the module docstring)."""
+    """Store one inbound message exactly once (see the module docstring). ``group``: the one
+    the contact chose in the messenger's pre-chat form, for a conversation this starts."""
     if inbound.provider_message_id:
         earlier = _already_received(connection, inbound.provider_message_id)
         if earlier is not None:
@@ -65,7 +71,7 @@ def receive(
         # One transaction for the message and its files' rows; a message without files keeps
         # the service's own (the messenger's hot path pays no savepoint).
         with transaction.atomic() if parts.items else nullcontext():
-            received = _write(connection, contact, inbound, parts)
+            received = _write(connection, contact, inbound, parts, group)
             attachments.link(received.entry.message, parts)
         return received
     except IntegrityError:
@@ -103,7 +109,7 @@ def contact_for(connection: ChannelConnection, inbound: InboundMessage) -> Conta
         return found
 
 
-def _write(connection, contact: Contact, inbound: InboundMessage, parts) -> Received:
+def _write(connection, contact: Contact, inbound: InboundMessage, parts, group=None) -> Received:
     actor = Actor.for_contact(contact)
     body = attachments.body_for(inbound.body, parts)
     conversation = _conversation_for(connection, contact, inbound)
@@ -120,6 +126,7 @@ def _write(connection, contact: Contact, inbound: InboundMessage, parts) -> Rece
             provider_message_id=inbound.provider_message_id,
             thread_key=inbound.thread_key,
             html=inbound.html,
+            group=group,
         )
         return Received(started.timeline.get(seq=1), started, contact)
     entry = services.post_contact_message(

@@ -29,6 +29,8 @@ QUEUED_NO_OPERATOR = "no_operator_available"
 QUEUED_NO_FREE_SLOT = "no_free_slot"
 # Outside the widget's business hours (administration.hours via routing.out_of_office).
 QUEUED_OUT_OF_OFFICE = "out_of_office"
+# The widget's queue was full: the chat went asynchronous (routing.RULE_QUEUE_FULL).
+QUEUED_QUEUE_FULL = "queue_full"
 
 
 @dataclass

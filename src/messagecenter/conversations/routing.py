@@ -5,6 +5,11 @@ widget's group, else everyone in the account) with a free slot. A returning cont
 operator who last served them if that operator is a candidate; otherwise the candidate with the
 most free slots wins, and ties go to whoever has waited longest since their last assignment.
 
+Per widget (widget editor › Routing): returning contacts keep their operator only with
+``sticky_operator``; the backlog is drained only with ``backlog_drain``; with ``max_queue`` a
+new chat that finds nobody joins the queue only while it holds fewer than that many chats,
+else it goes asynchronous (rule ``queue_full``): it waits for Assign to me, never drained live.
+
 Atomicity: the candidates' operator rows are locked (``FOR UPDATE``, in id order so two routers
 never deadlock) before their slots are counted, so two processes routing at once see each
 other's LIVE conversations and never fill the same slot twice. On SQLite the IMMEDIATE
@@ -16,13 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 
 from messagecenter.accounts.models import Operator
 from messagecenter.accounts.services import available_operators
 from messagecenter.contacts.models import ContactConnection
-from messagecenter.conversations.models import Conversation, Status
+from messagecenter.conversations.models import Conversation, EntryKind, Status, TimelineEntry
 from messagecenter.widgets.models import Widget
 
 RULE_RETURNING = "returning_contact"
@@ -30,6 +37,8 @@ RULE_MOST_FREE = "most_free_slots"
 RULE_LONGEST_IDLE = "longest_idle"
 RULE_ONLY = "only_candidate"
 RULE_OUT_OF_OFFICE = "out_of_office"
+RULE_NO_CANDIDATE = "no_candidate"
+RULE_QUEUE_FULL = "queue_full"
 
 
 @dataclass(frozen=True)
@@ -71,10 +80,12 @@ class Decision:
     rule: str
     candidates: list[Candidate]
     closed: OutOfOffice | None = None
+    # Queue full: how many chats waited and the widget's limit.
+    queue: tuple[int, int] | None = None
 
     def as_data(self) -> dict:
         """Stored on the timeline so an admin can answer "why did this chat go to her?"."""
-        data = {
+        data: dict[str, Any] = {
             "winner": self.winner.public_id if self.winner else None,
             "rule": self.rule,
             "candidates": [
@@ -84,6 +95,8 @@ class Decision:
         }
         if self.closed is not None:
             data["out_of_office"] = self.closed.behaviour
+        if self.queue is not None:
+            data["queue"] = {"waiting": self.queue[0], "max": self.queue[1]}
         return data
 
 
@@ -111,15 +124,22 @@ def locked_candidates(conversation: Conversation) -> list[Candidate]:
 
 
 def decide(
-    conversation: Conversation, candidates: list[Candidate], closed: OutOfOffice | None = None
+    conversation: Conversation,
+    candidates: list[Candidate],
+    closed: OutOfOffice | None = None,
+    *,
+    new_chat: bool = False,
 ) -> Decision:
+    """``new_chat``: a contact starts (or comes back to) a chat, so the widget's queue limit
+    applies; a hand-over to a group joins the group's queue whatever its length."""
     if closed is not None:
         return Decision(None, RULE_OUT_OF_OFFICE, [], closed)
     if not candidates:
-        return Decision(None, "no_candidate", [])
+        return _nobody(conversation) if new_chat else Decision(None, RULE_NO_CANDIDATE, [])
     if len(candidates) == 1:
         return Decision(candidates[0].operator, RULE_ONLY, candidates)
-    returning = _last_operator_of_contact(conversation)
+    sticky = conversation.widget.sticky_operator
+    returning = _last_operator_of_contact(conversation) if sticky else None
     for candidate in candidates:
         if candidate.operator.pk == returning:
             return Decision(candidate.operator, RULE_RETURNING, candidates)
@@ -129,6 +149,44 @@ def decide(
         return Decision(best[0].operator, RULE_MOST_FREE, candidates)
     best.sort(key=lambda c: (_idle_key(c.operator.last_assigned_at), c.operator.pk))
     return Decision(best[0].operator, RULE_LONGEST_IDLE, candidates)
+
+
+def _nobody(conversation: Conversation) -> Decision:
+    """Nobody free: the chat joins the widget's queue, unless the queue is full."""
+    limit = conversation.widget.max_queue
+    if limit:
+        waiting = queue_length(conversation.widget, exclude_pk=conversation.pk)
+        if waiting >= limit:
+            return Decision(None, RULE_QUEUE_FULL, [], queue=(waiting, limit))
+    return Decision(None, RULE_NO_CANDIDATE, [])
+
+
+def queue_length(widget: Widget, *, exclude_pk: int | None = None) -> int:
+    """Chats of the widget waiting for a live operator: unassigned, active, their contact
+    online, and not gone asynchronous (those wait for Assign to me)."""
+    contact_online = ContactConnection.objects.filter(contact_id=OuterRef("contact_id"))
+    query = _not_asynchronous(
+        Conversation.objects.filter(
+            Exists(contact_online), widget=widget, assigned_operator__isnull=True
+        ).exclude(status=Status.ENDED)
+    )
+    if exclude_pk is not None:
+        query = query.exclude(pk=exclude_pk)
+    return query.count()
+
+
+def _not_asynchronous(query):
+    """Leave out conversations whose latest routing decision sent them asynchronous because
+    the queue was full."""
+    latest_rule = Subquery(
+        TimelineEntry.objects.filter(conversation=OuterRef("pk"), kind=EntryKind.ROUTING_DECISION)
+        .order_by("-seq")
+        .annotate(rule=KT("data__rule"))
+        .values("rule")[:1]
+    )
+    return query.annotate(latest_rule=latest_rule).filter(
+        Q(latest_rule__isnull=True) | ~Q(latest_rule=RULE_QUEUE_FULL)
+    )
 
 
 def _idle_key(last_assigned_at: datetime | None) -> float:
@@ -169,4 +227,23 @@ def backlog_for(operator: Operator, *, exclude_pk: int | None = None):
     )
     if exclude_pk is not None:
         query = query.exclude(pk=exclude_pk)
-    return query
+    return _not_asynchronous(query)
+
+
+def drainable(conversation: Conversation) -> bool:
+    """Outside the widget's business hours nobody is handed a chat live, not even from the
+    backlog (an operator who goes Online at 18:05 does not open the office)."""
+    return out_of_office(conversation.widget) is None
+
+
+def can_chat_live(widget: Widget) -> bool:
+    """Whether a new chat of the widget would find someone now: open (business hours) and an
+    available operator of its group with a free slot. A hint for the messenger (its offline
+    form); routing itself decides again, under the lock, when the chat starts."""
+    if out_of_office(widget) is not None:
+        return False
+    pool = available_operators(widget.account)
+    if widget.operator_group_id is not None:
+        pool = pool.filter(groups=widget.operator_group_id)
+    live = Count("assigned_conversations", filter=Q(assigned_conversations__is_live=True))
+    return any(op.live < op.max_slots for op in pool.annotate(live=live).only("max_slots"))

@@ -82,17 +82,23 @@ def start_conversation(
     provider_message_id: str | None = None,
     thread_key: str = "",
     html: str = "",
+    group: OperatorGroup | None = None,
 ) -> Conversation:
     """A contact starts a conversation with their first message (R-RULES rows 1 and 2):
     routed and OPEN when an operator is available (LIVE if both online), else NEW and
-    Unassigned in the widget group's queue, and the contact is told the reply comes later."""
+    Unassigned in the widget group's queue, and the contact is told the reply comes later.
+    ``group``: the one the contact chose in the pre-chat form, instead of the widget's."""
     _require_contact(actor, contact)
     connection = connection or _webchat_of(widget)
     _check_same_account(widget, contact, connection)
+    if group is not None:
+        _check_account(group.account_id, widget.account_id)
     body = _clean_body(body)
     refuse_if_blocked(contact, body, connection)
     with transaction.atomic():
         conversation = _create(widget, contact, connection, subject=subject)
+        if group is not None:
+            conversation.assigned_group = group
         entries = [
             _append_message(
                 conversation,
@@ -107,7 +113,7 @@ def start_conversation(
             )
         ]
         _note_contact_activity(conversation)
-        routed = route(conversation, actor=Actor.system(conversation.account))
+        routed = route(conversation, actor=Actor.system(conversation.account), new_chat=True)
         entries += routed
         if conversation.assigned_operator is None:
             announce_queued(conversation, _queued_reason(routed))
@@ -257,7 +263,7 @@ def _contact_writes(
     if conversation.status != Status.NEW:
         entries += _change_status(conversation, Status.OPEN, actor)
     if was_ended and conversation.assigned_operator is None:
-        entries += route(conversation, actor=Actor.system(conversation.account))
+        entries += route(conversation, actor=Actor.system(conversation.account), new_chat=True)
     outcome = live.evaluate_on_contact_message(conversation, actor)
     entries += outcome.entries
     if outcome.queued_reason:
@@ -531,13 +537,16 @@ def unassign(conversation: Conversation, *, actor: Actor) -> Conversation:
     return conversation
 
 
-def route(conversation: Conversation, *, actor: Actor) -> list[TimelineEntry]:
+def route(
+    conversation: Conversation, *, actor: Actor, new_chat: bool = False
+) -> list[TimelineEntry]:
     """Route an unassigned conversation (caller holds its lock). The decision is stored on the
     timeline whether or not someone was found. Routed conversations are OPEN; LIVE when the
-    contact is online, since the winner is available and has a free slot."""
+    contact is online, since the winner is available and has a free slot. ``new_chat``: the
+    contact starts or resumes chatting (the widget's queue limit applies)."""
     closed = routing.out_of_office(conversation.widget)
     candidates = [] if closed else routing.locked_candidates(conversation)
-    decision = routing.decide(conversation, candidates, closed)
+    decision = routing.decide(conversation, candidates, closed, new_chat=new_chat)
     entries = [
         timeline.stage(conversation, EntryKind.ROUTING_DECISION, actor, data=decision.as_data())
     ]
@@ -555,8 +564,11 @@ def route(conversation: Conversation, *, actor: Actor) -> list[TimelineEntry]:
 
 
 def _queued_reason(routed: list[TimelineEntry]) -> str:
-    closed = routed[0].data.get("rule") == routing.RULE_OUT_OF_OFFICE
-    return live.QUEUED_OUT_OF_OFFICE if closed else live.QUEUED_NO_OPERATOR
+    reasons = {
+        routing.RULE_QUEUE_FULL: live.QUEUED_QUEUE_FULL,
+        routing.RULE_OUT_OF_OFFICE: live.QUEUED_OUT_OF_OFFICE,
+    }
+    return reasons.get(routed[0].data.get("rule"), live.QUEUED_NO_OPERATOR)
 
 
 def drain_backlog(operator: Operator, *, exclude_pk: int | None = None) -> list[Conversation]:
@@ -574,6 +586,8 @@ def drain_backlog(operator: Operator, *, exclude_pk: int | None = None) -> list[
             conversation = timeline.lock(conversation)
             if conversation.assigned_operator_id is not None:
                 continue  # someone else took it meanwhile
+            if not routing.drainable(conversation):
+                continue  # its widget is closed now (business hours)
             system = Actor.system(conversation.account)
             entries = _drain_to(conversation, operator, system)
             persist_and_announce(conversation, entries)

@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from messagecenter.accounts import preferences as prefs
 from messagecenter.accounts.models import Role
 from messagecenter.core.errors import DomainError
-from messagecenter.widgets.models import MEDIA_TYPES
+from messagecenter.widgets.models import (
+    FORM_FIELDS,
+    MEDIA_TYPES,
+    TEXT_KEYS,
+    FieldUse,
+    LauncherStyle,
+    Position,
+)
 
 MEDIA_LABELS = {
     "image": _("Images"),
@@ -230,6 +237,33 @@ class NameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
 
 
+# The messenger's own texts (transports/webchat/static/webchat/messenger.js, STRINGS), shown as
+# placeholders: an empty field keeps them.
+DEFAULT_TEXTS = {
+    "en": {
+        "team": "We're here to help",
+        "greeting": "Hi there! How can we help you today?",
+        "launcher": "Chat with us",
+        "placeholder": "Write a message…",
+        "away": "No operator is available right now. We will reply as soon as possible.",
+        "prechat": "Before we start, please tell us a little about yourself.",
+        "offline": "Nobody is available right now. Leave your e-mail address and we will "
+        "reply by e-mail.",
+    },
+    "de": {
+        "team": "Wir helfen Ihnen gern",
+        "greeting": "Hallo! Wie können wir Ihnen heute helfen?",
+        "launcher": "Chatten Sie mit uns",
+        "placeholder": "Nachricht schreiben…",
+        "away": "Gerade ist niemand aus unserem Team verfügbar. Wir antworten Ihnen so schnell "
+        "wie möglich.",
+        "prechat": "Bevor es losgeht: Erzählen Sie uns kurz, wer Sie sind.",
+        "offline": "Gerade ist niemand erreichbar. Hinterlassen Sie Ihre E-Mail-Adresse, dann "
+        "antworten wir per E-Mail.",
+    },
+}
+
+
 class WidgetForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
     operator_group: forms.ModelChoiceField = forms.ModelChoiceField(
@@ -301,8 +335,92 @@ class WidgetForm(forms.Form):
         ),
     )
 
+    unread_email_delay_minutes = number(
+        0,
+        10080,
+        label=_("E-mail unread replies after (minutes)"),
+        help_text=_("A contact who has not read an operator's reply gets it by e-mail; 0: never."),
+    )
+    # Appearance.
+    accent_color = forms.CharField(
+        label=_("Accent colour"),
+        max_length=7,
+        required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "size": 8}),
+        help_text=_("Header, launcher and buttons, like #3a56d4."),
+    )
+    position = forms.ChoiceField(
+        label=_("Position"), choices=Position.choices, widget=forms.RadioSelect
+    )
+    launcher_style = forms.ChoiceField(
+        label=_("Launcher"), choices=LauncherStyle.choices, widget=forms.RadioSelect
+    )
+    show_avatars = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        label=_("Show operator avatars"),
+        required=False,
+        help_text=_("Off: the messenger shows the chat icon instead of the operator's initials."),
+    )
+    # Pre-chat and offline form.
+    prechat_name = forms.ChoiceField(label=_("Ask for the name"), choices=FieldUse.choices)
+    prechat_email = forms.ChoiceField(
+        label=_("Ask for the e-mail address"), choices=FieldUse.choices
+    )
+    prechat_phone = forms.ChoiceField(label=_("Ask for the phone number"), choices=FieldUse.choices)
+    prechat_groups = forms.MultipleChoiceField(
+        label=_("Let the contact choose a group"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Offer two or more: the chat is routed to the group the contact picks."),
+    )
+    offline_form = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        label=_("Offline form"),
+        required=False,
+        help_text=_(
+            "When nobody can chat live (outside business hours, nobody available), ask for an "
+            "e-mail address before the first message, so the reply can reach the contact."
+        ),
+    )
+    # Routing.
+    sticky_operator = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=SWITCH),
+        label=_("Returning contacts go to their last operator"),
+        required=False,
+        help_text=_("When that operator is available and has a free slot."),
+    )
+    max_queue = number(
+        0,
+        1000,
+        label=_("Maximum queue"),
+        help_text=_(
+            "Chats waiting for a live operator. When full, new chats go asynchronous and the "
+            "contact reads the asynchronous-mode text. 0: no limit."
+        ),
+    )
+
     # Service field names that differ from the form's.
-    ERROR_FIELDS = {"media": "media_types"}
+    ERROR_FIELDS = {"media": "media_types", "prechat_fields": "prechat_name"}
+    LANGUAGES = [code for code, _name in settings.LANGUAGES]
+    TEXT_KEYS = TEXT_KEYS
+    TEXT_LABELS = {
+        "title": _("Title"),
+        "team": _("Subtitle"),
+        "greeting": _("Greeting"),
+        "launcher": _("Launcher text"),
+        "placeholder": _("Message field"),
+        "away": _("Asynchronous-mode text"),
+        "prechat": _("Pre-chat form introduction"),
+        "offline": _("Offline form introduction"),
+    }
+    TEXT_HELP = {
+        "title": _("Empty: the widget's name."),
+        "launcher": _("On the launcher “Button with text”."),
+        "away": _(
+            "Shown when nobody can chat live: no operator available, no free slot, a full "
+            "queue, or outside business hours."
+        ),
+    }
     # Switches of features still being built (settings.FEATURES): left out while a feature is
     # off, so the editor promises nothing that does nothing and saving keeps stored values.
     FEATURE_FIELDS = {
@@ -313,9 +431,14 @@ class WidgetForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(
-            forms.ModelChoiceField, self.fields["operator_group"]
-        ).queryset = account.groups.order_by("name")
+        groups = account.groups.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["operator_group"]).queryset = groups
+        cast(forms.MultipleChoiceField, self.fields["prechat_groups"]).choices = [
+            (g.public_id, g.name) for g in groups
+        ]
+        for language in self.LANGUAGES:
+            for key in TEXT_KEYS:
+                self.fields[f"text_{key}_{language}"] = self._text_field(key, language)
         self.offers = dict(settings.FEATURES)
         for feature, names in self.FEATURE_FIELDS.items():
             if not self.offers[feature]:
@@ -325,9 +448,44 @@ class WidgetForm(forms.Form):
             types = cast(forms.MultipleChoiceField, self.fields["media_types"])
             types.choices = [c for c in types.choices if c[0] != self.VOICE_TYPE]
 
+    def _text_field(self, key: str, language: str) -> forms.CharField:
+        long = key in ("greeting", "away", "prechat", "offline")
+        attrs = {"placeholder": DEFAULT_TEXTS[language].get(key, ""), "lang": language}
+        return forms.CharField(
+            label=self.TEXT_LABELS[key],
+            required=False,
+            strip=True,
+            widget=forms.Textarea(attrs={**attrs, "rows": 2}) if long else forms.TextInput(attrs),
+            help_text=self.TEXT_HELP.get(key, ""),
+        )
+
+    def text_rows(self, language: str) -> list:
+        """The text fields of one language, for the template."""
+        return [self[f"text_{key}_{language}"] for key in TEXT_KEYS]
+
+    def texts_by_language(self) -> list[tuple[str, str, list]]:
+        names = dict(settings.LANGUAGES)
+        return [(code, names[code], self.text_rows(code)) for code in self.LANGUAGES]
+
     @classmethod
     def initial_for(cls, widget) -> dict:
-        return {
+        texts = {
+            f"text_{key}_{language}": value
+            for language, values in (widget.texts or {}).items()
+            for key, value in values.items()
+        }
+        fields = widget.prechat_fields or {}
+        return texts | {
+            "unread_email_delay_minutes": widget.unread_email_delay_minutes,
+            "accent_color": widget.accent_color,
+            "position": widget.position,
+            "launcher_style": widget.launcher_style,
+            "show_avatars": widget.show_avatars,
+            **{f"prechat_{name}": fields.get(name, FieldUse.OFF) for name in FORM_FIELDS},
+            "prechat_groups": list(widget.prechat_groups or []),
+            "offline_form": widget.offline_form,
+            "sticky_operator": widget.sticky_operator,
+            "max_queue": widget.max_queue,
             "name": widget.name,
             "operator_group": widget.operator_group,
             "language": widget.language,
@@ -352,7 +510,20 @@ class WidgetForm(forms.Form):
             data["media"] = {"enabled": data.pop("media_enabled"), "types": types}
         origins = data.pop("allowed_origins")
         data["allowed_origins"] = [line.strip() for line in origins.splitlines() if line.strip()]
+        data["accent_color"] = data["accent_color"].strip().lower()
+        uses = {name: data.pop(f"prechat_{name}") for name in FORM_FIELDS}
+        data["prechat_fields"] = {name: use for name, use in uses.items() if use != FieldUse.OFF}
+        data["texts"] = self._texts(data)
         return data
+
+    def _texts(self, data: dict) -> dict:
+        texts: dict[str, dict[str, str]] = {}
+        for language in self.LANGUAGES:
+            for key in TEXT_KEYS:
+                value = data.pop(f"text_{key}_{language}", "")
+                if value:
+                    texts.setdefault(language, {})[key] = value
+        return texts
 
     def _kept_voice_type(self) -> list[str]:
         """While voice messages are off their media type is not offered: keep what is stored."""

@@ -128,6 +128,12 @@ urlpatterns = [
     ),
     path("settings/widgets/", settings_widgets.widget_list, name="settings_widgets"),
     path("settings/widgets/new/", settings_widgets.widget_new, name="settings_widget_new"),
+    # Before the widget's own page: "preview" is not a widget id.
+    path(
+        "settings/widgets/preview/",
+        settings_widgets.widget_preview,
+        name="settings_widget_preview",
+    ),
     path("settings/widgets/<str:public_id>/", settings_widgets.widget_edit, name="settings_widget"),
     path("settings/channels/", settings_channels.channel_list, name="settings_channels"),
     path(

@@ -37,6 +37,28 @@ def default_media() -> dict:
     return {"enabled": True, "types": list(MEDIA_TYPES)}
 
 
+# The messenger's own texts an admin may replace, per language (empty: the messenger's default).
+TEXT_KEYS = ("title", "team", "greeting", "launcher", "placeholder", "away", "prechat", "offline")
+# The contact details a pre-chat (or offline) form may ask for.
+FORM_FIELDS = ("name", "email", "phone")
+
+
+class Position(models.TextChoices):
+    RIGHT = "right", _("Bottom right")
+    LEFT = "left", _("Bottom left")
+
+
+class LauncherStyle(models.TextChoices):
+    ICON = "icon", _("Round button")
+    LABEL = "label", _("Button with text")
+
+
+class FieldUse(models.TextChoices):
+    OFF = "off", _("Not asked")
+    OPTIONAL = "optional", _("Optional")
+    REQUIRED = "required", _("Required")
+
+
 class Widget(models.Model):
     """One website messenger / entry point with its own routing group and chat settings."""
 
@@ -80,6 +102,27 @@ class Widget(models.Model):
     rating_enabled = models.BooleanField(_("rating"), default=True)
     privacy_mode = models.BooleanField(_("privacy mode"), default=False)
     allowed_origins = models.JSONField(_("allowed origins"), default=list, blank=True)
+    # Appearance of the messenger (widget editor › Appearance).
+    accent_color = models.CharField(_("accent colour"), max_length=7, default="#3a56d4")
+    position = models.CharField(
+        _("position"), max_length=8, choices=Position.choices, default=Position.RIGHT
+    )
+    launcher_style = models.CharField(
+        _("launcher"), max_length=8, choices=LauncherStyle.choices, default=LauncherStyle.ICON
+    )
+    show_avatars = models.BooleanField(_("operator avatars"), default=True)
+    # {"en": {"greeting": "…", …}, "de": {…}}: TEXT_KEYS per language, only those replaced.
+    texts = models.JSONField(_("texts"), default=dict, blank=True)
+    # Pre-chat form: FORM_FIELDS -> FieldUse; the groups a contact may choose (public ids).
+    prechat_fields = models.JSONField(_("pre-chat form"), default=dict, blank=True)
+    prechat_groups = models.JSONField(_("groups to choose from"), default=list, blank=True)
+    # Nobody can chat live (out of office, nobody available): ask for name and e-mail first.
+    offline_form = models.BooleanField(_("offline form"), default=False)
+    # Routing options (R-RULES Routing): a returning contact goes to their last operator.
+    sticky_operator = models.BooleanField(_("returning contacts keep their operator"), default=True)
+    # Unassigned chats waiting for a live operator; beyond it new chats go asynchronous (0: no
+    # limit).
+    max_queue = models.PositiveIntegerField(_("maximum queue"), default=0)
     identity_secret = models.CharField(max_length=64, default=new_identity_secret)
     created_at = models.DateTimeField(auto_now_add=True)
 

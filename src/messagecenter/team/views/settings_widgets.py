@@ -1,4 +1,5 @@
-"""Account settings: widgets (website messengers), their embed snippet and identity secret."""
+"""Account settings: widgets (website messengers), the widget editor with its live preview,
+the embed snippet and the identity secret."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from messagecenter.core.errors import ValidationFailed
 from messagecenter.core.scoping import get_scoped
 from messagecenter.team.forms import WidgetForm, apply_error
+from messagecenter.web import csp
 from messagecenter.web.access import actor, admin_page
 from messagecenter.widgets.models import Widget
 from messagecenter.widgets.services import create_widget, update_widget
@@ -39,7 +41,7 @@ def widget_new(request):
                 request, _("The widget is ready. Add the snippet below to your website.")
             )
             return redirect("settings_widget", public_id=widget.public_id)
-    context = {"form": form, "tab": "widgets", "section": "settings"}
+    context = {"form": form, **_editor_context(request)}
     status = 400 if form.errors else 200
     return render(request, "team/settings/widget_new.html", context, status=status)
 
@@ -56,11 +58,27 @@ def widget_edit(request, public_id: str):
         "form": form,
         "widget": widget,
         "snippet": embed_snippet(widget),
-        "tab": "widgets",
-        "section": "settings",
+        **_editor_context(request, widget.language),
     }
     status = 400 if form.errors else 200
     return render(request, "team/settings/widget_edit.html", context, status=status)
+
+
+@admin_page
+def widget_preview(request):
+    """The messenger in preview mode, framed by the editor of this server only. It shows
+    what the editor posts to it and never opens a socket, so no widget is needed here."""
+    response = render(request, "webchat/preview.html")
+    return csp.allow_framing_by(response, [])
+
+
+def _editor_context(request, language: str | None = None) -> dict:
+    return {
+        "languages": settings.LANGUAGES,
+        "preview_language": language or request.user.language,
+        "tab": "widgets",
+        "section": "settings",
+    }
 
 
 def embed_snippet(widget: Widget) -> str:

@@ -36,6 +36,8 @@ from messagecenter.realtime.protocol import (
 )
 from messagecenter.transports import registry
 from messagecenter.transports.webchat import limits, visitors
+from messagecenter.widgets import presenters as widget_presenters
+from messagecenter.widgets import services as widgets
 from messagecenter.widgets.models import ChannelConnection, TransportKind, Widget
 
 CLOSE_UNKNOWN_WIDGET = 4404
@@ -147,11 +149,16 @@ class MessengerConsumer(MessengerCallFrames, JsonConsumer):
         # A message of only files has no text (its files' names stand for it).
         body = text(frame, "body", max_length=20_000, required=not uploads)
         conversation_id = text(frame, "conversation", max_length=24, required=False)
+        details = frame.get("details")  # the pre-chat or offline form, with a first message
+        if details is not None and not isinstance(details, dict):
+            raise ProtocolError("invalid", "details must be an object.")
         if self.refused:
             raise PermissionDenied(_("The chat is not available right now."), code="unavailable")
         if not await self._allow_message():
             raise ProtocolError("rate_limited", RATE_MESSAGE)
-        entry, conversation = await db(self._send)(body, client_id, conversation_id, uploads)
+        entry, conversation = await db(self._send)(
+            body, client_id, conversation_id, uploads, details
+        )
         await self.send_json(
             {
                 "type": "ack",
@@ -337,9 +344,19 @@ class MessengerConsumer(MessengerCallFrames, JsonConsumer):
             "conversations": [_conversation_view(c) for c in conversations],
         }
 
-    def _send(self, body: str, client_id: str | None, conversation_id: str, uploads=()):
+    def _send(
+        self, body: str, client_id: str | None, conversation_id: str, uploads=(), details=None
+    ):
         """Through the one inbound entry point, like every channel: a message in a named
-        conversation (its own), else the one a transfer link named, else the latest."""
+        conversation (its own), else the one a transfer link named, else the latest. The
+        form's answers (``details``) fill the contact's gaps and pick the chosen group."""
+        group = None
+        if details is not None:
+            answers = widgets.form_answers(self.widget, details)
+            contacts.supply_details(
+                self.contact, actor=Actor.for_contact(self.contact), **answers.details
+            )
+            group = answers.group
         frame = {
             "body": body,
             "client_id": client_id,
@@ -350,7 +367,7 @@ class MessengerConsumer(MessengerCallFrames, JsonConsumer):
         message = transport.parse(self.connection, frame)
         if not conversation_id and self.named_conversation:
             message = replace(message, transferred=True)
-        received = inbound.receive(self.connection, message, contact=self.contact)
+        received = inbound.receive(self.connection, message, contact=self.contact, group=group)
         return received.entry, received.conversation
 
     def _own_conversation(self, conversation_id: str) -> Conversation:
@@ -392,6 +409,9 @@ def _webchat_connection(key: str) -> ChannelConnection | None:
 
 def _widget_config(widget: Widget) -> dict[str, Any]:
     return {
+        **widget_presenters.messenger_settings(widget),
+        # Nobody can chat live now: the offline form (if on) asks for an address first.
+        "away": not routing.can_chat_live(widget),
         "name": widget.name,
         "language": widget.language,
         "media": widget.media,

@@ -37,7 +37,7 @@ class QueuedEvent(TypedDict):
 
     type: Literal["messenger.queued"]
     conversation: str
-    reason: Literal["no_operator_available", "no_free_slot", "out_of_office"]
+    reason: Literal["no_operator_available", "no_free_slot", "out_of_office", "queue_full"]
 
 
 # Entries a contact may see; everything else (notes, routing, assignments) is internal.

@@ -3,7 +3,8 @@
  *
  * Embed:  <script type="module" src="https://HOST/messenger.js" data-widget="KEY" async></script>
  * Options on the script tag: data-identity='{"customer_id":..,"expires":..,"signature":..}'
- * (or window.MessageCenterIdentity), data-language="de|en", data-mode="page" (full page).
+ * (or window.MessageCenterIdentity), data-language="de|en", data-mode="page" (full page),
+ * data-mode="preview" (the widget editor's preview: no socket, MessageCenter.preview(...)).
  * Theme from the host page: message-center-messenger { --mc-accent: #0a7c5a; }
  *
  * Everything renders inside a shadow root, so host-page CSS cannot reach it. The socket speaks
@@ -95,6 +96,16 @@ const STRINGS = {
     later: "Not now",
     pick: "Please choose 1 to 5 stars.",
     rated: "Thank you for your feedback!",
+    launcher: "Chat with us",
+    prechat: "Before we start, please tell us a little about yourself.",
+    offline: "Nobody is available right now. Leave your e-mail address and we will reply by e-mail.",
+    f_name: "Name",
+    f_email: "E-mail",
+    f_phone: "Phone",
+    f_group: "Topic",
+    start: "Start chat",
+    needed: "Please fill in this field.",
+    badEmail: "Please enter a valid e-mail address.",
   },
   de: {
     open: "Chat öffnen",
@@ -166,6 +177,16 @@ const STRINGS = {
     later: "Jetzt nicht",
     pick: "Bitte wählen Sie 1 bis 5 Sterne.",
     rated: "Vielen Dank für Ihr Feedback!",
+    launcher: "Chatten Sie mit uns",
+    prechat: "Bevor es losgeht: Erzählen Sie uns kurz, wer Sie sind.",
+    offline: "Gerade ist niemand erreichbar. Hinterlassen Sie Ihre E-Mail-Adresse, dann antworten wir per E-Mail.",
+    f_name: "Name",
+    f_email: "E-Mail",
+    f_phone: "Telefon",
+    f_group: "Thema",
+    start: "Chat starten",
+    needed: "Bitte füllen Sie dieses Feld aus.",
+    badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
   },
 };
 
@@ -319,6 +340,13 @@ h3{margin:0 0 6px;font-size:19px;font-weight:650;line-height:1.3}
 .screen .word{font-size:13.5px;font-weight:600;color:var(--ink);min-height:1.45em;margin:6px 0 14px}
 .resume{flex:none;display:flex;align-items:center;justify-content:center;gap:8px;padding:10px 16px;background:color-mix(in srgb,var(--a) 8%,#fff);color:var(--a2);font-weight:600;font-size:14px;border-top:1px solid var(--line)}
 .resume svg{width:18px;height:18px}
+.left .launcher,.left .preview,.left .panel:not(.page){right:auto;left:20px}.left .panel{transform-origin:bottom left}
+.launcher.lb{width:auto;border-radius:30px;padding:0 22px 0 18px;gap:8px;display:flex;align-items:center;font-weight:650;font-size:15px}
+.launcher.lb svg{width:24px;height:24px}
+.pre{text-align:left}.pre .lbl{margin-top:12px}.pre .lbl:first-of-type{margin-top:0}
+.pre input,.pre select{width:100%;height:44px;border:1px solid var(--line);border-radius:12px;background:#f7f8fb;color:var(--ink);font:inherit;padding:0 12px;outline:0}
+.pre input:focus,.pre select:focus{border-color:var(--a);background:#fff;box-shadow:0 0 0 3px color-mix(in srgb,var(--a) 18%,transparent)}
+.pre [aria-invalid=true]{border-color:#d92d20}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @keyframes mc-pop{from{opacity:0;transform:translateY(12px) scale(.97)}to{opacity:1;transform:none}}
 @keyframes mc-in{from{opacity:0;transform:scale(.6)}to{opacity:1;transform:none}}
@@ -388,6 +416,8 @@ function parseIdentity(raw) {
 function mount({ key, identity, language, mode }) {
   const STORE = "mc-messenger:" + key;
   const pageMode = mode === "page";
+  // The widget editor's preview: the same messenger fed by the unsaved form, never a socket.
+  const previewMode = mode === "preview";
   let lang = pickLang(language) || pickLang(navigator.language) || "en";
   const t = (k, ...a) => {
     const v = STRINGS[lang][k];
@@ -405,11 +435,14 @@ function mount({ key, identity, language, mode }) {
       return fresh();
     }
   };
-  let state = Object.assign(fresh(), read());
+  let state = previewMode ? fresh() : Object.assign(fresh(), read());
   let widget = null; // from welcome
+  // The widget's own texts (widget editor), else the messenger's in the contact's language.
+  const tx = (k) => widget?.texts?.[lang]?.[k] || t(k) || "";
+  const avatars = () => widget?.avatars !== false;
   let blocked = false;
   let current = null; // the conversation the contact writes in (by the server's choice)
-  let open = pageMode || sessionStorage.getItem(STORE + ":open") === "1";
+  let open = pageMode || previewMode || sessionStorage.getItem(STORE + ":open") === "1";
   let typing = null; // {conv, name, until}
   let banner = "";
   let bannerTimer = 0;
@@ -447,7 +480,7 @@ function mount({ key, identity, language, mode }) {
   }
 
   function save() {
-    // Another tab of the same visitor may have written meanwhile: merge, never overwrite.
+    if (previewMode) return; // the preview keeps nothing: it is nobody's conversation    // Another tab of the same visitor may have written meanwhile: merge, never overwrite.
     const disk = read();
     if (disk.contact && disk.contact === state.contact) {
       for (const [id, c] of Object.entries(disk.convs || {}))
@@ -632,7 +665,7 @@ function mount({ key, identity, language, mode }) {
   let doneTimer = 0;
   let liveTimer = 0;
 
-  const screen = () => (blocked ? "" : vfy && !vfy.min ? "v" + (vfy.ok ? 1 : 0) : rate ? "r" + (rate.ok ? 1 : 0) : "");
+  const screen = () => (blocked ? "" : vfy && !vfy.min ? "v" + (vfy.ok ? 1 : 0) : rate ? "r" + (rate.ok ? 1 : 0) : greeted && formNeeded() ? "p" + JSON.stringify([formFields(), form().groups, tx("prechat"), tx("offline")]) : "");
 
   function focusScreen(auto) {
     // Automatic moves only take focus from the messenger itself, never from the host page.
@@ -643,6 +676,7 @@ function mount({ key, identity, language, mode }) {
   }
 
   function buildScreen(s) {
+    if (s[0] === "p") return buildForm();
     const back = (label, go) => h("button", { class: "link", type: "button", onclick: go }, label);
     if (s[1] === "1") {
       focusEl = h("button", { class: "btn", type: "button", onclick: () => closeScreen() }, t("back"));
@@ -718,7 +752,7 @@ function mount({ key, identity, language, mode }) {
       busyBtn = errEl = focusEl = null;
       screenEl.replaceChildren(...(s ? [buildScreen(s)] : []));
     }
-    const cur = s[0] === "v" ? vfy : rate;
+    const cur = s[0] === "v" ? vfy : s[0] === "p" ? pre : rate;
     if (errEl && errEl.textContent !== (cur.err || "")) errEl.textContent = cur.err || "";
     if (s === "v0") focusEl.setAttribute("aria-invalid", String(!!cur.err));
     busyBtn?.setAttribute("aria-disabled", String(!!cur.busy)); // not disabled: it keeps focus
@@ -807,6 +841,63 @@ function mount({ key, identity, language, mode }) {
     }
   }
 
+  // ----- the widget's settings and its pre-chat / offline form -----------------------------
+  function applyWidget(w) {
+    widget = w;
+    // The host page's --mc-accent still wins over the editor's colour (a site's own theme).
+    if (/^#[0-9a-f]{6}$/i.test(w.accent || "")) root.style.setProperty("--a", "var(--mc-accent," + w.accent + ")");
+    else root.style.removeProperty("--a");
+    root.classList.toggle("left", w.position === "left");
+  }
+
+  let pre = { err: "" };
+  const form = () => widget?.form || {};
+  function formFields() {
+    // Nobody can chat live and the offline form is on: an e-mail address is needed to reply.
+    const f = Object.assign({}, form().fields);
+    if (form().offline && widget?.away) (f.name ||= "optional"), (f.email = "required");
+    return f;
+  }
+  // Before the contact's first conversation only, and once: the answers go with the first message.
+  const formNeeded = () => !state.pre && !current && !state.pending.length && !Object.keys(state.convs).length && (Object.keys(formFields()).length > 0 || (form().groups || []).length > 1);
+
+  function buildForm() {
+    const fields = formFields();
+    const groups = form().groups || [];
+    const inputs = {};
+    const rows = [];
+    for (const name of ["name", "email", "phone"]) {
+      if (!fields[name]) continue;
+      const type = { email: "email", phone: "tel" }[name] || "text";
+      inputs[name] = h("input", { id: "mc-f-" + name, type, autocomplete: name === "phone" ? "tel" : name, maxlength: "200", "aria-required": String(fields[name] === "required"), "aria-describedby": "mc-err" });
+      rows.push(h("label", { class: "lbl", for: "mc-f-" + name }, t("f_" + name) + (fields[name] === "required" ? " *" : "")), inputs[name]);
+    }
+    if (groups.length > 1) {
+      inputs.group = h("select", { id: "mc-f-group" }, groups.map((g) => h("option", { value: g.id }, g.name)));
+      rows.push(h("label", { class: "lbl", for: "mc-f-group" }, t("f_group")), inputs.group);
+    }
+    focusEl = rows[1];
+    errEl = h("p", { class: "err", id: "mc-err", role: "alert" });
+    busyBtn = h("button", { class: "btn", type: "submit" }, t("start"));
+    const intro = form().offline && widget?.away ? tx("offline") : tx("prechat");
+    return h("form", { class: "pre", novalidate: true, onsubmit: (e) => (e.preventDefault(), submitForm(inputs, fields)) }, h("p", {}, intro), rows, errEl, busyBtn);
+  }
+
+  function submitForm(inputs, fields) {
+    const v = {};
+    for (const [name, el] of Object.entries(inputs)) v[name] = el.value.trim();
+    for (const [name, el] of Object.entries(inputs)) {
+      const bad = fields[name] === "required" && !v[name] ? t("needed") : name === "email" && v[name] && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v[name]) ? t("badEmail") : "";
+      el.setAttribute("aria-invalid", String(!!bad));
+      if (bad) return (pre.err = bad), render(), el.focus();
+    }
+    state.pre = { v: Object.fromEntries(Object.entries(v).filter(([, x]) => x)) };
+    pre.err = "";
+    save();
+    render();
+    ta.focus({ preventScroll: true });
+  }
+
   // ----- rendering --------------------------------------------------------------------------
   const nodes = new Map();
   const visible = () => open && document.visibilityState === "visible";
@@ -823,7 +914,7 @@ function mount({ key, identity, language, mode }) {
   }
 
   function items() {
-    const out = [{ k: "intro", kind: "msg", a: "bot", h: plainHtml(t("greeting")), first: true, intro: true }];
+    const out = [{ k: "intro", kind: "msg", a: "bot", h: plainHtml(tx("greeting")), first: true, intro: true }];
     const convs = Object.values(state.convs)
       .filter((c) => c.entries.length)
       .sort((a, b) => Date.parse(a.entries[0].t) - Date.parse(b.entries[0].t));
@@ -850,7 +941,7 @@ function mount({ key, identity, language, mode }) {
         out.push({ k: "m:" + c.id + ":" + e.s, kind: "msg", a: e.a, n: e.n, h: e.h, d: e.d, o: e.o, f: e.f, time: d, first: who !== prev });
         prev = who;
       }
-      if (c.q) out.push({ k: "q:" + c.id, kind: "notice", text: t("queued") });
+      if (c.q) out.push({ k: "q:" + c.id, kind: "notice", text: tx("away") || t("queued") });
     });
     for (const p of state.pending) {
       out.push({ k: "p:" + p.c, kind: "msg", a: "contact", text: p.b, time: new Date(p.t), state: p.f ? "failed" : "pending", id: p.c, first: prev !== "contact:" });
@@ -897,7 +988,7 @@ function mount({ key, identity, language, mode }) {
     return h(
       "div",
       { class: `row ${me ? "me" : "op"}${it.first ? " first" : ""}${it.state ? " " + it.state : ""}${meta.hidden ? " notime" : ""}` },
-      me ? null : it.last ? h("div", { class: "av", "aria-hidden": "true", html: it.n ? null : ICON.chat }, it.n ? initials(it.n) : null) : h("div", { class: "spacer" }),
+      me ? null : it.last ? h("div", { class: "av", "aria-hidden": "true", html: it.n && avatars() ? null : ICON.chat }, it.n && avatars() ? initials(it.n) : null) : h("div", { class: "spacer" }),
       h("div", { class: "col" }, !me && it.first && it.n ? h("div", { class: "name" }, it.n) : null, h("span", { class: "sr" }, label + ": "), bubble, meta),
     );
   }
@@ -935,21 +1026,21 @@ function mount({ key, identity, language, mode }) {
 
   function render() {
     root.lang = lang;
-    const name = widget?.name || t("chat");
+    const name = tx("title") || widget?.name || t("chat");
     const c = current && state.convs[current];
     const op = c?.op || "";
     title.textContent = name;
     const online = !!greeted;
-    const status = !online ? (everGreeted ? t("offline") : t("connecting")) : typing ? t("typing", typing.name) : op ? t("with", op) : t("team");
+    const status = !online ? (everGreeted ? t("offline") : t("connecting")) : typing ? t("typing", typing.name) : op ? t("with", op) : tx("team");
     if (sub.dataset.s !== status + online) {
       sub.dataset.s = status + online;
       sub.replaceChildren(h("span", { class: "dot" + (online ? "" : " off"), "aria-hidden": "true" }), h("span", {}, status));
     }
     headAv.replaceChildren();
-    if (op) headAv.textContent = initials(op);
+    if (op && avatars()) headAv.textContent = initials(op);
     else headAv.innerHTML = ICON.chat;
     closeBtn.setAttribute("aria-label", t("close"));
-    ta.placeholder = t("placeholder");
+    ta.placeholder = tx("placeholder");
     ta.setAttribute("aria-label", t("message"));
     sendBtn.setAttribute("aria-label", t("send"));
     sendBtn.title = t("send");
@@ -979,6 +1070,9 @@ function mount({ key, identity, language, mode }) {
     // Closed with "hide the launcher": no new chats, but a conversation going on stays reachable.
     launcher.hidden = pageMode || !everGreeted || (!!widget?.launcher_hidden && !open && !current);
     launcher.innerHTML = open ? ICON.down : ICON.chat;
+    const labelled = widget?.launcher === "label" && !open;
+    launcher.classList.toggle("lb", labelled);
+    if (labelled) launcher.append(h("span", {}, tx("launcher")));
     launcher.append(badge);
     launcher.classList.toggle("on", open);
     launcher.setAttribute("aria-expanded", String(open));
@@ -1040,6 +1134,7 @@ function mount({ key, identity, language, mode }) {
   // A message (text, uploaded files) kept until the server has it, sent when connected.
   function queueMessage(body, uploadIds, c = uuid()) {
     const p = { c, b: body, t: new Date().toISOString() };
+    if (state.pre?.v && !Object.keys(state.convs).length) p.d = state.pre.v; // the form's answers start the chat
     if (uploadIds.length) p.u = uploadIds;
     state.pending.push(p);
     save();
@@ -1048,7 +1143,7 @@ function mount({ key, identity, language, mode }) {
     if (greeted) transmit(p);
   }
 
-  const transmit = (p) => send(Object.assign({ type: "message.send", body: p.b, client_id: p.c }, p.u ? { uploads: p.u } : {}));
+  const transmit = (p) => send(Object.assign({ type: "message.send", body: p.b, client_id: p.c }, p.u ? { uploads: p.u } : {}, p.d ? { details: p.d } : {}));
 
   // ----- files (R-FILE-1) ----------------------------------------------------------------------
   // Uploaded at once in 8 MB chunks with the server's resumable protocol (POST announces,
@@ -1231,7 +1326,7 @@ function mount({ key, identity, language, mode }) {
   }
 
   function connect() {
-    clearTimeout(retryTimer);
+    if (previewMode) return;    clearTimeout(retryTimer);
     if (ws) return;
     let sock;
     try {
@@ -1417,7 +1512,7 @@ function mount({ key, identity, language, mode }) {
     }
     state.token = f.token;
     state.contact = f.contact;
-    widget = f.widget || {};
+    applyWidget(f.widget || {});
     blocked = !!f.blocked;
     lang = pickLang(language) || pickLang(widget.language) || lang;
     const listed = new Set();
@@ -1525,6 +1620,7 @@ function mount({ key, identity, language, mode }) {
   }
 
   document.body.append(host);
+  if (previewMode) greeted = everGreeted = true;
   render();
   connect();
 
@@ -1532,6 +1628,19 @@ function mount({ key, identity, language, mode }) {
     open: () => setOpen(true),
     close: () => setOpen(false),
     toggle,
+    preview(opts) {
+      // The editor's preview (preview.js): the unsaved settings and a sample conversation in
+      // the wire format of messenger.entry; nothing is stored or sent.
+      if (!previewMode) return;
+      applyWidget(opts.widget || {});
+      lang = pickLang(opts.lang) || lang;
+      state = fresh();
+      current = null;
+      for (const e of opts.entries || []) addEntry("preview", e), (current = "preview");
+      if (current && opts.queued) conv("preview").q = true;
+      built = "";
+      render();
+    },
     reset() {
       // For a host site's logout: forget this visitor (in every tab) and start anonymously.
       localStorage.removeItem(STORE);
