@@ -362,6 +362,10 @@ def by_dimension(filters: Filters, column: str) -> list[dict[str, Any]]:
     response, operator messages and rating of the conversations started in the period."""
     if uses_rollups(filters):
         return _by_dimension_rollups(filters, column)
+    return _by_dimension_metrics(filters, column)
+
+
+def _by_dimension_metrics(filters: Filters, column: str) -> list[dict[str, Any]]:
     business = "_business" if filters.business else ""
     found = (
         metrics(filters)
@@ -376,7 +380,7 @@ def by_dimension(filters: Filters, column: str) -> list[dict[str, Any]]:
             messages=Coalesce(Sum("operator_messages"), 0),
             rating=Avg("rating"),
         )
-        .order_by("-conversations")
+        .order_by("-conversations", column)
     )
     return [
         {
