@@ -11,6 +11,8 @@ cached under the account's analytics version, so a repeated view costs one key l
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import math
 import zoneinfo
@@ -100,14 +102,40 @@ def metrics(filters: Filters, day: str = "local_day") -> QuerySet[ConversationMe
 # --- the cache ------------------------------------------------------------------------------
 
 
+_reading: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "analytics_reading", default=None
+)
+
+
+@contextlib.contextmanager
+def reading(account_id: int):
+    """One view's reads: the account's analytics version is looked up once for all of them."""
+    token = _reading.set((account_id, rollups.version(account_id)))
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _version(account_id: int) -> int:
+    current = _reading.get()
+    if current is not None and current[0] == account_id:
+        return current[1]
+    return rollups.version(account_id)
+
+
 def cached(function):
     """Memoise ``function(filters, *args)`` under the account's current analytics version:
-    any write to the account's rows bumps it, so a hit is exactly what a recount would give."""
+    any write to the account's rows replaces it, so a hit is exactly what a recount would
+    give. Version 0 (no analytics write since the roll-ups exist, e.g. rows from before an
+    upgrade) has nothing to key on: not cached."""
 
     def wrapper(filters: Filters, *args, **kwargs):
-        version = rollups.version(filters.account_id)
-        digest = hashlib.sha256(repr((filters, args, sorted(kwargs.items()))).encode()).hexdigest()
-        key = f"analytics:{function.__name__}:{filters.account_id}:{version}:{digest}"
+        version = _version(filters.account_id)
+        if not version:
+            return function(filters, *args, **kwargs)
+        digest = hashlib.sha256(repr((filters, args, sorted(kwargs.items()))).encode())
+        key = f"analytics:{function.__name__}:{filters.account_id}:{version}:{digest.hexdigest()}"
         found = cache.get(key)
         if found is None:
             found = function(filters, *args, **kwargs)
