@@ -117,6 +117,7 @@ def test_the_page_offers_business_hours(client, clock, widget, contact, alice, m
     assert "2 d 17 h" in calendar and "1 h 30 min" not in calendar
     assert "1 h 30 min" in in_hours and "2 d 17 h" not in in_hours
     assert "in business hours" in in_hours and "calendar time" in calendar
+    assert '<option value="business" selected>' in in_hours
 
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")

@@ -155,3 +155,4 @@ def test_a_repeated_view_is_one_lookup_and_a_write_is_seen_at_once(
     client.force_login(alice)
     page = client.get(reverse("analytics")).content.decode()
     assert '<span class="stat__value">13</span>' in page
+    assert "<p>Gut</p>" in page  # the feedback list, newest first from its index

@@ -366,7 +366,16 @@ def feedback(filters: Filters, limit: int = 20) -> list[dict[str, Any]]:
     """Comments of the period, newest first, read from the conversations (gone with them)."""
     from messagecenter.conversations.models import Conversation
 
-    rated = metrics(filters, "rated_local_day").filter(has_feedback=True)
+    # The rating's local day is the definition; the rated_at window around the period (two
+    # days wider, for any zone) lets the database walk the feedback index newest first
+    # instead of sorting the period's rated rows. ``IN`` because a bare boolean term does
+    # not match an index column on SQLite.
+    start, end = filters.bounds()
+    rated = metrics(filters, "rated_local_day").filter(
+        has_feedback__in=[True],
+        rated_at__gte=start - timedelta(days=2),
+        rated_at__lt=end + timedelta(days=2),
+    )
     keys = list(rated.order_by("-rated_at").values_list("conversation_key", "rated_at")[:limit])
     texts = dict(
         Conversation.objects.filter(
