@@ -132,10 +132,12 @@ def test_a_reassignment_moves_the_counts_to_the_new_operator(clock, account, wid
     assert (new[f"o:{alice.pk}"], new[f"o:{bob.pk}"], new[""]) == (0, 1, 1)
 
 
-def test_verify_reports_and_fixes_a_rollup_difference(history, account):
+def test_verify_reports_and_fixes_a_rollup_difference(history, account, capsys):
     DailyRollup.objects.filter(account=account, slice="", part="").update(new=99)
     with pytest.raises(CommandError):
         call_command("analytics_verify")
+    printed = capsys.readouterr().out
+    assert "roll-up all|all 2026-03-02: new stored 99, recounted" in printed
     call_command("analytics_verify", "--fix")
     call_command("analytics_verify")  # agrees now
     assert sum(DailyRollup.objects.filter(slice="", part="").values_list("new", flat=True)) == 12
