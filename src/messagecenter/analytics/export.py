@@ -35,6 +35,9 @@ COLUMNS = (
     "reopened",
     "was_live",
     "rating",
+    "first_response_business_seconds",
+    "reply_business_mean",
+    "resolution_business_seconds",
 )
 _FIELDS = (
     "conversation_key",
@@ -54,6 +57,9 @@ _FIELDS = (
     "reopened",
     "was_live",
     "rating",
+    "first_response_business_seconds",
+    "reply_business_mean",
+    "resolution_business_seconds",
 )
 
 

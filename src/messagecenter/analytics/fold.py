@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from messagecenter.analytics import business
 from messagecenter.analytics.models import ConversationMetric
 
 # Compared by ``verify``: every column the fold writes.
@@ -34,11 +35,15 @@ FOLDED_FIELDS = (
     "reply_count",
     "reply_seconds_total",
     "reply_seconds_mean",
+    "first_response_business_seconds",
+    "reply_business_total",
+    "reply_business_mean",
     "contact_messages",
     "operator_messages",
     "ended_at",
     "ended_local_day",
     "resolution_seconds",
+    "resolution_business_seconds",
     "reopened",
     "was_live",
     "live_since",
@@ -75,16 +80,20 @@ def new_row(conversation: Any) -> ConversationMetric:
 
 
 def fold(
-    row: ConversationMetric, entries: list[Entry], zone: zoneinfo.ZoneInfo
+    row: ConversationMetric,
+    entries: list[Entry],
+    zone: zoneinfo.ZoneInfo,
+    hours: business.Hours | None = None,
 ) -> list[LiveChange]:
-    """Apply ``entries`` (in seq order, all after ``row.last_seq``) to ``row``."""
+    """Apply ``entries`` (in seq order, all after ``row.last_seq``) to ``row``; ``hours``: the
+    widget's business hours (None: always open)."""
     changes: list[LiveChange] = []
     for entry in entries:
         if entry.seq <= row.last_seq:
             continue  # already counted
         if row.last_seq == 0:
             _start(row, entry.at, zone)
-        change = _apply(row, entry, zone)
+        change = _apply(row, entry, zone, hours)
         if change is not None:
             changes.append(change)
         row.last_seq = entry.seq
@@ -109,13 +118,15 @@ def _start(row: ConversationMetric, at: datetime, zone: zoneinfo.ZoneInfo) -> No
     row.local_day, row.local_hour, row.local_weekday = local.date(), local.hour, local.weekday()
 
 
-def _apply(row: ConversationMetric, entry: Entry, zone: zoneinfo.ZoneInfo) -> LiveChange | None:
+def _apply(
+    row: ConversationMetric, entry: Entry, zone: zoneinfo.ZoneInfo, hours: business.Hours | None
+) -> LiveChange | None:
     if entry.kind == "message" and entry.author == "contact":
         _contact_message(row, entry.at)
     elif entry.kind == "message" and entry.author == "operator":
-        _operator_response(row, entry.at)
+        _operator_response(row, entry.at, hours)
     elif entry.kind == "status_changed":
-        _status_changed(row, entry, zone)
+        _status_changed(row, entry, zone, hours)
     elif entry.kind == "live_changed":
         return _live_changed(row, entry)
     elif entry.kind == "rating" and entry.data.get("state") == "rated":
@@ -134,28 +145,35 @@ def _contact_message(row: ConversationMetric, at: datetime) -> None:
         row.owed_since = at
 
 
-def _operator_response(row: ConversationMetric, at: datetime) -> None:
+def _operator_response(row: ConversationMetric, at: datetime, hours: business.Hours | None) -> None:
     row.operator_messages += 1
     if row.owed_since is None:
         return  # nothing owed: a follow-up, not a reply
     row.reply_count += 1
     row.reply_seconds_total += _seconds(row.owed_since, at)
     row.reply_seconds_mean = round(row.reply_seconds_total / row.reply_count)
+    row.reply_business_total += business.seconds(hours, row.owed_since, at)
+    row.reply_business_mean = round(row.reply_business_total / row.reply_count)
     row.owed_since = None
     if row.first_response_at is None:
         row.first_response_at = at
         row.first_response_seconds = _seconds(row.first_contact_at, at)
+        row.first_response_business_seconds = business.seconds(hours, row.first_contact_at, at)
 
 
-def _status_changed(row: ConversationMetric, entry: Entry, zone: zoneinfo.ZoneInfo) -> None:
+def _status_changed(
+    row: ConversationMetric, entry: Entry, zone: zoneinfo.ZoneInfo, hours: business.Hours | None
+) -> None:
     old, new = entry.data.get("from"), entry.data.get("to")
     row.status = new or row.status
     if new == "ended":
         row.ended_at, row.ended_local_day = entry.at, local_day(entry.at, zone)
         row.resolution_seconds = _seconds(row.started_at, entry.at)
+        row.resolution_business_seconds = business.seconds(hours, row.started_at, entry.at)
     elif old == "ended":
         row.reopened += 1
-        row.ended_at = row.ended_local_day = row.resolution_seconds = None
+        row.ended_at = row.ended_local_day = None
+        row.resolution_seconds = row.resolution_business_seconds = None
 
 
 def _live_changed(row: ConversationMetric, entry: Entry) -> LiveChange | None:

@@ -14,6 +14,8 @@ from messagecenter.widgets.models import TransportKind, Widget
 
 PERIODS = (("7", _("Last 7 days")), ("30", _("Last 30 days")), ("90", _("Last 90 days")))
 CUSTOM = "custom"
+CALENDAR, BUSINESS = "calendar", "business"
+CLOCKS = ((CALENDAR, _("Calendar time")), (BUSINESS, _("Business hours")))
 MAX_DAYS = 366
 
 
@@ -32,6 +34,9 @@ class AnalyticsFilter(forms.Form):
     topic = forms.ChoiceField(label=_("Topic"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     widget = forms.ChoiceField(label=_("Widget"), required=False)
+    # Response and resolution times counted in calendar time or in the widgets' business
+    # hours (Settings › Business hours; a widget without them is always open).
+    clock = forms.ChoiceField(label=_("Times in"), required=False, choices=CLOCKS)
 
     def __init__(self, data, *, account, **kwargs):
         super().__init__(data, **kwargs)
@@ -72,6 +77,7 @@ class AnalyticsFilter(forms.Form):
             topic_id=self._id("topic", values),
             channel=values.get("channel") or "",
             widget_id=self._id("widget", values),
+            business=values.get("clock") == BUSINESS,
         )
 
     def _days(self, values: dict, last):

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from messagecenter.analytics import fold
+from messagecenter.analytics import business, fold, rollups
 from messagecenter.analytics.events import PRESENCE_TOPIC
 from messagecenter.analytics.models import ConversationMetric, PresenceInterval, SlotInterval
 from messagecenter.conversations.models import Conversation, TimelineEntry
@@ -38,11 +38,14 @@ def record_conversation(public_id: str, seq: int) -> None:
     row = ConversationMetric.objects.filter(conversation_key=public_id).first()
     if row is not None and seq and seq <= row.last_seq:
         return
+    before = rollups.contribution(row)
     row = row or fold.new_row(conversation)
     entries = list(_entries(conversation, after=row.last_seq))
-    changes = fold.fold(row, entries, _zone(conversation))
+    changes = fold.fold(row, entries, _zone(conversation), _hours(conversation.widget_id))
     fold.set_dimensions(row, conversation)
     row.save()
+    # The day totals follow the row in the same transaction (and bump the page's version).
+    rollups.apply(row.account_id, rollups.difference(before, rollups.contribution(row)))
     _record_slots(conversation, changes)
 
 
@@ -61,6 +64,8 @@ def record_presence(operator_id: int, presence: str, at: datetime | None) -> Non
         )
     elif presence != "online":
         open_.update(ended_at=at)
+    if account_id:
+        rollups.bump(account_id[0])
 
 
 def _record_slots(conversation: Conversation, changes: list[fold.LiveChange]) -> None:
@@ -92,10 +97,14 @@ class Verification:
     checked: int = 0
     missing: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    # Daily roll-ups whose counters differ from a recount of the metric rows:
+    # ((slice, part, day), stored, recounted), only the non-zero counters.
+    rollups_checked: int = 0
+    rollup_differences: list[tuple[Any, dict, dict]] = field(default_factory=list)
 
     @property
     def agrees(self) -> bool:
-        return not self.missing and not self.differences
+        return not self.missing and not self.differences and not self.rollup_differences
 
 
 def recompute(account_id: int | None = None) -> Iterator[ConversationMetric]:
@@ -109,19 +118,26 @@ def recompute(account_id: int | None = None) -> Iterator[ConversationMetric]:
         if not batch:
             return
         by_conversation = _entries_of(batch)
+        hours = _hours_of({c.widget_id for c in batch})
         for conversation in batch:
             row = fold.new_row(conversation)
-            fold.fold(row, by_conversation.get(conversation.pk, []), _zone(conversation))
+            entries = by_conversation.get(conversation.pk, [])
+            fold.fold(row, entries, _zone(conversation), hours.get(conversation.widget_id))
             fold.set_dimensions(row, conversation)
             yield row
         last_pk = batch[-1].pk
 
 
-def verify(account_id: int | None = None, *, fix: bool = False) -> Verification:
+def verify(
+    account_id: int | None = None, *, fix: bool = False, check_rollups: bool = True
+) -> Verification:
     """Compare the stored rows with a full recomputation; ``fix`` writes the computed ones.
-    Rows of conversations that no longer exist are history, not compared."""
+    Rows of conversations that no longer exist are history, not compared. Then (unless
+    ``check_rollups`` is off) the roll-ups against a recount of the metric rows."""
     result = Verification()
+    accounts: set[int] = set()
     for computed in recompute(account_id):
+        accounts.add(computed.account_id)
         result.checked += 1
         stored = ConversationMetric.objects.filter(
             conversation_key=computed.conversation_key
@@ -134,7 +150,22 @@ def verify(account_id: int | None = None, *, fix: bool = False) -> Verification:
                 result.differences.append(difference)
         if fix and (stored is None or _compare(stored, computed).fields):
             _replace(stored, computed)
+    if check_rollups:
+        _verify_rollups(result, accounts if account_id is None else {account_id}, fix=fix)
     return result
+
+
+def _verify_rollups(result: Verification, accounts: set[int], *, fix: bool) -> None:
+    """Recount the day totals from the (by now verified) metric rows, the second half of the
+    chain timeline -> metric row -> roll-up; rows of erased conversations count too."""
+    if not accounts:
+        accounts = set(rollups.accounts_with_metrics())
+    for account in sorted(accounts):
+        differences = rollups.compare(account)
+        result.rollups_checked += 1
+        result.rollup_differences.extend(differences)
+        if fix and differences:
+            rollups.rebuild(account)
 
 
 def _compare(stored: ConversationMetric, computed: ConversationMetric) -> Difference:
@@ -151,6 +182,8 @@ def _replace(stored: ConversationMetric | None, computed: ConversationMetric) ->
         if stored is not None:
             computed.pk = stored.pk
         computed.save()
+        change = rollups.difference(rollups.contribution(stored), rollups.contribution(computed))
+        rollups.apply(computed.account_id, change)
 
 
 # --- reading the timeline -----------------------------------------------------------------
@@ -187,6 +220,18 @@ def _entries_of(conversations: list[Conversation]) -> dict[int, list[fold.Entry]
     for conversation_id, *entry in rows.values_list(*columns):
         found.setdefault(conversation_id, []).append(fold.Entry(*entry))
     return found
+
+
+def _hours(widget_id: int | None) -> business.Hours | None:
+    return _hours_of({widget_id}).get(widget_id) if widget_id else None
+
+
+def _hours_of(widget_ids: set[int | None]) -> dict[int, business.Hours | None]:
+    """The widgets' business hours as they are now (docs/metrics.md Time)."""
+    from messagecenter.administration.models import BusinessHours
+
+    found = BusinessHours.objects.filter(widget_id__in=widget_ids - {None}, enabled=True)
+    return {hours.widget_id: business.Hours.of(hours) for hours in found}
 
 
 _zones: dict[str, zoneinfo.ZoneInfo] = {}

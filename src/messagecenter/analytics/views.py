@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from messagecenter.analytics import export, presenters
 from messagecenter.analytics.forms import AnalyticsFilter
-from messagecenter.analytics.queries import Filters
+from messagecenter.analytics.queries import Filters, reading
 from messagecenter.web.access import operator, operator_page
 
 
@@ -16,24 +16,26 @@ from messagecenter.web.access import operator, operator_page
 def analytics(request):
     form, filters = _filters(request)
     previous = filters.previous()
-    context = {
-        "section": "analytics",
-        "form": form,
-        "filters": filters,
-        "previous": previous,
-        "query": form.querystring(),
-        "summary": presenters.summary(filters),
-        "charts": presenters.charts(filters),
-        "feedback": presenters.feedback(filters),
-        "heat_levels": range(presenters.HEAT_LEVELS + 1),
-    }
+    with reading(filters.account_id):
+        context = {
+            "section": "analytics",
+            "form": form,
+            "filters": filters,
+            "previous": previous,
+            "query": form.querystring(),
+            "summary": presenters.summary(filters),
+            "charts": presenters.charts(filters),
+            "feedback": presenters.feedback(filters),
+            "heat_levels": range(presenters.HEAT_LEVELS + 1),
+        }
     return render(request, "analytics/page.html", context)
 
 
 @operator_page
 def chart_csv(request, key: str):
     _form, filters = _filters(request)
-    chart = presenters.chart(filters, key)
+    with reading(filters.account_id):
+        chart = presenters.chart(filters, key)
     if chart is None:
         raise Http404
     response = HttpResponse(

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 PINS = {
     "home": 10,  # + my day (analytics): one aggregate; its median only once there is one
     "inbox": 6,
-    "analytics": 28,  # two periods × 4 (started, ended, rated, percentiles), the charts
+    # The analytics version, per period its day roll-ups and one percentile query, the
+    # three breakdowns, feedback, presence and slot intervals, the filter choices.
+    "analytics": 24,
     "inbox_unassigned": 6,
     # +5: the translations of the page, the toggle, the provider settings, the languages the
     # operator reads, and the contact's texts for the suggested language (translation app).
