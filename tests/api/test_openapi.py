@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Operations whose input the schema cannot fully describe, so a schema-valid request may
 # get a 422 problem with the reason (each "why" is the rule the schema cannot state):
 DATA_DEPENDENT_422 = {
+    # a time zone must be one the server's tz database knows
+    "/api/v1/me/profile": "PATCH",
     # a chat command is a small language the command engine parses
     "/api/v1/conversations/{conversation_id}/commands": "POST",
     # names unique in the account

@@ -182,3 +182,39 @@ def test_an_operator_sets_own_slots_when_the_account_allows(bob_api, bob, accoun
     assert response.status_code == 200 and response.json()["max_slots"] == 5
     bob.refresh_from_db()
     assert bob.max_slots == 5
+
+
+def test_an_operator_reads_and_changes_their_own_profile(bob_api, bob):
+    assert bob_api.get("/me/profile").json()["name"] == bob.name
+
+    answer = bob_api.patch("/me/profile", {"language": "de", "time_zone": "Europe/Berlin"})
+
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {
+        "name": bob.name,
+        "language": "de",
+        "time_zone": "Europe/Berlin",
+        "mute_all": bob.mute_all,
+    }
+    bob.refresh_from_db()
+    assert (bob.language, bob.time_zone) == ("de", "Europe/Berlin")
+
+
+def test_an_unknown_time_zone_changes_nothing(bob_api, bob):
+    before = (bob.name, bob.time_zone)
+    answer = bob_api.patch("/me/profile", {"name": "Bob Neu", "time_zone": "Mars/Olympus"})
+
+    body = assert_problem(answer, 422, "validation_failed")
+    assert "time zone" in body["detail"].lower()
+    bob.refresh_from_db()
+    assert (bob.name, bob.time_zone) == before
+
+
+def test_an_integration_token_has_no_profile(account, alice):
+    from messagecenter.accounts import tokens
+    from tests.api.conftest import ALL_SCOPES, ApiClient
+
+    made = tokens.create_integration_token(account, "crm", ALL_SCOPES, actor=as_actor(alice))
+    answer = ApiClient(made.secret).get("/me/profile")
+
+    assert_problem(answer, 403, "permission_denied")

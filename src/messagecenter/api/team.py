@@ -8,6 +8,7 @@ which decides who may (presence: the operator themselves; the rest: administrato
 from typing import Any, Literal
 
 from django.db.models import OuterRef
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from messagecenter.accounts import services as accounts
@@ -18,6 +19,7 @@ from messagecenter.api.idempotency import idempotent
 from messagecenter.api.schemas import NON_BLANK, PageQuery, Problem, Topic
 from messagecenter.conversations import presence, services
 from messagecenter.conversations.models import Topic as TopicModel
+from messagecenter.core.errors import PermissionDenied
 from messagecenter.core.scoping import get_scoped
 
 router = Router(tags=["team"])
@@ -56,6 +58,22 @@ class OperatorChanges(Schema):
     groups: list[str] | None = Field(None, max_length=100, description="Group ids (all of them).")
     max_slots: int | None = Field(None, ge=0, le=32767)
     is_active: bool | None = None
+
+
+class ProfileOut(Schema):
+    name: str
+    language: Literal["de", "en"]
+    time_zone: str = Field(description="An IANA time zone, e.g. Europe/Berlin.")
+    mute_all: bool = Field(description="All sounds and browser notifications off.")
+
+
+class ProfileChanges(Schema):
+    """Your own profile (a personal token); only the fields sent change."""
+
+    name: str | None = Field(None, max_length=100, pattern=NON_BLANK)
+    language: Literal["de", "en"] | None = None
+    time_zone: str | None = Field(None, min_length=1, max_length=64)
+    mute_all: bool | None = None
 
 
 class GroupOut(Schema):
@@ -130,6 +148,31 @@ def set_presence(request, operator_id: str, payload: PresenceIn):
     presence.set_operator_presence(operator, payload.presence, actor=request.auth)
     refreshed = get_scoped(_operators(request), request.auth.account, operator_id)
     return Status(200, operator_out(refreshed))
+
+
+# --- my profile (My settings) ---------------------------------------------------------------
+
+
+@router.get("/me/profile", response={200: ProfileOut, **READ_ERRORS}, auth=TEAM_READ)
+def get_profile(request):
+    """The calling operator's own settings, as My settings shows them (a personal token)."""
+    return profile_out(_me(request))
+
+
+@router.patch("/me/profile", response={200: ProfileOut, **WRITE_ERRORS}, auth=TEAM_WRITE)
+def change_profile(request, payload: ProfileChanges):
+    """Change your name, language, time zone or mute-all (a personal token). An unknown time
+    zone is refused with 422 and nothing changes."""
+    changes = {name: getattr(payload, name) for name in payload.model_fields_set}
+    changes = {name: value for name, value in changes.items() if value is not None}
+    me = accounts.update_profile(_me(request), actor=request.auth, **changes)
+    return profile_out(me)
+
+
+def _me(request) -> Operator:
+    if request.auth.operator is None:
+        raise PermissionDenied(_("An integration token has no profile: use a personal token."))
+    return request.auth.operator
 
 
 # --- groups -------------------------------------------------------------------------------
@@ -216,6 +259,15 @@ def operator_out(operator: Operator) -> dict[str, Any]:
         "groups": [group.public_id for group in operator.groups.all()],
         "language": operator.language,
         "time_zone": operator.time_zone,
+    }
+
+
+def profile_out(operator: Operator) -> dict[str, Any]:
+    return {
+        "name": operator.name,
+        "language": operator.language,
+        "time_zone": operator.time_zone,
+        "mute_all": operator.mute_all,
     }
 
 
