@@ -375,12 +375,13 @@ TIME_ZONE = "UTC"
 PRESENCE_GRACE_SECONDS = env_int("MC_PRESENCE_GRACE_SECONDS", 30, minimum=0)
 # Keep what blocked contacts still send (for audit; never routed or shown in an inbox).
 KEEP_BLOCKED_MESSAGES = env_bool("MC_KEEP_BLOCKED_MESSAGES", True)
-# Features still being built, off until they work end to end: the widget editor offers their
-# switches only when on (files and voice messages: R-FILE-1/2, calls: R-FILE-3).
+# Whether the widget editor offers a feature's switches (files and voice messages: R-FILE-1/2,
+# calls: R-FILE-3). All work end to end and are offered by default; an installation that does
+# not want one switches it off here (widgets keep their stored settings either way).
 FEATURES = {
-    "files": env_bool("MC_FEATURE_FILES", False),
-    "voice": env_bool("MC_FEATURE_VOICE", False),
-    "calls": env_bool("MC_FEATURE_CALLS", False),
+    "files": env_bool("MC_FEATURE_FILES", True),
+    "voice": env_bool("MC_FEATURE_VOICE", True),
+    "calls": env_bool("MC_FEATURE_CALLS", True),
 }
 # Where the "AI automation hub" entry of the navigation leads (opens in a new tab).
 AI_HUB_URL = env_url("MC_AI_HUB_URL", "", schemes=("http", "https"))

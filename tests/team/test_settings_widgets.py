@@ -190,18 +190,30 @@ def test_outsider_cannot_edit(outsider_client, widget):
     assert widget.name == "Website"
 
 
-def test_switches_of_unfinished_features_are_hidden_by_default(admin_client, widget):
-    """GIVEN no MC_FEATURE_* switched on WHEN an admin opens the widget editor THEN it offers
-    no file, voice message or call switches."""
+def test_every_feature_switch_is_offered_by_default(admin_client, widget):
+    """GIVEN no MC_FEATURE_* set WHEN an admin opens the widget editor THEN it offers the
+    file, voice message and call switches (all work end to end)."""
+    html = admin_client.get(reverse("settings_widget", args=[widget.public_id])).content.decode()
+
+    for name in ("media_enabled", "media_types", "calls_enabled", "video_enabled"):
+        assert f'name="{name}"' in html
+    assert 'value="audio"' in html
+
+
+def test_switches_of_features_switched_off_are_hidden(admin_client, widget, settings):
+    """GIVEN MC_FEATURE_FILES/VOICE/CALLS=false WHEN an admin opens the widget editor THEN it
+    offers no file, voice message or call switches."""
+    settings.FEATURES = {"files": False, "voice": False, "calls": False}
     html = admin_client.get(reverse("settings_widget", args=[widget.public_id])).content.decode()
 
     for name in ("media_enabled", "media_types", "calls_enabled", "video_enabled"):
         assert f'name="{name}"' not in html
     assert "Allow file uploads" not in html and "Voice calls" not in html
-    assert 'name="rating_enabled"' in html  # the finished switches stay
+    assert 'name="rating_enabled"' in html  # the other switches stay
 
 
-def test_saving_with_features_off_keeps_their_stored_values(admin_client, widget):
+def test_saving_with_features_off_keeps_their_stored_values(admin_client, widget, settings):
+    settings.FEATURES = {"files": False, "voice": False, "calls": False}
     before = (widget.media, widget.calls_enabled, widget.video_enabled)
 
     form = widget_form(media_enabled=None, media_types=None, calls_enabled=None, name="Neu")

@@ -421,8 +421,9 @@ class WidgetForm(forms.Form):
             "queue, or outside business hours."
         ),
     }
-    # Switches of features still being built (settings.FEATURES): left out while a feature is
-    # off, so the editor promises nothing that does nothing and saving keeps stored values.
+    # Switches of features an installation may switch off (settings.FEATURES): left out while
+    # a feature is off, so the editor promises nothing that does nothing and saving keeps
+    # stored values.
     FEATURE_FIELDS = {
         "files": ("media_enabled", "media_types"),
         "calls": ("calls_enabled", "video_enabled"),
