@@ -129,6 +129,18 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language. The language middleware activates the
+    operator's language for a request; under ASGI that is local to the request's context, but
+    the test client runs every request in the test's own thread and context, so a German
+    operator's request would leave German on for every test after it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate counters live in the cache (shared by all sockets): every test starts at zero."""
     from django.core.cache import cache
