@@ -227,3 +227,46 @@ def test_with_a_second_admin_an_admin_may_be_demoted(alice, account):
     accounts.update_operator(alice, actor=as_actor(ann), role=Role.OPERATOR)
     alice.refresh_from_db()
     assert alice.role == Role.OPERATOR
+
+
+# --- the inbox endpoints answer the refusal ----------------------------------------------------
+
+
+def test_the_inbox_endpoints_refuse_an_operator_with_the_reason(bobs_chat, dora, sam):
+    """Dora's browser posts Assign to me and End on Bob's chat: 403 with the service's reason
+    (shown in the conversation), and Bob keeps it; Sam's post succeeds."""
+    client = Client()
+    client.force_login(dora)
+    base = f"/inbox/{bobs_chat.public_id}"
+    headers = {"HTTP_ACCEPT": "application/json"}
+    for path, data in ((f"{base}/assign/", {"to": "me"}), (f"{base}/end/", {})):
+        response = client.post(path, data, **headers)
+        assert response.status_code == 403
+        assert "assigned to a teammate" in response.content.decode()
+    assert _fresh(bobs_chat).assigned_operator.name == "Bob Builder"
+
+    client.force_login(sam)
+    assert client.post(f"{base}/assign/", {"to": "me"}, **headers).status_code == 200
+    assert _fresh(bobs_chat).assigned_operator_id == sam.pk
+
+
+# --- the REST API: a personal token has its operator's role --------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.OPERATOR])
+def test_a_personal_token_reaches_no_settings_endpoint(role, sam, bob, account, widget):
+    from tests.api.conftest import personal
+
+    api = personal(sam if role == Role.SUPERVISOR else bob)
+    refused = [
+        api.post("/groups", {"name": "Night shift"}),
+        api.post("/topics", {"name": "Billing"}),
+        api.patch(f"/widgets/{widget.public_id}", {"name": "Taken over"}),
+        api.patch(f"/operators/{bob.public_id}", {"role": "admin"}),
+        api.post("/custom-fields", {"key": "tier", "label": "Tier", "type": "text"}),
+    ]
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    widget.refresh_from_db()
+    bob.refresh_from_db()
+    assert widget.name != "Taken over" and bob.role == Role.OPERATOR
+    assert not OperatorGroup.objects.filter(name="Night shift").exists()
