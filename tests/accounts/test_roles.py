@@ -270,3 +270,18 @@ def test_a_personal_token_reaches_no_settings_endpoint(role, sam, bob, account, 
     bob.refresh_from_db()
     assert widget.name != "Taken over" and bob.role == Role.OPERATOR
     assert not OperatorGroup.objects.filter(name="Night shift").exists()
+
+
+def test_an_operators_token_reads_only_their_own_analytics(clock, alice, bob, sam, widget, contact):
+    """Alice answers a conversation: the team's summary counts it, Bob's does not, even when
+    he asks for Alice's numbers by id."""
+    from tests.analytics.conftest import drain
+    from tests.api.conftest import personal
+
+    go_online(alice)
+    conversation_in(Status.OPEN, widget, contact, alice)
+    drain()
+    assert personal(sam).get("/analytics/summary").json()["new"] == 1
+    assert personal(bob).get("/analytics/summary").json()["new"] == 0
+    asked = personal(bob).get("/analytics/summary", {"operator": alice.public_id}).json()
+    assert asked["new"] == 0
