@@ -62,6 +62,11 @@ def analytics_scope(actor: Actor | Operator) -> Operator | None:
     return operator
 
 
+def reassigns_anyones(actor: Actor | Operator | None) -> bool:
+    """Leads take, hand on and end a teammate's conversation (the UI offers "Assign to me")."""
+    return role_of(actor) in LEADS
+
+
 def can_reassign(actor: Actor, conversation: Conversation) -> bool:
     """Assign, unassign, transfer or end ``conversation``.
 

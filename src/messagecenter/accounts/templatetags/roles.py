@@ -17,3 +17,8 @@ def may_manage_settings(user) -> bool:
 @register.filter
 def may_see_audit_log(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and permissions.can_see_audit_log(user)
+
+
+@register.filter
+def reassigns_anyones(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and permissions.reassigns_anyones(user)
