@@ -92,12 +92,12 @@ def test_keys_belong_to_their_caller(alice_api, bob_api, waiting):
     assert not second.has_header("Idempotent-Replayed")
 
 
-def test_failed_request_is_not_stored_so_a_fixed_retry_runs(bob_api, waiting, bob):
-    """GIVEN bob is refused (not assigned) WHEN he assigns himself and retries with the same
-    key THEN the retry runs instead of replaying the refusal."""
+def test_failed_request_is_not_stored_so_a_fixed_retry_runs(alice_api, bob_api, waiting, bob):
+    """GIVEN bob is refused (not assigned) WHEN Alice hands him the conversation and he
+    retries with the same key THEN the retry runs instead of replaying the refusal."""
     path = f"/conversations/{waiting.public_id}/messages"
     assert_problem(bob_api.post(path, {"body": "Hallo"}, key="k"), 403, "not_assigned")
-    bob_api.post(f"/conversations/{waiting.public_id}/assign", {"operator": bob.public_id})
+    alice_api.post(f"/conversations/{waiting.public_id}/assign", {"operator": bob.public_id})
 
     retry = bob_api.post(path, {"body": "Hallo"}, key="k")
 

@@ -139,7 +139,7 @@ def test_an_admin_cannot_remove_their_own_admin_access(admin_client, alice):
     response = edit(admin_client, alice, role=Role.OPERATOR)
 
     assert response.status_code == 400
-    assert "You cannot remove your own administrator access." in response.content.decode()
+    assert "You cannot change your own role." in response.content.decode()
     alice.refresh_from_db()
     assert alice.role == Role.ADMIN
 

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import audit, preferences, sessions
+from messagecenter.accounts import audit, permissions, preferences, sessions
 from messagecenter.accounts.events import presence_event
 from messagecenter.accounts.models import (
     Account,
@@ -172,15 +172,17 @@ def update_operator(
     _require_admin(actor)
     _same_account(actor, operator.account_id)
     own = actor.operator is not None and actor.operator.pk == operator.pk
-    if own and (role not in (None, Role.ADMIN) or is_active is False):
+    if own and is_active is False:
         raise ValidationFailed(
-            _("You cannot remove your own administrator access."),
-            field="role" if role not in (None, Role.ADMIN) else "is_active",
+            _("You cannot remove your own administrator access."), field="is_active"
         )
+    if role is not None and role not in Role.values:
+        raise ValidationFailed(_("Unknown role."), field="role")
     with transaction.atomic():
+        previous_role = operator.role
         if role is not None:
-            if role not in Role.values:
-                raise ValidationFailed(_("Unknown role."))
+            # Own role, last administrator: accounts.permissions decides.
+            permissions.check_role_change(actor, operator, role)
             operator.role = role
         if max_slots is not None:
             _validate_slots(max_slots)
@@ -194,6 +196,15 @@ def update_operator(
         if groups is not None:
             operator.groups.set([g for g in groups if g.account_id == operator.account_id])
         audit.record(actor, "operator.updated", "operator", operator.public_id)
+        if operator.role != previous_role:
+            audit.record(
+                actor,
+                "operator.role_changed",
+                "operator",
+                operator.public_id,
+                role_from=previous_role,
+                role_to=operator.role,
+            )
     _announce_presence(operator)
     return operator
 

@@ -1,7 +1,8 @@
 """Reading the audit trail: filtered, newest first, in keyset pages, and as a CSV stream.
 
-Administrators only. Pages are cut by ``(at, id)`` rather than by offset, so a page stays
-right while new rows arrive and a deep page costs the same as the first.
+Administrators and supervisors (``accounts.permissions``). Pages are cut by ``(at, id)``
+rather than by offset, so a page stays right while new rows arrive and a deep page costs the
+same as the first.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from messagecenter.accounts import permissions
 from messagecenter.accounts.models import AuditEntry, Operator
 from messagecenter.core.actors import Actor
-from messagecenter.core.errors import PermissionDenied, ValidationFailed
+from messagecenter.core.errors import ValidationFailed
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -62,7 +64,7 @@ def page(actor: Actor, filters: AuditFilter, cursor: str = "", size: int = PAGE_
 
 def actions(actor: Actor) -> list[str]:
     """The action names that occur in the account's trail (for the filter's choices)."""
-    _require_admin(actor)
+    _require_reader(actor)
     query = AuditEntry.objects.for_account(actor.account).order_by("action")
     return list(query.values_list("action", flat=True).distinct())
 
@@ -84,7 +86,7 @@ def actor_names(actor: Actor, entries: list[AuditEntry]) -> dict[str, str]:
 
 
 def _filtered(actor: Actor, filters: AuditFilter) -> QuerySet[AuditEntry]:
-    _require_admin(actor)
+    _require_reader(actor)
     query = AuditEntry.objects.for_account(actor.account)
     if filters.actor_id:
         query = query.filter(actor_id=filters.actor_id)
@@ -145,6 +147,5 @@ def _defuse(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.operator is None or not actor.operator.is_admin:
-        raise PermissionDenied(_("Only administrators can read the audit log."))
+def _require_reader(actor: Actor) -> None:
+    permissions.require_audit_log(actor)

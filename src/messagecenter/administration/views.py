@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from messagecenter.accounts import permissions
 from messagecenter.accounts import services as accounts
 from messagecenter.accounts.models import Operator
 from messagecenter.administration import (
@@ -46,7 +47,7 @@ def _audit_form(request) -> AuditFilterForm:
     )
 
 
-@admin_page
+@operator_page  # supervisors too: audit_log asks accounts.permissions
 def audit(request):
     form = _audit_form(request)
     filters = form.to_filter(operator(request).time_zone)
@@ -63,12 +64,13 @@ def audit(request):
         "query": query.urlencode(),
         "first_page": not request.GET.get("after"),
         "tab": "audit",
-        **_SETTINGS,
+        # A supervisor reaches the log from its own navigation entry, not from Settings.
+        "section": "settings" if permissions.can_manage_settings(actor(request)) else "audit",
     }
     return render(request, "administration/audit.html", context)
 
 
-@admin_page
+@operator_page
 def audit_csv(request):
     filters = _audit_form(request).to_filter(operator(request).time_zone)
     rows = audit_log.csv_rows(actor(request), filters)

@@ -38,11 +38,15 @@ class AnalyticsFilter(forms.Form):
     # hours (Settings › Business hours; a widget without them is always open).
     clock = forms.ChoiceField(label=_("Times in"), required=False, choices=CLOCKS)
 
-    def __init__(self, data, *, account, **kwargs):
+    def __init__(self, data, *, account, only=None, **kwargs):
+        """``only``: the one operator whose numbers the caller may see (an operator's own
+        analytics, accounts.permissions.analytics_scope); ``None`` is the whole team."""
         super().__init__(data, **kwargs)
         self.account = account
+        self.only = only
         self._ids: dict[str, dict[str, int]] = {}
-        self._offer("operator", Operator.objects.filter(account=account).order_by("name"))
+        team = Operator.objects.filter(account=account).order_by("name")
+        self._offer("operator", team if only is None else team.filter(pk=only.pk))
         self._offer("group", OperatorGroup.objects.filter(account=account).order_by("name"))
         self._offer("topic", Topic.objects.filter(account=account).order_by("name"))
         self._offer("widget", Widget.objects.filter(account=account).order_by("name"))
@@ -72,7 +76,7 @@ class AnalyticsFilter(forms.Form):
             zone,
             day_from,
             day_to,
-            operator_id=self._id("operator", values),
+            operator_id=self.only.pk if self.only is not None else self._id("operator", values),
             group_id=self._id("group", values),
             topic_id=self._id("topic", values),
             channel=values.get("channel") or "",

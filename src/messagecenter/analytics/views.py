@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from messagecenter.accounts.permissions import analytics_scope
 from messagecenter.analytics import export, presenters
 from messagecenter.analytics.forms import AnalyticsFilter
 from messagecenter.analytics.queries import Filters, reading
@@ -58,7 +59,9 @@ def conversations_csv(request):
 
 def _filters(request) -> tuple[AnalyticsFilter, Filters]:
     # Scoped by construction: the form offers and resolves only the caller's account's ids.
-    form = AnalyticsFilter(request.GET or None, account=operator(request).account)
+    # An operator sees only their own numbers (accounts.permissions.analytics_scope).
+    me = operator(request)
+    form = AnalyticsFilter(request.GET or None, account=me.account, only=analytics_scope(me))
     return form, form.filters()
 
 

@@ -8,6 +8,7 @@ a program that sends a wrong id wants to know, not to get the whole account's nu
 (No ``from __future__ import annotations``: ninja reads these signatures at import time.)
 """
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from messagecenter.accounts.models import Operator, OperatorGroup
+from messagecenter.accounts.permissions import analytics_scope
 from messagecenter.analytics.queries import Filters, today, totals
 from messagecenter.api.auth import ANALYTICS_READ
 from messagecenter.api.schemas import Problem
@@ -71,6 +73,9 @@ class Summary(Schema):
 def summary(request, query: Query[SummaryQuery]):
     """Volume, first response, reply and resolution times and ratings of a period."""
     filters = _filters(request.auth.account, query)
+    if request.auth.operator is not None and (only := analytics_scope(request.auth)) is not None:
+        # An operator's personal token reads only their own numbers (accounts.permissions).
+        filters = replace(filters, operator_id=only.pk)
     found = totals(filters)
     return {
         "day_from": filters.day_from,

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from messagecenter.accounts import audit
+from messagecenter.accounts import audit, permissions
 from messagecenter.accounts.models import Account, Operator, OperatorGroup
 from messagecenter.contacts.models import Contact
 from messagecenter.contacts.services import refuse_if_blocked
@@ -464,6 +464,7 @@ def end_conversation(conversation: Conversation, *, actor: Actor) -> Conversatio
     _check_account(actor.account.pk, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
+        permissions.require_reassign(actor, conversation)
         if conversation.status == Status.ENDED:
             raise InvalidTransition(_("This conversation has already ended."), code="already_ended")
         freed = conversation.assigned_operator if conversation.is_live else None
@@ -491,6 +492,7 @@ def assign_operator(
         raise ValidationFailed(_("This operator is deactivated."))
     with transaction.atomic():
         conversation = timeline.lock(conversation)
+        permissions.require_reassign(actor, conversation)
         if conversation.assigned_operator_id == operator.pk:
             return conversation
         freed = conversation.assigned_operator if conversation.is_live else None
@@ -510,6 +512,7 @@ def assign_group(conversation: Conversation, group: OperatorGroup, *, actor: Act
     _check_account(group.account_id, conversation.account_id)
     with transaction.atomic():
         conversation = timeline.lock(conversation)
+        permissions.require_reassign(actor, conversation)
         freed = conversation.assigned_operator if conversation.is_live else None
         entries = live.end_live(conversation, actor, live.END_REASSIGNED)
         entries += _assign(conversation, None, actor, group=group)
@@ -528,6 +531,7 @@ def unassign(conversation: Conversation, *, actor: Actor) -> Conversation:
         conversation = timeline.lock(conversation)
         if conversation.assigned_operator is None:
             return conversation
+        permissions.require_reassign(actor, conversation)
         freed = conversation.assigned_operator if conversation.is_live else None
         entries = live.end_live(conversation, actor, live.END_REASSIGNED)
         entries += _assign(conversation, None, actor, group=conversation.assigned_group)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from messagecenter.accounts import services as accounts
+from messagecenter.accounts.models import Role
 from messagecenter.conversations import services
 from messagecenter.conversations.models import Conversation, Status
 from messagecenter.core.actors import Actor
@@ -81,15 +83,25 @@ def test_shift_enter_makes_a_new_line_and_drafts_survive_a_reload(app_for, alice
     expect(page.get_by_label("Message or note")).to_have_value("Erste Zeile\nzweite Zeile")
 
 
-def test_someone_elses_conversation_offers_assign_to_me(app_for, bob, alices):
+def test_someone_elses_conversation_offers_assign_to_me_to_a_supervisor(
+    app_for, bob, alices, account
+):
+    """Bob (operator) may read Alice's conversation and write notes but not take it; Sam, a
+    supervisor, takes it with Assign to me (accounts.permissions)."""
     page = app_for(bob).open(f"/inbox/{alices.public_id}/")
     expect(page.locator("[data-locked]")).to_contain_text("Alice Admin is assigned")
+    expect(page.get_by_role("button", name="Assign to me")).to_be_hidden()
 
+    sam = accounts.create_operator(
+        account, name="Sam Supervisor", email="sam@acme.test", password="sam-pass-12345",
+        role=Role.SUPERVISOR,
+    )  # fmt: skip
+    page = app_for(sam).open(f"/inbox/{alices.public_id}/")
     page.get_by_role("button", name="Assign to me").click()
 
     expect(page.locator("[data-locked]")).to_be_hidden()
-    expect(page.locator("[data-conv-assignee]")).to_have_text("Bob Builder")
-    expect(page.locator(".event", has_text="Bob Builder took the conversation.")).to_be_visible()
+    expect(page.locator("[data-conv-assignee]")).to_have_text("Sam Supervisor")
+    expect(page.locator(".event", has_text="Sam Supervisor took the conversation.")).to_be_visible()
 
 
 def test_every_action_bar_action(app_for, alice, bob, alices, account):

@@ -11,6 +11,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 
+from messagecenter.accounts import permissions
 from messagecenter.web import reads
 
 register = template.Library()
@@ -40,6 +41,8 @@ def shell_config(context) -> dict:
             "id": user.public_id,
             "name": user.name,
             "admin": user.is_admin,
+            # Whether a teammate's conversation offers "Assign to me" (accounts.permissions).
+            "reassignsAnyones": permissions.reassigns_anyones(user),
             "presence": user.presence,
             "maxSlots": user.max_slots,
             "muteAll": user.mute_all,

@@ -145,6 +145,8 @@ export class Composer {
       ? format(gettext("%(name)s is assigned. Only the assigned operator can reply; you can write notes."), { name: assigneeName })
       : gettext("Nobody is assigned. Only the assigned operator can reply; you can write notes.");
     locked.querySelector("[data-locked-text]").textContent = text;
+    // A teammate's conversation is theirs to hand on; only a lead may take it.
+    locked.querySelector("[data-assign-me]").hidden = Boolean(assigneeName) && !config.me.reassignsAnyones;
     this.setMode(taken && !this.input.value.trim() ? "message" : this.mode);
   }
 
