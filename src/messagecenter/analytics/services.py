@@ -230,7 +230,8 @@ def _hours_of(widget_ids: set[int | None]) -> dict[int, business.Hours | None]:
     """The widgets' business hours as they are now (docs/metrics.md Time)."""
     from messagecenter.administration.models import BusinessHours
 
-    found = BusinessHours.objects.filter(widget_id__in=widget_ids - {None}, enabled=True)
+    known = [widget_id for widget_id in widget_ids if widget_id is not None]
+    found = BusinessHours.objects.filter(widget_id__in=known, enabled=True)
     return {hours.widget_id: business.Hours.of(hours) for hours in found}
 
 
