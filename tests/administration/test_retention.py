@@ -254,3 +254,30 @@ def test_the_page_speaks_german(widget, alice):
 def test_system_actor_is_only_for_the_nightly_task(widget, account):
     with pytest.raises(ValidationFailed):  # no policy yet; the system may start runs
         retention.start_run(widget, actor=Actor.system(account))
+
+
+def test_a_deleted_images_thumbnail_goes_with_it(
+    clock, widget, account, alice, django_capture_on_commit_callbacks
+):
+    """Everything a file has in storage goes: the bytes and the thumbnail (and a voice
+    message's OGG/Opus copy, ``STORED_KEYS``)."""
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (400, 300), "teal").save(png, "PNG")
+    old = ended(widget, account, alice, "Bild")
+    parts = attachments.store(
+        old.connection, old.contact, [InboundAttachment("foto.png", "image/png", png.getvalue())]
+    )
+    attachments.link(Message.objects.filter(conversation=old).first(), parts)
+    image = parts.stored[0]
+    assert image.thumbnail_key and default_storage.exists(image.thumbnail_key)
+    clock.shift(40 * DAY)
+
+    retention.set_policy(widget, conversation_days=30, file_days=None, actor=as_actor(alice))
+    run_now(widget, alice, django_capture_on_commit_callbacks)
+
+    assert not default_storage.exists(image.storage_key)
+    assert not default_storage.exists(image.thumbnail_key)

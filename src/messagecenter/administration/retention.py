@@ -198,13 +198,22 @@ def _file_batch(run: RetentionRun) -> tuple[bool, list[str]]:
         _widget_files(run.widget)
         .filter(created_at__lt=run.files_before)
         .order_by("pk")
-        .values_list("pk", "public_id", "storage_key")[:BATCH]
+        .values_list("pk", "public_id", *STORED_KEYS)[:BATCH]
     )
-    StoredFile.objects.filter(pk__in=[pk for pk, _id, _key in doomed]).delete()
+    StoredFile.objects.filter(pk__in=[pk for pk, *_rest in doomed]).delete()
     run.files_deleted += len(doomed)
-    run.receipt_ids["files"] += [id_hmac(public_id) for _pk, public_id, _key in doomed]
+    run.receipt_ids["files"] += [id_hmac(public_id) for _pk, public_id, *_keys in doomed]
     run.save(update_fields=["files_deleted", "receipt_ids"])
-    return len(doomed) == BATCH, [key for _pk, _id, key in doomed]
+    return len(doomed) == BATCH, _keys_of(doomed)
+
+
+# Every object a stored file has in storage: the bytes, the thumbnail of an image and the
+# OGG/Opus copy of a voice message (empty when there is none).
+STORED_KEYS = ("storage_key", "thumbnail_key", "voice_ogg_key")
+
+
+def _keys_of(rows) -> list[str]:
+    return [key for _pk, _id, *keys in rows for key in keys if key]
 
 
 def _conversation_batch(run: RetentionRun) -> tuple[bool, list[str]]:
@@ -221,19 +230,19 @@ def _conversation_batch(run: RetentionRun) -> tuple[bool, list[str]]:
         .values_list("pk", "public_id")[:BATCH]
     )
     pks = [pk for pk, _id in doomed]
-    files = list(_files_of_conversations(pks).values_list("pk", "public_id", "storage_key"))
+    files = list(_files_of_conversations(pks).values_list("pk", "public_id", *STORED_KEYS))
     messages = Message.objects.filter(conversation_id__in=pks).count()
     _forget_in_search(pks)
-    StoredFile.objects.filter(pk__in=[pk for pk, _id, _key in files]).delete()
+    StoredFile.objects.filter(pk__in=[pk for pk, *_rest in files]).delete()
     Conversation.objects.filter(pk__in=pks).delete()  # cascades: timeline, messages, notes…
     run.conversations_deleted += len(doomed)
     run.messages_deleted += messages
     run.files_deleted += len(files)
     run.receipt_ids["conversations"] += [id_hmac(public_id) for _pk, public_id in doomed]
-    run.receipt_ids["files"] += [id_hmac(public_id) for _pk, public_id, _key in files]
+    run.receipt_ids["files"] += [id_hmac(public_id) for _pk, public_id, *_keys in files]
     fields = ["conversations_deleted", "messages_deleted", "files_deleted", "receipt_ids"]
     run.save(update_fields=fields)
-    return len(doomed) == BATCH, [key for _pk, _id, key in files]
+    return len(doomed) == BATCH, _keys_of(files)
 
 
 def _widget_files(widget: Widget):
